@@ -1,0 +1,552 @@
+//! Assessment use cases: each is one transaction, idempotent by the caller's key, and emits
+//! its events through the outbox in that same transaction.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+};
+use seip_core::{
+    BillId, Clock, EPaymentNumber, NoticeKind, TaxItem, TaxpayerId, TenantCode, VehicleId,
+};
+use seip_proto::assessment::v1 as pb;
+use seip_rules::automobile::{self, PassengerCar, PeriodHalf, VehicleUse};
+use seip_rules::calendar::HolidayCalendar;
+use seip_runtime::convert::{
+    date_to_proto, period_to_proto, tax_item_to_proto, timestamp_to_proto,
+};
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::{ServiceName, db::sql, idempotency, outbox};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::domain::pii::PiiCipher;
+use crate::domain::rrn::ResidentRegistrationNumber;
+use crate::store::{assessment_decision, bill, bill_line, taxpayer, vehicle};
+
+/// Who receives assessment's events.
+pub const LEVY_CONSUMERS: [ServiceName; 3] = [
+    ServiceName::Collection,
+    ServiceName::Reporting,
+    ServiceName::ArrearsEnforcement,
+];
+
+/// The assessment application service, generic over nothing but its database connection.
+#[derive(Debug, Clone)]
+pub struct AssessmentApp {
+    db: DatabaseConnection,
+    clock: Clock,
+    calendar: Arc<HolidayCalendar>,
+    pii: PiiCipher,
+    relay: Arc<Notify>,
+}
+
+/// A taxpayer to register, already decoded from the wire.
+#[derive(Debug)]
+pub struct NewTaxpayer {
+    /// Name (PII).
+    pub name: String,
+    /// Resident registration number (PII).
+    pub rrn: ResidentRegistrationNumber,
+    /// Address (PII).
+    pub address: String,
+}
+
+/// A vehicle to register.
+#[derive(Debug, Clone, Copy)]
+pub struct NewVehicle<'a> {
+    /// Owner.
+    pub taxpayer_id: TaxpayerId,
+    /// Plate.
+    pub plate_number: &'a str,
+    /// The taxable facts.
+    pub car: PassengerCar,
+}
+
+fn use_name(u: VehicleUse) -> &'static str {
+    match u {
+        VehicleUse::NonCommercial => "non_commercial",
+        VehicleUse::Commercial => "commercial",
+    }
+}
+
+impl AssessmentApp {
+    /// The service over `db`; `relay` is woken after each commit that wrote events.
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Clock,
+        calendar: Arc<HolidayCalendar>,
+        pii: PiiCipher,
+        relay: Arc<Notify>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            calendar,
+            pii,
+            relay,
+        }
+    }
+
+    /// Register a taxpayer, or return the one already registered with the same resident
+    /// registration number in this municipality.
+    pub async fn register_taxpayer(
+        &self,
+        tenant: TenantCode,
+        key: &str,
+        req: &pb::RegisterTaxpayerRequest,
+        new: NewTaxpayer,
+    ) -> AppResult<pb::RegisterTaxpayerResponse> {
+        const METHOD: &str = "RegisterTaxpayer";
+        if new.name.trim().is_empty() {
+            return Err(AppError::invalid("name", "required"));
+        }
+        let txn = self.db.begin().await?;
+        if let Some(r) = idempotency::lookup(&txn, tenant.as_str(), METHOD, key, req).await? {
+            return Ok(r);
+        }
+        let index = self.pii.blind_index(new.rrn.expose());
+        let existing = taxpayer::Entity::find()
+            .filter(taxpayer::Column::TenantCode.eq(tenant.as_str()))
+            .filter(taxpayer::Column::RrnIndex.eq(index.clone()))
+            .one(&txn)
+            .await?;
+        let id = match existing {
+            Some(t) => t.id,
+            None => {
+                let id = TaxpayerId::new().uuid();
+                taxpayer::ActiveModel {
+                    id: Set(id),
+                    tenant_code: Set(tenant.to_string()),
+                    rrn_index: Set(index),
+                    rrn_encrypted: Set(self.pii.encrypt(new.rrn.expose())),
+                    name_encrypted: Set(self.pii.encrypt(new.name.trim())),
+                    address_encrypted: Set(self.pii.encrypt(new.address.trim())),
+                    created_at: Set(self.clock.now()),
+                }
+                .insert(&txn)
+                .await?;
+                id
+            }
+        };
+        let resp = pb::RegisterTaxpayerResponse {
+            taxpayer_id: id.to_string(),
+        };
+        idempotency::record(
+            &txn,
+            tenant.as_str(),
+            METHOD,
+            key,
+            req,
+            &resp,
+            self.clock.now(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(resp)
+    }
+
+    /// Register a vehicle of a known taxpayer.
+    pub async fn register_vehicle(
+        &self,
+        tenant: TenantCode,
+        key: &str,
+        req: &pb::RegisterVehicleRequest,
+        new: NewVehicle<'_>,
+    ) -> AppResult<pb::RegisterVehicleResponse> {
+        const METHOD: &str = "RegisterVehicle";
+        if new.plate_number.trim().is_empty() {
+            return Err(AppError::invalid("plate_number", "required"));
+        }
+        // Validates displacement and the like before anything is written.
+        new.car.annual_amount()?;
+        let txn = self.db.begin().await?;
+        if let Some(r) = idempotency::lookup(&txn, tenant.as_str(), METHOD, key, req).await? {
+            return Ok(r);
+        }
+        self.find_taxpayer(&txn, tenant, new.taxpayer_id).await?;
+        let plate = new.plate_number.trim();
+        let taken = vehicle::Entity::find()
+            .filter(vehicle::Column::TenantCode.eq(tenant.as_str()))
+            .filter(vehicle::Column::PlateNumber.eq(plate))
+            .one(&txn)
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::AlreadyExists(
+                "plate_number: a vehicle with this plate is already registered".into(),
+            ));
+        }
+        let id = VehicleId::new().uuid();
+        vehicle::ActiveModel {
+            id: Set(id),
+            tenant_code: Set(tenant.to_string()),
+            taxpayer_id: Set(new.taxpayer_id.uuid()),
+            plate_number: Set(plate.to_owned()),
+            vehicle_class: Set("passenger_car".into()),
+            vehicle_use: Set(use_name(new.car.vehicle_use).into()),
+            displacement_cc: Set(i32::try_from(new.car.displacement_cc).unwrap_or(i32::MAX)),
+            age_start_date: Set(new.car.age_start_date),
+            created_at: Set(self.clock.now()),
+        }
+        .insert(&txn)
+        .await?;
+        let resp = pb::RegisterVehicleResponse {
+            vehicle_id: id.to_string(),
+        };
+        idempotency::record(
+            &txn,
+            tenant.as_str(),
+            METHOD,
+            key,
+            req,
+            &resp,
+            self.clock.now(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(resp)
+    }
+
+    async fn find_taxpayer(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        id: TaxpayerId,
+    ) -> AppResult<taxpayer::Model> {
+        taxpayer::Entity::find_by_id(id.uuid())
+            .filter(taxpayer::Column::TenantCode.eq(tenant.as_str()))
+            .one(txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(format!("taxpayer_id: no taxpayer {id} in {tenant}"))
+            })
+    }
+
+    /// Decide the automobile tax of a vehicle for a period and issue the bill; deciding the
+    /// same vehicle and period again returns the first bill.
+    pub async fn decide_automobile_tax(
+        &self,
+        tenant: TenantCode,
+        key: &str,
+        req: &pb::DecideAutomobileTaxRequest,
+        vehicle_id: VehicleId,
+        tax_year: i32,
+        half: PeriodHalf,
+    ) -> AppResult<pb::DecideAutomobileTaxResponse> {
+        const METHOD: &str = "DecideAutomobileTax";
+        if !(2000..=2100).contains(&tax_year) {
+            return Err(AppError::invalid(
+                "tax_year",
+                "expected a year between 2000 and 2100",
+            ));
+        }
+        let txn = self.db.begin().await?;
+        if let Some(r) = idempotency::lookup(&txn, tenant.as_str(), METHOD, key, req).await? {
+            return Ok(r);
+        }
+        let v = vehicle::Entity::find_by_id(vehicle_id.uuid())
+            .filter(vehicle::Column::TenantCode.eq(tenant.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(format!("vehicle_id: no vehicle {vehicle_id} in {tenant}"))
+            })?;
+        let existing = assessment_decision::Entity::find()
+            .filter(assessment_decision::Column::TenantCode.eq(tenant.as_str()))
+            .filter(assessment_decision::Column::VehicleId.eq(v.id))
+            .filter(assessment_decision::Column::TaxItem.eq(TaxItem::AutomobileTax.name()))
+            .filter(assessment_decision::Column::TaxYear.eq(tax_year))
+            .filter(assessment_decision::Column::PeriodHalf.eq(i16::from(half.number())))
+            .one(&txn)
+            .await?;
+        let resp = match existing {
+            Some(d) => {
+                let b = bill::Entity::find()
+                    .filter(bill::Column::AssessmentDecisionId.eq(d.id))
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| AppError::Internal(format!("decision {} has no bill", d.id)))?;
+                pb::DecideAutomobileTaxResponse {
+                    bill: Some(load_bill(&txn, b).await?),
+                }
+            }
+            None => {
+                let bill = self
+                    .issue_automobile_bill(&txn, tenant, &v, tax_year, half)
+                    .await?;
+                outbox::enqueue(
+                    &txn,
+                    &LEVY_CONSUMERS,
+                    tenant.as_str(),
+                    &seip_proto::assessment::v1::LevyDecided {
+                        bill: Some(bill.clone()),
+                    },
+                    self.clock.now(),
+                )
+                .await?;
+                pb::DecideAutomobileTaxResponse { bill: Some(bill) }
+            }
+        };
+        idempotency::record(
+            &txn,
+            tenant.as_str(),
+            METHOD,
+            key,
+            req,
+            &resp,
+            self.clock.now(),
+        )
+        .await?;
+        txn.commit().await?;
+        self.relay.notify_one();
+        Ok(resp)
+    }
+
+    async fn issue_automobile_bill(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        v: &vehicle::Model,
+        tax_year: i32,
+        half: PeriodHalf,
+    ) -> AppResult<pb::Bill> {
+        let car = PassengerCar {
+            displacement_cc: u32::try_from(v.displacement_cc)
+                .map_err(|_| AppError::invalid("displacement_cc", "must be positive"))?,
+            vehicle_use: match v.vehicle_use.as_str() {
+                "commercial" => VehicleUse::Commercial,
+                _ => VehicleUse::NonCommercial,
+            },
+            age_start_date: v.age_start_date,
+        };
+        let liability_on = automobile::liability_established_on(tax_year, half)?;
+        if car.age_start_date > liability_on {
+            return Err(AppError::FailedPrecondition(format!(
+                "vehicle_id: not registered on the liability date {liability_on} of {tax_year} period {}",
+                half.number()
+            )));
+        }
+        let levy = car.period_levy(tax_year, half)?;
+        let due_date = automobile::periodic_due_date(tax_year, half, &self.calendar)?;
+        let now = self.clock.now();
+        let decision_id = Uuid::now_v7();
+        assessment_decision::ActiveModel {
+            id: Set(decision_id),
+            tenant_code: Set(tenant.to_string()),
+            taxpayer_id: Set(v.taxpayer_id),
+            vehicle_id: Set(v.id),
+            tax_item: Set(TaxItem::AutomobileTax.name().into()),
+            tax_year: Set(tax_year),
+            period_half: Set(i16::from(half.number())),
+            annual_amount_won: Set(levy.annual_amount.to_i64()),
+            vehicle_age: Set(i32::try_from(levy.vehicle_age).unwrap_or(i32::MAX)),
+            age_reduction_percent: Set(i32::try_from(levy.age_reduction_percent).unwrap_or(0)),
+            decided_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        let number = self
+            .next_payment_number(
+                txn,
+                tenant,
+                NoticeKind::Periodic,
+                tax_year,
+                TaxItem::AutomobileTax,
+            )
+            .await?;
+        let bill_id = BillId::new().uuid();
+        let lines: Vec<(TaxItem, seip_core::Won)> = [
+            (TaxItem::AutomobileTax, levy.automobile_tax),
+            (TaxItem::LocalEducationTax, levy.local_education_tax),
+        ]
+        .into_iter()
+        .filter(|(_, w)| !w.is_zero())
+        .collect();
+        bill::ActiveModel {
+            id: Set(bill_id),
+            tenant_code: Set(tenant.to_string()),
+            assessment_decision_id: Set(decision_id),
+            taxpayer_id: Set(v.taxpayer_id),
+            vehicle_id: Set(Some(v.id)),
+            e_payment_number: Set(number.to_string()),
+            tax_year: Set(tax_year),
+            period_half: Set(i16::from(half.number())),
+            liability_established_on: Set(liability_on),
+            due_date: Set(due_date),
+            total_won: Set(levy.total().to_i64()),
+            issued_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        bill_line::Entity::insert_many(lines.iter().enumerate().map(|(i, (item, amount))| {
+            bill_line::ActiveModel {
+                bill_id: Set(bill_id),
+                line_no: Set(i16::try_from(i + 1).unwrap_or(i16::MAX)),
+                tax_item: Set(item.name().into()),
+                amount_won: Set(amount.to_i64()),
+            }
+        }))
+        .exec(txn)
+        .await?;
+        tracing::info!(%bill_id, tax_year, period = half.number(), total_won = levy.total().to_i64(), "automobile tax decided");
+        Ok(bill_proto(
+            bill_id,
+            decision_id,
+            v.taxpayer_id,
+            Some(v.id),
+            &number.to_string(),
+            tax_year,
+            half.number(),
+            liability_on,
+            due_date,
+            &lines,
+            now,
+        ))
+    }
+
+    /// Allocate the next serial of a payment-number prefix, atomically.
+    async fn next_payment_number(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        kind: NoticeKind,
+        levy_year: i32,
+        item: TaxItem,
+    ) -> AppResult<EPaymentNumber> {
+        let prefix = format!(
+            "{}{:02}{}",
+            kind as u8,
+            levy_year.rem_euclid(100),
+            item.group()
+        );
+        let backend = txn.get_database_backend();
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "INSERT INTO payment_number_serial (tenant_code, prefix, last_serial) VALUES (?, ?, 1)
+                     ON CONFLICT (tenant_code, prefix) DO UPDATE SET last_serial = payment_number_serial.last_serial + 1
+                     RETURNING last_serial",
+                ),
+                [tenant.as_str().into(), prefix.into()],
+            ))
+            .await?
+            .ok_or_else(|| AppError::Internal("serial allocation returned no row".into()))?;
+        let serial: i64 = row.try_get("", "last_serial")?;
+        Ok(EPaymentNumber::compose(
+            tenant,
+            kind,
+            levy_year,
+            item.group(),
+            u64::try_from(serial).unwrap_or(u64::MAX),
+        )?)
+    }
+
+    /// A bill by id or payment number.
+    pub async fn get_bill(&self, tenant: TenantCode, key: BillKey) -> AppResult<pb::Bill> {
+        let q = bill::Entity::find().filter(bill::Column::TenantCode.eq(tenant.as_str()));
+        let found = match key {
+            BillKey::Id(id) => {
+                q.filter(bill::Column::Id.eq(id.uuid()))
+                    .one(&self.db)
+                    .await?
+            }
+            BillKey::Number(n) => {
+                q.filter(bill::Column::EPaymentNumber.eq(n.to_string()))
+                    .one(&self.db)
+                    .await?
+            }
+        };
+        let b =
+            found.ok_or_else(|| AppError::not_found("bill: no such bill in this municipality"))?;
+        load_bill(&self.db, b).await
+    }
+}
+
+/// How a bill is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum BillKey {
+    /// By id.
+    Id(BillId),
+    /// By electronic payment number.
+    Number(EPaymentNumber),
+}
+
+async fn load_bill<C: ConnectionTrait>(conn: &C, b: bill::Model) -> AppResult<pb::Bill> {
+    let lines = bill_line::Entity::find()
+        .filter(bill_line::Column::BillId.eq(b.id))
+        .order_by_asc(bill_line::Column::LineNo)
+        .all(conn)
+        .await?;
+    let lines = lines
+        .into_iter()
+        .map(|l| {
+            Ok((
+                TaxItem::from_name(&l.tax_item, "tax_item")?,
+                seip_core::Won::new(l.amount_won),
+            ))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(bill_proto(
+        b.id,
+        b.assessment_decision_id,
+        b.taxpayer_id,
+        b.vehicle_id,
+        &b.e_payment_number,
+        b.tax_year,
+        u8::try_from(b.period_half).unwrap_or(0),
+        b.liability_established_on,
+        b.due_date,
+        &lines,
+        b.issued_at,
+    ))
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a bill has this many facts; one place builds it"
+)]
+fn bill_proto(
+    bill_id: Uuid,
+    decision_id: Uuid,
+    taxpayer_id: Uuid,
+    vehicle_id: Option<Uuid>,
+    number: &str,
+    tax_year: i32,
+    half: u8,
+    liability_on: NaiveDate,
+    due_date: NaiveDate,
+    lines: &[(TaxItem, seip_core::Won)],
+    issued_at: chrono::DateTime<chrono::Utc>,
+) -> pb::Bill {
+    pb::Bill {
+        bill_id: bill_id.to_string(),
+        assessment_decision_id: decision_id.to_string(),
+        taxpayer_id: taxpayer_id.to_string(),
+        e_payment_number: number.to_owned(),
+        tax_year,
+        period_half: PeriodHalf::from_number(u32::from(half))
+            .map(period_to_proto)
+            .unwrap_or(0),
+        liability_established_on: Some(date_to_proto(liability_on)),
+        due_date: Some(date_to_proto(due_date)),
+        lines: lines
+            .iter()
+            .map(|(t, w)| pb::BillLine {
+                tax_item: tax_item_to_proto(*t),
+                tax_item_code: t.code().to_owned(),
+                amount_won: w.to_i64(),
+            })
+            .collect(),
+        total_won: lines
+            .iter()
+            .map(|(_, w)| *w)
+            .sum::<seip_core::Won>()
+            .to_i64(),
+        issued_at: Some(timestamp_to_proto(issued_at)),
+        vehicle_id: vehicle_id.map(|v| v.to_string()).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,119 @@
+//! The gRPC adapter: decode → call [`AssessmentApp`] → encode. No logic lives here.
+
+use seip_core::{BillId, EPaymentNumber, TaxpayerId, VehicleId};
+use seip_proto::assessment::v1 as pb;
+use seip_proto::assessment::v1::assessment_service_server::AssessmentService;
+use seip_rules::automobile::{PassengerCar, VehicleUse};
+use seip_runtime::convert::{date_from_proto, period_from_proto, tenant};
+use seip_runtime::error::AppError;
+use tonic::{Request, Response, Status};
+
+use crate::app::{AssessmentApp, BillKey, NewTaxpayer, NewVehicle};
+use crate::domain::rrn::ResidentRegistrationNumber;
+
+#[tonic::async_trait]
+impl AssessmentService for AssessmentApp {
+    async fn register_taxpayer(
+        &self,
+        request: Request<pb::RegisterTaxpayerRequest>,
+    ) -> Result<Response<pb::RegisterTaxpayerResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        let new = NewTaxpayer {
+            name: req.name.clone(),
+            rrn: ResidentRegistrationNumber::parse(&req.resident_registration_number)
+                .map_err(AppError::from)?,
+            address: req.address.clone(),
+        };
+        Ok(Response::new(
+            AssessmentApp::register_taxpayer(self, t, &req.idempotency_key, &req, new).await?,
+        ))
+    }
+
+    async fn register_vehicle(
+        &self,
+        request: Request<pb::RegisterVehicleRequest>,
+    ) -> Result<Response<pb::RegisterVehicleResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        let taxpayer_id =
+            TaxpayerId::parse_field(&req.taxpayer_id, "taxpayer_id").map_err(AppError::from)?;
+        if pb::VehicleClass::try_from(req.vehicle_class) != Ok(pb::VehicleClass::PassengerCar) {
+            return Err(
+                AppError::invalid("vehicle_class", "expected VEHICLE_CLASS_PASSENGER_CAR").into(),
+            );
+        }
+        let vehicle_use = match pb::VehicleUse::try_from(req.vehicle_use) {
+            Ok(pb::VehicleUse::NonCommercial) => VehicleUse::NonCommercial,
+            Ok(pb::VehicleUse::Commercial) => VehicleUse::Commercial,
+            _ => {
+                return Err(AppError::invalid(
+                    "vehicle_use",
+                    "expected VEHICLE_USE_NON_COMMERCIAL or VEHICLE_USE_COMMERCIAL",
+                )
+                .into());
+            }
+        };
+        let displacement_cc = u32::try_from(req.displacement_cc)
+            .ok()
+            .filter(|cc| *cc > 0)
+            .ok_or_else(|| {
+                AppError::invalid("displacement_cc", "must be a positive number of cc")
+            })?;
+        let car = PassengerCar {
+            displacement_cc,
+            vehicle_use,
+            age_start_date: date_from_proto(req.age_start_date.as_ref(), "age_start_date")?,
+        };
+        let new = NewVehicle {
+            taxpayer_id,
+            plate_number: &req.plate_number,
+            car,
+        };
+        Ok(Response::new(
+            AssessmentApp::register_vehicle(self, t, &req.idempotency_key, &req, new).await?,
+        ))
+    }
+
+    async fn decide_automobile_tax(
+        &self,
+        request: Request<pb::DecideAutomobileTaxRequest>,
+    ) -> Result<Response<pb::DecideAutomobileTaxResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        let vehicle_id =
+            VehicleId::parse_field(&req.vehicle_id, "vehicle_id").map_err(AppError::from)?;
+        let half = period_from_proto(req.period_half, "period_half")?;
+        Ok(Response::new(
+            AssessmentApp::decide_automobile_tax(
+                self,
+                t,
+                &req.idempotency_key,
+                &req,
+                vehicle_id,
+                req.tax_year,
+                half,
+            )
+            .await?,
+        ))
+    }
+
+    async fn get_bill(
+        &self,
+        request: Request<pb::GetBillRequest>,
+    ) -> Result<Response<pb::GetBillResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        let key = match &req.key {
+            Some(pb::get_bill_request::Key::BillId(id)) => {
+                BillKey::Id(BillId::parse_field(id, "bill_id").map_err(AppError::from)?)
+            }
+            Some(pb::get_bill_request::Key::EPaymentNumber(n)) => BillKey::Number(
+                EPaymentNumber::parse_field(n, "e_payment_number").map_err(AppError::from)?,
+            ),
+            None => return Err(AppError::invalid("key", "give bill_id or e_payment_number").into()),
+        };
+        let bill = AssessmentApp::get_bill(self, t, key).await?;
+        Ok(Response::new(pb::GetBillResponse { bill: Some(bill) }))
+    }
+}

@@ -1,0 +1,13 @@
+//! Assessment service (부과): who owes what, by whom, why, and by when.
+//!
+//! Owns taxpayers (personal data encrypted at rest, never logged), taxable objects
+//! (vehicles), assessment decisions (부과결정) and bills (납세고지서) with electronic payment
+//! numbers. Every amount comes from `seip-rules`; this crate never computes tax itself.
+//! It must never read another service's tables: what others need travels as `LevyDecided`.
+
+pub mod app;
+pub mod domain;
+pub mod grpc;
+pub mod store;
+
+pub use app::AssessmentApp;

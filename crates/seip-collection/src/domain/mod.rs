@@ -1,0 +1,4 @@
+//! Collection's types and decisions, without I/O.
+
+pub mod feed;
+pub mod receivable;

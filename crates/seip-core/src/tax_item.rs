@@ -1,0 +1,81 @@
+//! Tax items (세목) and their codes as printed on a bill and carried in the treasury feed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::InvalidField;
+
+/// A tax item (세목). The 3-digit code is what the bill prints and the treasury feed carries;
+/// the 2-digit group is the `II` segment of the electronic payment number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxItem {
+    /// 자동차세 (자동차 소유분).
+    AutomobileTax,
+    /// 지방교육세 (surtax billed on the same notice).
+    LocalEducationTax,
+    /// 주민세 개인분.
+    ResidentTaxIndividual,
+    /// 주민세 사업소분.
+    ResidentTaxPremises,
+    /// 주민세 종업원분.
+    ResidentTaxPayroll,
+    /// 과태료.
+    AdminFine,
+}
+
+impl TaxItem {
+    /// Every tax item, in report order.
+    pub const ALL: [TaxItem; 6] = [
+        TaxItem::AutomobileTax,
+        TaxItem::LocalEducationTax,
+        TaxItem::ResidentTaxIndividual,
+        TaxItem::ResidentTaxPremises,
+        TaxItem::ResidentTaxPayroll,
+        TaxItem::AdminFine,
+    ];
+
+    /// The 3-digit tax item code (세목코드).
+    pub fn code(self) -> &'static str {
+        match self {
+            TaxItem::AutomobileTax => "501",
+            TaxItem::LocalEducationTax => "601",
+            TaxItem::ResidentTaxIndividual => "301",
+            TaxItem::ResidentTaxPremises => "302",
+            TaxItem::ResidentTaxPayroll => "303",
+            TaxItem::AdminFine => "901",
+        }
+    }
+
+    /// The 2-digit group used in the electronic payment number.
+    pub fn group(self) -> &'static str {
+        &self.code()[..2]
+    }
+
+    /// The identifier used in proto enums, SQL and reports (GLOSSARY.md).
+    pub fn name(self) -> &'static str {
+        match self {
+            TaxItem::AutomobileTax => "automobile_tax",
+            TaxItem::LocalEducationTax => "local_education_tax",
+            TaxItem::ResidentTaxIndividual => "resident_tax_individual",
+            TaxItem::ResidentTaxPremises => "resident_tax_premises",
+            TaxItem::ResidentTaxPayroll => "resident_tax_payroll",
+            TaxItem::AdminFine => "admin_fine",
+        }
+    }
+
+    /// The tax item from its code, naming `field` when the code is unknown.
+    pub fn from_code(code: &str, field: &str) -> Result<Self, InvalidField> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.code() == code)
+            .ok_or_else(|| InvalidField::new(field, format!("unknown tax item code {code:?}")))
+    }
+
+    /// The tax item from its identifier (as stored), naming `field` when unknown.
+    pub fn from_name(name: &str, field: &str) -> Result<Self, InvalidField> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| InvalidField::new(field, format!("unknown tax item {name:?}")))
+    }
+}

@@ -1,0 +1,4 @@
+//! Reporting's own tables.
+
+pub mod ledger_entry;
+pub mod migration;

@@ -1,0 +1,208 @@
+//! Layered configuration: defaults, then an optional TOML file, then `SEIP_*` environment
+//! variables (nested keys with `__`, e.g. `SEIP_LISTEN__COLLECTION=0.0.0.0:7002`).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// One of Seip's four services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceName {
+    /// 부과.
+    Assessment,
+    /// 징수·수납.
+    Collection,
+    /// 체납처분.
+    ArrearsEnforcement,
+    /// 보고·결산.
+    Reporting,
+}
+
+impl ServiceName {
+    /// All four, in start order.
+    pub const ALL: [ServiceName; 4] = [
+        ServiceName::Assessment,
+        ServiceName::Collection,
+        ServiceName::ArrearsEnforcement,
+        ServiceName::Reporting,
+    ];
+
+    /// The name used for schemas, files, logs and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Assessment => "assessment",
+            ServiceName::Collection => "collection",
+            ServiceName::ArrearsEnforcement => "arrears_enforcement",
+            ServiceName::Reporting => "reporting",
+        }
+    }
+
+    /// Parse the CLI / config form (`arrears-enforcement` is accepted too).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.replace('-', "_");
+        Self::ALL.into_iter().find(|n| n.as_str() == s)
+    }
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A value per service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PerService<T> {
+    /// For assessment.
+    pub assessment: T,
+    /// For collection.
+    pub collection: T,
+    /// For arrears-enforcement.
+    pub arrears_enforcement: T,
+    /// For reporting.
+    pub reporting: T,
+}
+
+impl<T> PerService<T> {
+    /// The value of `service`.
+    pub fn get(&self, service: ServiceName) -> &T {
+        match service {
+            ServiceName::Assessment => &self.assessment,
+            ServiceName::Collection => &self.collection,
+            ServiceName::ArrearsEnforcement => &self.arrears_enforcement,
+            ServiceName::Reporting => &self.reporting,
+        }
+    }
+
+    /// Set the value of `service`.
+    pub fn set(&mut self, service: ServiceName, value: T) {
+        match service {
+            ServiceName::Assessment => self.assessment = value,
+            ServiceName::Collection => self.collection = value,
+            ServiceName::ArrearsEnforcement => self.arrears_enforcement = value,
+            ServiceName::Reporting => self.reporting = value,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// How the outbox relay delivers events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RelaySettings {
+    /// Events fetched per batch.
+    pub batch_size: u32,
+    /// Idle poll interval in milliseconds when nothing was found (new events also wake the
+    /// relay at once).
+    pub poll_interval_ms: u64,
+    /// First retry delay in milliseconds; doubles per failed attempt.
+    pub initial_backoff_ms: u64,
+    /// Longest retry delay in milliseconds.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            poll_interval_ms: 500,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 30_000,
+        }
+    }
+}
+
+/// Everything a Seip process reads from its environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// PostgreSQL URL of a role that may create schemas and roles (production). When unset,
+    /// every service keeps a SQLite file in `data_dir` (the embedded default).
+    pub database_url: Option<SecretString>,
+    /// Per-service PostgreSQL URLs (each service's own role); derived from `database_url`
+    /// with the user replaced by `seip_<service>` when unset.
+    pub service_database_urls: Option<PerService<SecretString>>,
+    /// Where the SQLite files and the demo's keys live.
+    pub data_dir: PathBuf,
+    /// Address each service listens on.
+    pub listen: PerService<SocketAddr>,
+    /// URL each service is reached at by the others (defaults to `http://` + listen address).
+    pub endpoints: Option<PerService<String>>,
+    /// OTLP/gRPC collector, e.g. `http://127.0.0.1:4317`; `OTEL_EXPORTER_OTLP_ENDPOINT` is
+    /// honoured too. No export when neither is set.
+    pub otlp_endpoint: Option<String>,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Log filter in `RUST_LOG` syntax.
+    pub log_filter: String,
+    /// Key protecting personal data at rest: 32 bytes, base64. Required outside the demo.
+    pub pii_key: Option<SecretString>,
+    /// Outbox relay tuning.
+    pub relay: RelaySettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let addr = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        Self {
+            database_url: None,
+            service_database_urls: None,
+            data_dir: PathBuf::from("seip-data"),
+            listen: PerService {
+                assessment: addr(50151),
+                collection: addr(50152),
+                arrears_enforcement: addr(50153),
+                reporting: addr(50154),
+            },
+            endpoints: None,
+            otlp_endpoint: None,
+            log_format: LogFormat::Text,
+            log_filter: "info".to_owned(),
+            pii_key: None,
+            relay: RelaySettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (if given and present), then `SEIP_*` variables.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut fig = Figment::new();
+        if let Some(f) = file {
+            if !f.exists() {
+                anyhow::bail!("config file {} does not exist", f.display());
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        fig = fig.merge(Env::prefixed("SEIP_").split("__"));
+        let mut s: Settings = fig.extract()?;
+        if s.otlp_endpoint.is_none() {
+            s.otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
+        }
+        Ok(s)
+    }
+
+    /// The URL the others use to reach `service`.
+    pub fn endpoint(&self, service: ServiceName) -> String {
+        match &self.endpoints {
+            Some(e) => e.get(service).clone(),
+            None => format!("http://{}", self.listen.get(service)),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Wire ↔ domain conversions shared by every service: dates, tax items, periods, timestamps.
+//! Each function names the field it reads, so a bad value becomes a clear INVALID_ARGUMENT.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use seip_core::TaxItem;
+use seip_proto::common::v1 as pb;
+use seip_rules::automobile::PeriodHalf;
+
+use crate::error::{AppError, AppResult};
+
+/// A date onto the wire.
+pub fn date_to_proto(d: NaiveDate) -> pb::Date {
+    pb::Date {
+        year: d.year(),
+        month: i32::try_from(d.month()).unwrap_or(0),
+        day: i32::try_from(d.day()).unwrap_or(0),
+    }
+}
+
+/// A required date from the wire.
+pub fn date_from_proto(d: Option<&pb::Date>, field: &str) -> AppResult<NaiveDate> {
+    let d = d.ok_or_else(|| AppError::invalid(field, "required"))?;
+    u32::try_from(d.month)
+        .ok()
+        .zip(u32::try_from(d.day).ok())
+        .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day))
+        .ok_or_else(|| {
+            AppError::invalid(
+                field,
+                format!("{}-{}-{} is not a calendar date", d.year, d.month, d.day),
+            )
+        })
+}
+
+/// A tax item onto the wire.
+pub fn tax_item_to_proto(t: TaxItem) -> i32 {
+    (match t {
+        TaxItem::AutomobileTax => pb::TaxItem::AutomobileTax,
+        TaxItem::LocalEducationTax => pb::TaxItem::LocalEducationTax,
+        TaxItem::ResidentTaxIndividual => pb::TaxItem::ResidentTaxIndividual,
+        TaxItem::ResidentTaxPremises => pb::TaxItem::ResidentTaxPremises,
+        TaxItem::ResidentTaxPayroll => pb::TaxItem::ResidentTaxPayroll,
+        TaxItem::AdminFine => pb::TaxItem::AdminFine,
+    }) as i32
+}
+
+/// A required tax item from the wire.
+pub fn tax_item_from_proto(v: i32, field: &str) -> AppResult<TaxItem> {
+    match pb::TaxItem::try_from(v) {
+        Ok(pb::TaxItem::AutomobileTax) => Ok(TaxItem::AutomobileTax),
+        Ok(pb::TaxItem::LocalEducationTax) => Ok(TaxItem::LocalEducationTax),
+        Ok(pb::TaxItem::ResidentTaxIndividual) => Ok(TaxItem::ResidentTaxIndividual),
+        Ok(pb::TaxItem::ResidentTaxPremises) => Ok(TaxItem::ResidentTaxPremises),
+        Ok(pb::TaxItem::ResidentTaxPayroll) => Ok(TaxItem::ResidentTaxPayroll),
+        Ok(pb::TaxItem::AdminFine) => Ok(TaxItem::AdminFine),
+        _ => Err(AppError::invalid(
+            field,
+            format!("unknown or unspecified tax item {v}"),
+        )),
+    }
+}
+
+/// A half-year period onto the wire.
+pub fn period_to_proto(p: PeriodHalf) -> i32 {
+    (match p {
+        PeriodHalf::H1 => pb::PeriodHalf::H1,
+        PeriodHalf::H2 => pb::PeriodHalf::H2,
+    }) as i32
+}
+
+/// A required half-year period from the wire.
+pub fn period_from_proto(v: i32, field: &str) -> AppResult<PeriodHalf> {
+    match pb::PeriodHalf::try_from(v) {
+        Ok(pb::PeriodHalf::H1) => Ok(PeriodHalf::H1),
+        Ok(pb::PeriodHalf::H2) => Ok(PeriodHalf::H2),
+        _ => Err(AppError::invalid(
+            field,
+            "expected PERIOD_HALF_H1 or PERIOD_HALF_H2",
+        )),
+    }
+}
+
+/// An instant onto the wire.
+pub fn timestamp_to_proto(t: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
+/// An instant from the wire (`None` → the epoch, for optional fields).
+pub fn timestamp_from_proto(t: Option<&prost_types::Timestamp>) -> DateTime<Utc> {
+    t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
+        .unwrap_or_default()
+}
+
+/// A required tenant code from the wire.
+pub fn tenant(s: &str) -> AppResult<seip_core::TenantCode> {
+    Ok(seip_core::TenantCode::parse_field(s, "tenant_code")?)
+}
+
+/// Decode an event payload, naming its type when it does not decode.
+pub fn decode_event<M: prost::Message + Default>(payload: &[u8], event_type: &str) -> AppResult<M> {
+    M::decode(payload).map_err(|e| {
+        AppError::invalid(
+            "event.payload",
+            format!("{event_type} does not decode: {e}"),
+        )
+    })
+}

@@ -1,0 +1,140 @@
+//! gRPC plumbing shared by every service: a server with health, reflection, request spans
+//! that continue the caller's trace, graceful shutdown; and client channels that carry the
+//! current trace onward.
+
+use std::future::Future;
+
+use opentelemetry::global;
+use opentelemetry::propagation::{Extractor, Injector};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::Routes;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Endpoint, Server};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::config::ServiceName;
+
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+struct MetadataInjector<'a>(&'a mut tonic::metadata::MetadataMap);
+
+impl Injector for MetadataInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(k), Ok(v)) = (
+            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+            value.parse(),
+        ) {
+            self.0.insert(k, v);
+        }
+    }
+}
+
+/// The span of one incoming call, named after the gRPC path, child of the caller's trace.
+fn server_span(service: ServiceName, req: &http::Request<()>) -> tracing::Span {
+    let path = req.uri().path();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let span = tracing::info_span!(
+        "grpc.server",
+        otel.name = %path,
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.method = %path,
+        seip.service = service.as_str(),
+        request_id = %request_id,
+    );
+    let parent = global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.headers())));
+    let _ = span.set_parent(parent);
+    span
+}
+
+/// Serve `routes` for `service` on `listener` until `shutdown` completes, with gRPC health
+/// (every name in `health_names` reported serving) and server reflection.
+pub async fn serve(
+    service: ServiceName,
+    listener: TcpListener,
+    routes: Routes,
+    health_names: &[&str],
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    for name in health_names {
+        reporter
+            .set_service_status(*name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(seip_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let routes = routes.add_service(health).add_service(reflection);
+    tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "serving");
+    Server::builder()
+        .trace_fn(move |req| server_span(service, req))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    tracing::info!(service = service.as_str(), "stopped");
+    Ok(())
+}
+
+/// Puts the current span's trace context into every outgoing call.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TraceInjector;
+
+impl tonic::service::Interceptor for TraceInjector {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let cx = tracing::Span::current().context();
+        global::get_text_map_propagator(|p| {
+            p.inject_context(&cx, &mut MetadataInjector(req.metadata_mut()));
+        });
+        Ok(req)
+    }
+}
+
+/// A client channel that carries trace context.
+pub type Channel = InterceptedService<tonic::transport::Channel, TraceInjector>;
+
+/// A channel to `url` that connects on first use (services may start in any order) and
+/// reconnects after failures.
+pub fn channel(url: &str) -> anyhow::Result<Channel> {
+    let ch = Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .connect_lazy();
+    Ok(InterceptedService::new(ch, TraceInjector))
+}
+
+/// Resolves when the process receives Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,19 @@
+//! `seip-runtime`: what every Seip service runs on — layered configuration, the database
+//! (a schema and role per service on PostgreSQL, a file per service on SQLite), telemetry
+//! (tracing, OpenTelemetry, trace context across gRPC), gRPC server and client plumbing,
+//! idempotent commands, and the transactional outbox, relay and inbox.
+//!
+//! It must never know a service's domain: no tax, no bill, no taxpayer lives here.
+
+pub mod config;
+pub mod convert;
+pub mod db;
+pub mod error;
+pub mod grpc;
+pub mod idempotency;
+pub mod migration;
+pub mod outbox;
+pub mod telemetry;
+
+pub use config::{ServiceName, Settings};
+pub use error::AppError;

@@ -1,0 +1,499 @@
+//! The transactional outbox, its relay, and the consumer's inbox.
+//!
+//! A producer writes each event in the same transaction as the change it reports
+//! ([`enqueue`]), one row per consumer. The [`Relay`] delivers pending rows to each consumer
+//! in order, in batches, retrying with exponential backoff; a consumer applies a batch in one
+//! transaction and records every event id in its inbox in that same transaction
+//! ([`EventConsumer`]). Crash either side at any point and the effect still happens exactly
+//! once: an undelivered row is sent again, and a redelivered event finds its id in the inbox.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use prost::Message;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait, Value,
+};
+use seip_core::Clock;
+use seip_proto::EventName;
+use seip_proto::common::v1::event_consumer_service_client::EventConsumerServiceClient;
+use seip_proto::common::v1::event_consumer_service_server::EventConsumerService;
+use seip_proto::common::v1::{DeliverEventsRequest, DeliverEventsResponse, Event};
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use crate::config::{RelaySettings, ServiceName};
+use crate::db::sql;
+use crate::error::{AppError, AppResult};
+use crate::grpc::Channel;
+use crate::telemetry;
+
+/// Write `event` to the outbox for each of `consumers`, inside the caller's transaction.
+/// The current span's trace context is stored with it.
+pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
+    conn: &C,
+    consumers: &[ServiceName],
+    tenant_code: &str,
+    event: &E,
+    now: DateTime<Utc>,
+) -> AppResult<seip_core::EventId> {
+    let event_id = seip_core::EventId::new();
+    let traceparent = telemetry::current_traceparent();
+    let payload = event.encode_to_vec();
+    let backend = conn.get_database_backend();
+    for consumer in consumers {
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "INSERT INTO outbox (event_id, consumer, tenant_code, event_type, payload, traceparent, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ),
+            [
+                event_id.to_string().into(),
+                consumer.as_str().into(),
+                tenant_code.into(),
+                E::NAME.into(),
+                Value::Bytes(Some(payload.clone())),
+                traceparent.clone().into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(event_id)
+}
+
+/// Counts of the outbox, for operators and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxStats {
+    /// Rows not yet delivered (and not parked).
+    pub pending: u64,
+    /// Rows delivered.
+    pub delivered: u64,
+    /// Rows parked because the consumer refused them as malformed.
+    pub parked: u64,
+}
+
+/// Count the outbox rows by state.
+pub async fn stats(db: &DatabaseConnection) -> AppResult<OutboxStats> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT
+               COALESCE(SUM(CASE WHEN delivered_at IS NULL AND parked_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,
+               COALESCE(SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered,
+               COALESCE(SUM(CASE WHEN parked_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS parked
+             FROM outbox",
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("outbox count returned no row".into()))?;
+    let get = |c: &str| -> AppResult<u64> {
+        let v: i64 = row.try_get("", c)?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    };
+    Ok(OutboxStats {
+        pending: get("pending")?,
+        delivered: get("delivered")?,
+        parked: get("parked")?,
+    })
+}
+
+struct Pending {
+    seq: i64,
+    attempts: i32,
+    next_attempt_at: Option<DateTime<Utc>>,
+    event: Event,
+}
+
+/// Delivers one producer's outbox to its consumers.
+#[derive(Clone)]
+pub struct Relay {
+    db: DatabaseConnection,
+    producer: ServiceName,
+    consumers: HashMap<ServiceName, EventConsumerServiceClient<Channel>>,
+    settings: RelaySettings,
+    clock: Clock,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("producer", &self.producer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one pass of the relay did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayPass {
+    /// Rows acknowledged by their consumer.
+    pub delivered: usize,
+    /// Rows whose delivery failed and will be retried.
+    pub failed: usize,
+    /// Rows parked as refused.
+    pub parked: usize,
+}
+
+impl Relay {
+    /// A relay for `producer`'s outbox, delivering to `consumers`.
+    pub fn new(
+        db: DatabaseConnection,
+        producer: ServiceName,
+        consumers: HashMap<ServiceName, Channel>,
+        settings: RelaySettings,
+    ) -> Self {
+        let consumers = consumers
+            .into_iter()
+            .map(|(k, ch)| (k, EventConsumerServiceClient::new(ch)))
+            .collect();
+        Self {
+            db,
+            producer,
+            consumers,
+            settings,
+            // Retry timing is wall-clock time, whatever business date the services run on.
+            clock: Clock::system(),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// A handle that wakes the relay at once (call after committing new events).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Deliver until `shutdown` resolves.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send) {
+        tokio::pin!(shutdown);
+        loop {
+            let pass = match self.pass().await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(producer = self.producer.as_str(), error = %e, "relay pass failed");
+                    RelayPass::default()
+                }
+            };
+            if pass.delivered > 0 {
+                continue;
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = self.wake.notified() => {},
+                () = tokio::time::sleep(Duration::from_millis(self.settings.poll_interval_ms)) => {},
+            }
+        }
+    }
+
+    /// One pass: for each consumer, deliver pending rows in order until one fails or none
+    /// is left in the batch.
+    pub async fn pass(&self) -> AppResult<RelayPass> {
+        let mut total = RelayPass::default();
+        for (consumer, client) in &self.consumers {
+            let p = self.pass_consumer(*consumer, client.clone()).await?;
+            total.delivered += p.delivered;
+            total.failed += p.failed;
+            total.parked += p.parked;
+        }
+        Ok(total)
+    }
+
+    /// Run passes until nothing is pending or a delivery fails (tests, the demo).
+    pub async fn drain(&self) -> AppResult<RelayPass> {
+        let mut total = RelayPass::default();
+        loop {
+            let p = self.pass().await?;
+            total.delivered += p.delivered;
+            total.parked += p.parked;
+            total.failed += p.failed;
+            if p.delivered == 0 || p.failed > 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn load(&self, consumer: ServiceName) -> AppResult<Vec<Pending>> {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "SELECT seq, event_id, tenant_code, event_type, payload, traceparent, occurred_at, attempts, next_attempt_at
+                     FROM outbox WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL
+                     ORDER BY seq LIMIT ?",
+                ),
+                [consumer.as_str().into(), i64::from(self.settings.batch_size).into()],
+            ))
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let occurred_at: DateTime<Utc> = r.try_get("", "occurred_at")?;
+            let event_type: String = r.try_get("", "event_type")?;
+            let payload: Vec<u8> = r.try_get("", "payload")?;
+            out.push(Pending {
+                seq: r.try_get("", "seq")?,
+                attempts: r.try_get("", "attempts")?,
+                next_attempt_at: r.try_get("", "next_attempt_at")?,
+                event: Event {
+                    event_id: r.try_get("", "event_id")?,
+                    tenant_code: r.try_get("", "tenant_code")?,
+                    producer: self.producer.as_str().to_owned(),
+                    occurred_at: Some(prost_types::Timestamp {
+                        seconds: occurred_at.timestamp(),
+                        nanos: i32::try_from(occurred_at.timestamp_subsec_nanos()).unwrap_or(0),
+                    }),
+                    traceparent: r.try_get("", "traceparent")?,
+                    payload: Some(prost_types::Any {
+                        type_url: format!("type.googleapis.com/{event_type}"),
+                        value: payload,
+                    }),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    async fn pass_consumer(
+        &self,
+        consumer: ServiceName,
+        mut client: EventConsumerServiceClient<Channel>,
+    ) -> AppResult<RelayPass> {
+        let now = self.clock.now();
+        let mut batch = self.load(consumer).await?;
+        // Order matters per consumer: stop at the first row still waiting out its backoff.
+        if let Some(i) = batch
+            .iter()
+            .position(|p| p.next_attempt_at.is_some_and(|t| t > now))
+        {
+            batch.truncate(i);
+        }
+        if batch.is_empty() {
+            return Ok(RelayPass::default());
+        }
+        let span = tracing::info_span!(
+            "outbox.relay",
+            producer = self.producer.as_str(),
+            consumer = consumer.as_str(),
+            events = batch.len()
+        );
+        telemetry::set_parent_from_traceparent(&span, &batch[0].event.traceparent);
+        let events: Vec<Event> = batch.iter().map(|p| p.event.clone()).collect();
+        let result = client
+            .deliver_events(DeliverEventsRequest { events })
+            .instrument(span.clone())
+            .await;
+        match result {
+            Ok(_) => {
+                self.mark_delivered(&batch.iter().map(|p| p.seq).collect::<Vec<_>>())
+                    .await?;
+                Ok(RelayPass {
+                    delivered: batch.len(),
+                    ..RelayPass::default()
+                })
+            }
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+                if batch.len() == 1 {
+                    tracing::error!(parent: &span, event_id = %batch[0].event.event_id, error = %status.message(), "event refused by consumer; parked");
+                    self.park(batch[0].seq, status.message()).await?;
+                    return Ok(RelayPass {
+                        parked: 1,
+                        ..RelayPass::default()
+                    });
+                }
+                // Find the offending event: deliver one at a time.
+                let mut pass = RelayPass::default();
+                for p in batch {
+                    let r = client
+                        .deliver_events(DeliverEventsRequest {
+                            events: vec![p.event.clone()],
+                        })
+                        .instrument(span.clone())
+                        .await;
+                    match r {
+                        Ok(_) => {
+                            self.mark_delivered(&[p.seq]).await?;
+                            pass.delivered += 1;
+                        }
+                        Err(s) if s.code() == tonic::Code::InvalidArgument => {
+                            tracing::error!(parent: &span, event_id = %p.event.event_id, error = %s.message(), "event refused by consumer; parked");
+                            self.park(p.seq, s.message()).await?;
+                            pass.parked += 1;
+                        }
+                        Err(s) => {
+                            self.backoff(&p, &s).await?;
+                            pass.failed += 1;
+                            break;
+                        }
+                    }
+                }
+                Ok(pass)
+            }
+            Err(status) => {
+                tracing::warn!(parent: &span, code = ?status.code(), error = %status.message(), "delivery failed; will retry");
+                self.backoff(&batch[0], &status).await?;
+                Ok(RelayPass {
+                    failed: 1,
+                    ..RelayPass::default()
+                })
+            }
+        }
+    }
+
+    async fn mark_delivered(&self, seqs: &[i64]) -> AppResult<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let backend = self.db.get_database_backend();
+        let placeholders = vec!["?"; seqs.len()].join(", ");
+        let mut values: Vec<Value> = vec![self.clock.now().into()];
+        values.extend(seqs.iter().map(|s| Value::from(*s)));
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    &format!("UPDATE outbox SET delivered_at = ? WHERE seq IN ({placeholders})"),
+                ),
+                values,
+            ))
+            .await?;
+        Ok(())
+    }
+
+    async fn park(&self, seq: i64, why: &str) -> AppResult<()> {
+        let backend = self.db.get_database_backend();
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "UPDATE outbox SET parked_at = ?, last_error = ? WHERE seq = ?",
+                ),
+                [self.clock.now().into(), why.into(), seq.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    async fn backoff(&self, p: &Pending, status: &tonic::Status) -> AppResult<()> {
+        let attempts = p.attempts.saturating_add(1);
+        let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+        let delay_ms = self
+            .settings
+            .initial_backoff_ms
+            .saturating_mul(1u64 << exp.saturating_sub(1))
+            .min(self.settings.max_backoff_ms);
+        let next = self.clock.now()
+            + chrono::Duration::milliseconds(i64::try_from(delay_ms).unwrap_or(i64::MAX));
+        let backend = self.db.get_database_backend();
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?",
+                ),
+                [
+                    attempts.into(),
+                    next.into(),
+                    format!("{:?}: {}", status.code(), status.message()).into(),
+                    p.seq.into(),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Applies one event inside the consumer's transaction.
+#[tonic::async_trait]
+pub trait EventHandler: Send + Sync + 'static {
+    /// Apply `event` (whose payload's type is `event_type`, e.g.
+    /// `seip.assessment.v1.LevyDecided`). Return `AppError::InvalidArgument` for an event this
+    /// consumer cannot take; any error rolls back the whole batch.
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event_type: &str,
+        event: &Event,
+        payload: &[u8],
+    ) -> AppResult<()>;
+}
+
+/// The `EventConsumerService` of a service: inbox check and effect in one transaction.
+#[derive(Debug)]
+pub struct EventConsumer<H> {
+    db: DatabaseConnection,
+    handler: H,
+    clock: Clock,
+}
+
+impl<H> EventConsumer<H> {
+    /// A consumer applying events with `handler` to `db`.
+    pub fn new(db: DatabaseConnection, handler: H, clock: Clock) -> Self {
+        Self { db, handler, clock }
+    }
+}
+
+/// The protobuf type of an `Any`'s payload.
+pub fn any_type(any: &prost_types::Any) -> &str {
+    any.type_url.rsplit('/').next().unwrap_or("")
+}
+
+#[tonic::async_trait]
+impl<H: EventHandler> EventConsumerService for EventConsumer<H> {
+    async fn deliver_events(
+        &self,
+        request: tonic::Request<DeliverEventsRequest>,
+    ) -> Result<tonic::Response<DeliverEventsResponse>, tonic::Status> {
+        let events = request.into_inner().events;
+        let txn = self.db.begin().await.map_err(AppError::from)?;
+        let backend = txn.get_database_backend();
+        let mut resp = DeliverEventsResponse::default();
+        for event in &events {
+            let span = tracing::info_span!("event.apply", event_id = %event.event_id, producer = %event.producer);
+            telemetry::set_parent_from_traceparent(&span, &event.traceparent);
+            let payload = event
+                .payload
+                .as_ref()
+                .ok_or_else(|| AppError::invalid("event.payload", "missing"))?;
+            if event.event_id.is_empty() {
+                return Err(AppError::invalid("event.event_id", "missing").into());
+            }
+            let event_type = any_type(payload);
+            let inserted = txn
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    sql(
+                        backend,
+                        "INSERT INTO inbox (event_id, producer, event_type, tenant_code, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                    ),
+                    [
+                        event.event_id.clone().into(),
+                        event.producer.clone().into(),
+                        event_type.into(),
+                        event.tenant_code.clone().into(),
+                        self.clock.now().into(),
+                    ],
+                ))
+                .instrument(span.clone())
+                .await
+                .map_err(AppError::from)?;
+            if inserted.rows_affected() == 0 {
+                resp.duplicates += 1;
+                continue;
+            }
+            self.handler
+                .handle(&txn, event_type, event, &payload.value)
+                .instrument(span)
+                .await?;
+            resp.applied += 1;
+        }
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(tonic::Response::new(resp))
+    }
+}

@@ -1,0 +1,430 @@
+//! `seip demo`: a municipality's half-year in a minute, on a fresh store.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use futures::{StreamExt, stream};
+use indicatif::{ProgressBar, ProgressStyle};
+use secrecy::SecretString;
+use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
+use seip_core::{Clock, TaxItem, Won, clock::kst};
+use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
+use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_client::ArrearsEnforcementServiceClient;
+use seip_proto::assessment::v1 as apb;
+use seip_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
+use seip_proto::collection::v1 as cpb;
+use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_proto::common::v1 as common;
+use seip_proto::reporting::v1::GetMonthlyReportRequest;
+use seip_proto::reporting::v1::reporting_service_client::ReportingServiceClient;
+use seip_runtime::convert::{date_to_proto, tax_item_from_proto};
+use seip_runtime::telemetry::{self, TelemetryOptions};
+use seip_runtime::{ServiceName, Settings, grpc};
+
+/// Options of `seip demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Vehicles (and owners) in the generated municipality.
+    #[arg(long, default_value_t = 3000)]
+    vehicles: usize,
+    /// Where the embedded SQLite files go (emptied first).
+    #[arg(long, default_value = "seip-demo")]
+    data_dir: PathBuf,
+    /// Run on PostgreSQL instead: a server URL; the demo creates a fresh database there.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Seed of the generated municipality, for repeatable runs.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
+const TENANT: &str = "11110";
+const BANK: &str = "032";
+const SURNAMES: &[&str] = &["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임"];
+const GIVEN: &[&str] = &[
+    "민준", "서연", "도윤", "하은", "지호", "수아", "예준", "지우", "현우", "서윤",
+];
+const DISPLACEMENTS: &[u32] = &[
+    998, 999, 1353, 1497, 1591, 1598, 1995, 1999, 2151, 2497, 2999, 3342, 3778,
+];
+
+fn bar(len: usize, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+fn kst_instant(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<chrono::Utc> {
+    kst()
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// Run the demo.
+pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
+    let mut settings = Settings::load(config)?;
+    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.listen = seip_runtime::config::PerService {
+        assessment: any,
+        collection: any,
+        arrears_enforcement: any,
+        reporting: any,
+    };
+    settings.endpoints = None;
+    settings.data_dir = args.data_dir.clone();
+    settings.relay.poll_interval_ms = 50;
+    let _guard = telemetry::init(&settings, TelemetryOptions { quiet: true })?;
+    let store = match &args.database_url {
+        Some(url) => {
+            let name = format!("seip_demo_{}", Clock::system().now().format("%Y%m%d%H%M%S"));
+            let db_url = seip_runtime::db::create_database(url, &name).await?;
+            settings.database_url = Some(SecretString::from(db_url));
+            settings.pii_key = Some(SecretString::from(
+                seip_assessment::domain::pii::PiiCipher::generate_key(),
+            ));
+            format!("PostgreSQL database {name}")
+        }
+        None => {
+            if args.data_dir.exists() {
+                std::fs::remove_dir_all(&args.data_dir)?;
+            }
+            format!("SQLite files in {}", args.data_dir.display())
+        }
+    };
+    // The demo plays 1 June to 1 July 2026 on its own clock.
+    let clock = Clock::fixed(kst_instant(2026, 6, 1, 9));
+    let started = Instant::now();
+    println!(
+        "Seip demo — municipality {TENANT} (Jongno-gu), {} vehicles, {store}",
+        args.vehicles
+    );
+    let platform = seip::Platform::start_all(settings, clock.clone()).await?;
+    let assessment =
+        AssessmentServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Assessment))?);
+    let collection =
+        CollectionServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Collection))?);
+
+    // 1. Taxpayers and their cars.
+    let mut rng = fastrand::Rng::with_seed(args.seed);
+    let people: Vec<(String, String, u32, NaiveDate, bool)> = (0..args.vehicles)
+        .map(|i| {
+            let name = format!(
+                "{}{}",
+                SURNAMES[rng.usize(..SURNAMES.len())],
+                GIVEN[rng.usize(..GIVEN.len())]
+            );
+            let birth_year = rng.u32(1950..2004);
+            let rrn = format!(
+                "{:02}{:02}{:02}{}{:06}",
+                birth_year % 100,
+                rng.u32(1..13),
+                rng.u32(1..29),
+                if birth_year >= 2000 {
+                    3 + rng.u32(0..2)
+                } else {
+                    1 + rng.u32(0..2)
+                },
+                i
+            );
+            let cc = DISPLACEMENTS[rng.usize(..DISPLACEMENTS.len())];
+            let start = date(rng.i32(2008..2026), rng.u32(1..13), rng.u32(1..29));
+            let start = start.min(date(2026, 5, 31));
+            (name, rrn, cc, start, rng.u8(0..100) < 8)
+        })
+        .collect();
+    let pb = bar(people.len(), "registering vehicles");
+    let vehicles: Vec<anyhow::Result<String>> = stream::iter(people.iter().enumerate())
+        .map(|(i, (name, rrn, cc, start, commercial))| {
+            let mut a = assessment.clone();
+            let pb = pb.clone();
+            async move {
+                let t = a
+                    .register_taxpayer(apb::RegisterTaxpayerRequest {
+                        tenant_code: TENANT.into(),
+                        idempotency_key: format!("demo-taxpayer-{i}"),
+                        name: name.clone(),
+                        resident_registration_number: rrn.clone(),
+                        address: format!("서울특별시 종로구 세종대로 {}", 1 + i % 200),
+                    })
+                    .await?
+                    .into_inner();
+                let v = a
+                    .register_vehicle(apb::RegisterVehicleRequest {
+                        tenant_code: TENANT.into(),
+                        idempotency_key: format!("demo-vehicle-{i}"),
+                        taxpayer_id: t.taxpayer_id,
+                        plate_number: format!("{:02}가{:04}", 10 + i / 10_000, i % 10_000),
+                        vehicle_class: apb::VehicleClass::PassengerCar as i32,
+                        vehicle_use: if *commercial {
+                            apb::VehicleUse::Commercial
+                        } else {
+                            apb::VehicleUse::NonCommercial
+                        } as i32,
+                        displacement_cc: i32::try_from(*cc)?,
+                        age_start_date: Some(date_to_proto(*start)),
+                    })
+                    .await?
+                    .into_inner();
+                pb.inc(1);
+                Ok(v.vehicle_id)
+            }
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    pb.finish();
+    let vehicles = vehicles.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+
+    // 2. The periodic automobile tax, first half of 2026.
+    let pb = bar(vehicles.len(), "deciding automobile tax 2026-1");
+    let bills: Vec<anyhow::Result<apb::Bill>> = stream::iter(vehicles.iter().enumerate())
+        .map(|(i, v)| {
+            let mut a = assessment.clone();
+            let pb = pb.clone();
+            async move {
+                let r = a
+                    .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
+                        tenant_code: TENANT.into(),
+                        idempotency_key: format!("demo-levy-2026-1-{i}"),
+                        vehicle_id: v.clone(),
+                        tax_year: 2026,
+                        period_half: common::PeriodHalf::H1 as i32,
+                    })
+                    .await?
+                    .into_inner();
+                pb.inc(1);
+                r.bill.ok_or_else(|| anyhow::anyhow!("no bill"))
+            }
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    pb.finish();
+    let bills = bills.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+
+    // 3. The treasury bank's file of what was paid in June.
+    clock.set(kst_instant(2026, 6, 30, 18));
+    let mut writer = FileWriter::new(Header {
+        tenant_code: TENANT.into(),
+        bank_code: BANK.into(),
+        accounting_date: date(2026, 6, 30),
+        file_seq: 1,
+        created_at: date(2026, 7, 1).and_hms_opt(6, 0, 0).unwrap_or_default(),
+    });
+    let receipt_ids: Vec<String> = (0..bills.len() + 1)
+        .map(|i| format!("KB{:018}", i + 1))
+        .collect();
+    for (i, b) in bills.iter().enumerate() {
+        let roll = rng.u8(0..100);
+        if roll >= 90 {
+            continue; // 10 % do not pay by the due date.
+        }
+        let amount = |item: TaxItem| {
+            b.lines
+                .iter()
+                .filter(|l| tax_item_from_proto(l.tax_item, "tax_item").ok() == Some(item))
+                .map(|l| Won::new(l.amount_won))
+                .sum::<Won>()
+        };
+        let (mut principal, mut edu) = (
+            amount(TaxItem::AutomobileTax),
+            amount(TaxItem::LocalEducationTax),
+        );
+        if roll >= 87 {
+            principal = Won::floor10(principal.to_decimal() / rust_decimal::Decimal::TWO); // partial
+            edu = Won::ZERO;
+        } else if roll == 86 {
+            principal += Won::new(10_000); // over-payment
+        }
+        writer.push(&PaymentToWrite {
+            e_payment_number: &b.e_payment_number,
+            tax_item_code: TaxItem::AutomobileTax.code(),
+            fiscal_year: 2026,
+            period: 1,
+            principal,
+            late_charge: Won::ZERO,
+            education_tax: edu,
+            paid_on: date(2026, 6, 16 + rng.u32(0..14)),
+            channel: 1 + rng.u8(0..8),
+            payer_name: &people[i].0,
+            bank_receipt_id: &receipt_ids[i],
+            cancel: false,
+        });
+    }
+    // A payment with a number no bill carries: it must land in suspense, not vanish.
+    writer.push(&PaymentToWrite {
+        e_payment_number: "1111012650999999990",
+        tax_item_code: TaxItem::AutomobileTax.code(),
+        fiscal_year: 2026,
+        period: 1,
+        principal: Won::new(120_000),
+        late_charge: Won::ZERO,
+        education_tax: Won::new(36_000),
+        paid_on: date(2026, 6, 29),
+        channel: 3,
+        payer_name: "미확인납부자",
+        bank_receipt_id: &receipt_ids[bills.len()],
+        cancel: false,
+    });
+    let file = writer.finish();
+    let file_name = format!("RCPT_{TENANT}_{BANK}_20260630_0001.dat");
+    let pb = bar(file.len(), "importing treasury file");
+    let chunks: Vec<cpb::ImportTreasuryFileRequest> =
+        std::iter::once(cpb::ImportTreasuryFileRequest {
+            part: Some(cpb::import_treasury_file_request::Part::Metadata(
+                cpb::TreasuryFileMetadata {
+                    tenant_code: TENANT.into(),
+                    idempotency_key: file_name.clone(),
+                    file_name: file_name.clone(),
+                },
+            )),
+        })
+        .chain(file.chunks(64 * 1024).map(|c| {
+            pb.inc(c.len() as u64);
+            cpb::ImportTreasuryFileRequest {
+                part: Some(cpb::import_treasury_file_request::Part::Chunk(c.to_vec())),
+            }
+        }))
+        .collect();
+    let summary = collection
+        .clone()
+        .import_treasury_file(stream::iter(chunks))
+        .await?
+        .into_inner();
+    pb.finish();
+
+    // 4. 1 July: the due-date close moves what is unpaid into arrears.
+    clock.set(kst_instant(2026, 7, 1, 9));
+    let close = collection
+        .clone()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: TENANT.into(),
+            idempotency_key: "demo-close-2026-06-30".into(),
+            due_date: Some(date_to_proto(date(2026, 6, 30))),
+        })
+        .await?
+        .into_inner();
+    let pending = platform.drain_events().await?;
+
+    // 5. The books.
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["treasury file", "records", "won"]);
+    for (what, n, w) in [
+        (
+            "applied to bills",
+            summary.paid_count + summary.partial_count + summary.overpaid_count,
+            summary.applied_won,
+        ),
+        ("  of which partial", summary.partial_count, 0),
+        (
+            "over-paid (refund)",
+            summary.overpaid_count,
+            summary.overpaid_won,
+        ),
+        ("suspense", summary.suspense_count, summary.suspense_won),
+        ("file total", summary.records, summary.total_won),
+    ] {
+        t.add_row([Cell::new(what), num(n), won(w)]);
+    }
+    println!("\n{t}");
+    let mut reporting =
+        ReportingServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Reporting))?);
+    for (y, m) in [(2026, 6), (2026, 7)] {
+        let report = reporting
+            .get_monthly_report(GetMonthlyReportRequest {
+                tenant_code: TENANT.into(),
+                year: y,
+                month: m,
+            })
+            .await?
+            .into_inner();
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header([
+            "tax item",
+            "levied",
+            "levied won",
+            "collected",
+            "collected won",
+            "overdue",
+            "overdue won",
+            "late charge",
+        ]);
+        for r in &report.rows {
+            let item = tax_item_from_proto(r.tax_item, "tax_item")
+                .map(|i| i.name())
+                .unwrap_or("?");
+            t.add_row([
+                Cell::new(item),
+                num(r.levied_count),
+                won(r.levied_won),
+                num(r.collected_count),
+                won(r.collected_won + r.late_charge_collected_won),
+                num(r.overdue_count),
+                won(r.overdue_won),
+                won(r.late_charge_raised_won),
+            ]);
+        }
+        t.add_row([
+            Cell::new("total"),
+            Cell::new(""),
+            won(report.total_levied_won),
+            Cell::new(""),
+            won(report.total_collected_won),
+            Cell::new(""),
+            Cell::new(""),
+            Cell::new(""),
+        ]);
+        println!(
+            "\nMonthly revenue collection report (세입징수 보고서) {y}-{m:02}, municipality {TENANT}\n{t}"
+        );
+    }
+    let arrears = ArrearsEnforcementServiceClient::new(grpc::channel(
+        &platform.endpoint(ServiceName::ArrearsEnforcement),
+    )?)
+    .get_arrears_summary(GetArrearsSummaryRequest {
+        tenant_code: TENANT.into(),
+    })
+    .await?
+    .into_inner();
+    println!(
+        "\nDue-date close 2026-06-30: {} bills overdue, late charge raised {} won.\nArrears register: {} delinquents, {} bills, {} won.",
+        close.bills_overdue,
+        Won::new(close.late_charge_won),
+        arrears.delinquents,
+        arrears.bills,
+        Won::new(arrears.arrears_amount_won),
+    );
+    println!(
+        "Events pending delivery: {pending}. Finished in {:.1?} (demo clock {}).",
+        started.elapsed(),
+        clock
+            .today()
+            .with_day(1)
+            .unwrap_or_default()
+            .format("%Y-%m")
+    );
+    platform.shutdown().await
+}
+
+fn num(n: i64) -> Cell {
+    Cell::new(n).set_alignment(CellAlignment::Right)
+}
+
+fn won(w: i64) -> Cell {
+    Cell::new(Won::new(w)).set_alignment(CellAlignment::Right)
+}

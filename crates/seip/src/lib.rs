@@ -1,0 +1,338 @@
+//! The `seip` platform: starts any of the four services, or all of them in one process
+//! (still talking gRPC over loopback), with their relays. The CLI (`main.rs`) and the
+//! end-to-end tests both start Seip through [`Platform`].
+//!
+//! It wires services together and never holds business logic of its own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use secrecy::ExposeSecret;
+use seip_arrears_enforcement::ArrearsEnforcementApp;
+use seip_assessment::AssessmentApp;
+use seip_assessment::domain::pii::PiiCipher;
+use seip_collection::CollectionApp;
+use seip_core::Clock;
+use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_server::ArrearsEnforcementServiceServer;
+use seip_proto::assessment::v1::assessment_service_server::AssessmentServiceServer;
+use seip_proto::collection::v1::collection_service_server::CollectionServiceServer;
+use seip_proto::common::v1::event_consumer_service_server::EventConsumerServiceServer;
+use seip_proto::reporting::v1::reporting_service_server::ReportingServiceServer;
+use seip_reporting::ReportingApp;
+use seip_rules::calendar::HolidayCalendar;
+use seip_runtime::config::PerService;
+use seip_runtime::outbox::{EventConsumer, Relay};
+use seip_runtime::{ServiceName, Settings, db, grpc};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::service::Routes;
+
+/// Who consumes each producer's events.
+fn consumers_of(service: ServiceName) -> &'static [ServiceName] {
+    match service {
+        ServiceName::Assessment => &seip_assessment::app::LEVY_CONSUMERS,
+        ServiceName::Collection => &seip_collection::app::CONSUMERS,
+        ServiceName::ArrearsEnforcement | ServiceName::Reporting => &[],
+    }
+}
+
+/// Run migrations of `service` on `db`.
+pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::Result<()> {
+    match service {
+        ServiceName::Assessment => {
+            seip_assessment::store::migration::Migrator::up(db, None).await?
+        }
+        ServiceName::Collection => {
+            seip_collection::store::migration::Migrator::up(db, None).await?
+        }
+        ServiceName::ArrearsEnforcement => {
+            seip_arrears_enforcement::store::migration::Migrator::up(db, None).await?
+        }
+        ServiceName::Reporting => seip_reporting::store::migration::Migrator::up(db, None).await?,
+    }
+    Ok(())
+}
+
+/// The PII key from settings, or (embedded default only) one kept in the data dir.
+pub fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
+    if let Some(k) = &settings.pii_key {
+        return PiiCipher::from_base64(k.expose_secret()).context("pii_key");
+    }
+    if settings.database_url.is_some() {
+        anyhow::bail!(
+            "pii_key is required with PostgreSQL: set SEIP_PII_KEY to 32 random bytes, base64"
+        );
+    }
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let path = settings.data_dir.join("pii.key");
+    if !path.exists() {
+        std::fs::write(&path, PiiCipher::generate_key())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        tracing::warn!(path = %path.display(), "generated a PII key for the embedded store; keep it with the data");
+    }
+    PiiCipher::from_base64(&std::fs::read_to_string(&path)?).context("pii.key")
+}
+
+/// One running service.
+#[derive(Debug)]
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    relay: Option<Relay>,
+    db: DatabaseConnection,
+}
+
+/// Seip's services in this process.
+#[derive(Debug)]
+pub struct Platform {
+    settings: Settings,
+    clock: Clock,
+    calendar: Arc<HolidayCalendar>,
+    running: HashMap<ServiceName, Running>,
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    while !*rx.borrow() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+impl Platform {
+    /// Start `services` with `settings` (listen port 0 picks a free port; the endpoints the
+    /// services use to reach each other are set to the addresses actually bound).
+    pub async fn start(
+        mut settings: Settings,
+        clock: Clock,
+        services: &[ServiceName],
+    ) -> anyhow::Result<Self> {
+        let mut listeners = HashMap::new();
+        for s in services {
+            let l = TcpListener::bind(settings.listen.get(*s))
+                .await
+                .with_context(|| format!("{s}: cannot listen on {}", settings.listen.get(*s)))?;
+            settings.listen.set(*s, l.local_addr()?);
+            listeners.insert(*s, l);
+        }
+        if settings.endpoints.is_none() {
+            settings.endpoints = Some(PerService {
+                assessment: format!("http://{}", settings.listen.assessment),
+                collection: format!("http://{}", settings.listen.collection),
+                arrears_enforcement: format!("http://{}", settings.listen.arrears_enforcement),
+                reporting: format!("http://{}", settings.listen.reporting),
+            });
+        }
+        let mut p = Self {
+            settings,
+            clock,
+            calendar: Arc::new(HolidayCalendar::korea()),
+            running: HashMap::new(),
+        };
+        for s in services {
+            let l = listeners.remove(s).context("listener")?;
+            p.launch(*s, l).await?;
+        }
+        Ok(p)
+    }
+
+    /// Start every service.
+    pub async fn start_all(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        Self::start(settings, clock, &ServiceName::ALL).await
+    }
+
+    async fn launch(&mut self, service: ServiceName, listener: TcpListener) -> anyhow::Result<()> {
+        let db = db::connect(&self.settings, service)
+            .await
+            .with_context(|| format!("{service}: database"))?;
+        migrate(service, &db)
+            .await
+            .with_context(|| format!("{service}: migrations"))?;
+        let consumers = consumers_of(service);
+        let relay = if consumers.is_empty() {
+            None
+        } else {
+            let mut chans = HashMap::new();
+            for c in consumers {
+                chans.insert(*c, grpc::channel(&self.settings.endpoint(*c))?);
+            }
+            Some(Relay::new(
+                db.clone(),
+                service,
+                chans,
+                self.settings.relay.clone(),
+            ))
+        };
+        let waker = relay.as_ref().map(Relay::waker).unwrap_or_default();
+        let clock = self.clock.clone();
+        let (routes, health): (Routes, &[&str]) = match service {
+            ServiceName::Assessment => {
+                let app = AssessmentApp::new(
+                    db.clone(),
+                    clock,
+                    self.calendar.clone(),
+                    pii_cipher(&self.settings)?,
+                    waker,
+                );
+                (
+                    Routes::new(AssessmentServiceServer::new(app)),
+                    &["", "seip.assessment.v1.AssessmentService"],
+                )
+            }
+            ServiceName::Collection => {
+                let app = CollectionApp::new(db.clone(), clock.clone(), waker);
+                (
+                    Routes::new(CollectionServiceServer::new(app.clone())).add_service(
+                        EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
+                    ),
+                    &[
+                        "",
+                        "seip.collection.v1.CollectionService",
+                        "seip.common.v1.EventConsumerService",
+                    ],
+                )
+            }
+            ServiceName::ArrearsEnforcement => {
+                let app = ArrearsEnforcementApp::new(db.clone());
+                (
+                    Routes::new(ArrearsEnforcementServiceServer::new(app.clone())).add_service(
+                        EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
+                    ),
+                    &[
+                        "",
+                        "seip.arrears_enforcement.v1.ArrearsEnforcementService",
+                        "seip.common.v1.EventConsumerService",
+                    ],
+                )
+            }
+            ServiceName::Reporting => {
+                let app = ReportingApp::new(db.clone());
+                (
+                    Routes::new(ReportingServiceServer::new(app.clone())).add_service(
+                        EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
+                    ),
+                    &[
+                        "",
+                        "seip.reporting.v1.ReportingService",
+                        "seip.common.v1.EventConsumerService",
+                    ],
+                )
+            }
+        };
+        let (stop, rx) = watch::channel(false);
+        let addr = listener.local_addr()?;
+        let mut tasks = Vec::new();
+        let serve_rx = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = grpc::serve(service, listener, routes, health, stopped(serve_rx)).await
+            {
+                tracing::error!(service = service.as_str(), error = %e, "server failed");
+            }
+        }));
+        if let Some(r) = &relay {
+            let r = r.clone();
+            tasks.push(tokio::spawn(r.run(stopped(rx))));
+        }
+        self.running.insert(
+            service,
+            Running {
+                addr,
+                stop,
+                tasks,
+                relay,
+                db,
+            },
+        );
+        Ok(())
+    }
+
+    /// Stop one service (its server and relay), as a crash or a deploy would.
+    pub async fn stop_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        if let Some(r) = self.running.remove(&service) {
+            let _ = r.stop.send(true);
+            for t in r.tasks {
+                let _ = t.await;
+            }
+            r.db.close().await?;
+        }
+        Ok(())
+    }
+
+    /// Start a stopped service again on the same address and store.
+    pub async fn restart_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        let addr = *self.settings.listen.get(service);
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    tracing::debug!(error = %e, "address still in use; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        self.launch(service, listener).await
+    }
+
+    /// The URL of a running service.
+    pub fn endpoint(&self, service: ServiceName) -> String {
+        self.running
+            .get(&service)
+            .map(|r| format!("http://{}", r.addr))
+            .unwrap_or_else(|| self.settings.endpoint(service))
+    }
+
+    /// The database of a running service (tests inspect the outbox through it).
+    pub fn database(&self, service: ServiceName) -> Option<&DatabaseConnection> {
+        self.running.get(&service).map(|r| &r.db)
+    }
+
+    /// Deliver every pending event now, until every outbox is empty (or a delivery fails).
+    /// Returns the number of events still pending.
+    pub async fn drain_events(&self) -> anyhow::Result<u64> {
+        for _ in 0..100 {
+            let mut progressed = false;
+            for r in self.running.values() {
+                if let Some(relay) = &r.relay {
+                    let p = relay.drain().await?;
+                    progressed |= p.delivered > 0;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        let mut pending = 0;
+        for r in self.running.values() {
+            if r.relay.is_some() {
+                pending += seip_runtime::outbox::stats(&r.db).await?.pending;
+            }
+        }
+        Ok(pending)
+    }
+
+    /// The settings in force (with the bound addresses).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Stop everything.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        let names: Vec<_> = self.running.keys().copied().collect();
+        for n in names {
+            self.stop_service(n).await?;
+        }
+        Ok(())
+    }
+}

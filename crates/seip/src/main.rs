@@ -1,0 +1,81 @@
+//! `seip`: run the services, the demo, and operator tools.
+
+mod demo;
+mod rules_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use seip_core::Clock;
+use seip_runtime::telemetry::{self, TelemetryOptions};
+use seip_runtime::{ServiceName, Settings};
+
+/// Seip (세입): the revenue back office of a Korean municipality.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// TOML config file (settings can also come from SEIP_* environment variables).
+    #[arg(long, global = true, env = "SEIP_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve one service, or `all` four in one process (still talking gRPC over loopback).
+    Serve {
+        /// assessment, collection, arrears-enforcement, reporting, or all.
+        service: String,
+    },
+    /// Run the database migrations of one service or all, then exit.
+    Migrate {
+        /// assessment, collection, arrears-enforcement, reporting, or all.
+        service: String,
+    },
+    /// Start everything on a fresh store, generate a municipality, and play a half-year:
+    /// levy, payments through the treasury file, due-date close, the month's report.
+    Demo(demo::DemoArgs),
+    /// Evaluate a rule of law from the command line; prints JSON.
+    Rules {
+        #[command(subcommand)]
+        cmd: rules_cmd::RulesCommand,
+    },
+}
+
+fn services(arg: &str) -> anyhow::Result<Vec<ServiceName>> {
+    if arg == "all" {
+        return Ok(ServiceName::ALL.to_vec());
+    }
+    ServiceName::parse(arg)
+        .map(|s| vec![s])
+        .ok_or_else(|| anyhow::anyhow!("unknown service {arg:?}: expected assessment, collection, arrears-enforcement, reporting or all"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Rules { cmd } => rules_cmd::run(cmd),
+        Command::Serve { service } => {
+            let services = services(&service)?;
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            let platform = seip::Platform::start(settings, Clock::system(), &services).await?;
+            seip_runtime::grpc::shutdown_signal().await;
+            tracing::info!("shutting down");
+            platform.shutdown().await
+        }
+        Command::Migrate { service } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            for s in services(&service)? {
+                let db = seip_runtime::db::connect(&settings, s).await?;
+                seip::migrate(s, &db).await?;
+                tracing::info!(service = s.as_str(), "migrated");
+            }
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(args, cli.config.as_deref()).await,
+    }
+}

@@ -1,0 +1,144 @@
+//! Helpers for Seip's end-to-end tests: start the four services on port 0 against a fresh
+//! store (a temporary SQLite directory, or a fresh PostgreSQL database when `DATABASE_URL`
+//! is set), and clients for each.
+
+use std::net::SocketAddr;
+
+use seip::Platform;
+use seip_core::Clock;
+use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_client::ArrearsEnforcementServiceClient;
+use seip_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
+use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_proto::reporting::v1::reporting_service_client::ReportingServiceClient;
+use seip_runtime::config::PerService;
+use seip_runtime::grpc::{Channel, channel};
+use seip_runtime::{ServiceName, Settings};
+
+/// A running platform and what it needs to be cleaned up.
+#[derive(Debug)]
+pub struct TestPlatform {
+    /// The services.
+    pub platform: Platform,
+    /// The clock they share.
+    pub clock: Clock,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+/// Settings for a fresh store: port 0 everywhere, quick relay retries.
+pub async fn test_settings()
+-> anyhow::Result<(Settings, tempfile::TempDir, Option<(String, String)>)> {
+    let dir = tempfile::tempdir()?;
+    let mut s = Settings::default();
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    s.listen = PerService {
+        assessment: any,
+        collection: any,
+        arrears_enforcement: any,
+        reporting: any,
+    };
+    s.data_dir = dir.path().to_path_buf();
+    s.relay.poll_interval_ms = 20;
+    s.relay.initial_backoff_ms = 10;
+    s.relay.max_backoff_ms = 50;
+    let mut pg = None;
+    if let Ok(server) = std::env::var("DATABASE_URL") {
+        let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());
+        let url = seip_runtime::db::create_database(&server, &name).await?;
+        s.database_url = Some(url.into());
+        s.pii_key = Some(seip_assessment_key().into());
+        pg = Some((server, name));
+    }
+    Ok((s, dir, pg))
+}
+
+fn seip_assessment_key() -> String {
+    // A fixed test key: 32 bytes, base64.
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned()
+}
+
+impl TestPlatform {
+    /// Start all four services with the clock at `now`.
+    pub async fn start(now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Self> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        }
+        let (settings, dir, pg) = test_settings().await?;
+        let clock = Clock::fixed(now);
+        let platform = Platform::start_all(settings, clock.clone()).await?;
+        Ok(Self {
+            platform,
+            clock,
+            _dir: dir,
+            pg,
+        })
+    }
+
+    fn ch(&self, s: ServiceName) -> Channel {
+        channel(&self.platform.endpoint(s)).expect("endpoint URLs are well formed")
+    }
+
+    /// Assessment client.
+    pub fn assessment(&self) -> AssessmentServiceClient<Channel> {
+        AssessmentServiceClient::new(self.ch(ServiceName::Assessment))
+    }
+
+    /// Collection client.
+    pub fn collection(&self) -> CollectionServiceClient<Channel> {
+        CollectionServiceClient::new(self.ch(ServiceName::Collection))
+    }
+
+    /// Arrears-enforcement client.
+    pub fn arrears(&self) -> ArrearsEnforcementServiceClient<Channel> {
+        ArrearsEnforcementServiceClient::new(self.ch(ServiceName::ArrearsEnforcement))
+    }
+
+    /// Reporting client.
+    pub fn reporting(&self) -> ReportingServiceClient<Channel> {
+        ReportingServiceClient::new(self.ch(ServiceName::Reporting))
+    }
+
+    /// Stop everything and drop the test database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.platform.shutdown().await?;
+        if let Some((server, name)) = self.pg {
+            seip_runtime::db::drop_database(&server, &name).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A service's database connection.
+pub type Db = sea_orm::DatabaseConnection;
+
+/// The first event in `db`'s outbox addressed to `consumer`, rebuilt as the relay sends it.
+pub async fn outbox_event(
+    db: &Db,
+    consumer: &str,
+) -> anyhow::Result<seip_proto::common::v1::Event> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            seip_runtime::db::sql(
+                backend,
+                "SELECT event_id, tenant_code, event_type, payload, traceparent FROM outbox WHERE consumer = ? ORDER BY seq LIMIT 1",
+            ),
+            [consumer.into()],
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no outbox row for {consumer}"))?;
+    let event_type: String = row.try_get("", "event_type")?;
+    Ok(seip_proto::common::v1::Event {
+        event_id: row.try_get("", "event_id")?,
+        tenant_code: row.try_get("", "tenant_code")?,
+        producer: "assessment".into(),
+        occurred_at: None,
+        traceparent: row.try_get("", "traceparent")?,
+        payload: Some(prost_types::Any {
+            type_url: format!("type.googleapis.com/{event_type}"),
+            value: row.try_get("", "payload")?,
+        }),
+    })
+}
