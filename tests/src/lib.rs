@@ -98,6 +98,41 @@ impl TestPlatform {
         ReportingServiceClient::new(self.ch(ServiceName::Reporting))
     }
 
+    /// Register a taxpayer (number `n`) and a non-commercial passenger car of `cc` whose age
+    /// counts from `age_start`; returns the vehicle id.
+    pub async fn register_car(
+        &self,
+        n: u32,
+        cc: i32,
+        age_start: chrono::NaiveDate,
+    ) -> anyhow::Result<String> {
+        use seip_proto::assessment::v1 as apb;
+        let mut a = self.assessment();
+        let t = a
+            .register_taxpayer(apb::RegisterTaxpayerRequest {
+                tenant_code: "11110".into(),
+                idempotency_key: format!("tp-{n}"),
+                name: "홍길동".into(),
+                resident_registration_number: format!("900101-1{n:06}"),
+                address: "서울특별시 종로구 세종대로 209".into(),
+            })
+            .await?
+            .into_inner();
+        Ok(a.register_vehicle(apb::RegisterVehicleRequest {
+            tenant_code: "11110".into(),
+            idempotency_key: format!("v-{n}"),
+            taxpayer_id: t.taxpayer_id,
+            plate_number: format!("12가{n:04}"),
+            vehicle_class: apb::VehicleClass::PassengerCar as i32,
+            vehicle_use: apb::VehicleUse::NonCommercial as i32,
+            displacement_cc: cc,
+            age_start_date: Some(seip_runtime::convert::date_to_proto(age_start)),
+        })
+        .await?
+        .into_inner()
+        .vehicle_id)
+    }
+
     /// Stop everything and drop the test database.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.platform.shutdown().await?;

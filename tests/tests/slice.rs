@@ -26,33 +26,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 async fn register_car(p: &TestPlatform, n: u32, cc: i32, start: NaiveDate) -> String {
-    let t = p
-        .assessment()
-        .register_taxpayer(apb::RegisterTaxpayerRequest {
-            tenant_code: T.into(),
-            idempotency_key: format!("tp-{n}"),
-            name: "홍길동".into(),
-            resident_registration_number: format!("900101-1{:06}", n),
-            address: "서울특별시 종로구 세종대로 209".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    p.assessment()
-        .register_vehicle(apb::RegisterVehicleRequest {
-            tenant_code: T.into(),
-            idempotency_key: format!("v-{n}"),
-            taxpayer_id: t.taxpayer_id,
-            plate_number: format!("12가{n:04}"),
-            vehicle_class: apb::VehicleClass::PassengerCar as i32,
-            vehicle_use: apb::VehicleUse::NonCommercial as i32,
-            displacement_cc: cc,
-            age_start_date: Some(date_to_proto(start)),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .vehicle_id
+    p.register_car(n, cc, start).await.unwrap()
 }
 
 async fn decide(p: &TestPlatform, vehicle_id: &str, key: &str) -> apb::Bill {

@@ -10,7 +10,6 @@ use seip_core::clock::kst;
 use seip_e2e::TestPlatform;
 use seip_proto::assessment::v1 as apb;
 use seip_proto::common::v1 as common;
-use seip_runtime::convert::date_to_proto;
 use tracing::Instrument;
 
 #[tokio::test]
@@ -25,38 +24,17 @@ async fn one_clerk_request_is_one_trace_across_the_four_services() {
     )
     .await
     .unwrap();
+    let vehicle_id = p
+        .register_car(1, 1998, NaiveDate::from_ymd_opt(2025, 3, 1).unwrap())
+        .await
+        .unwrap();
     let mut a = p.assessment();
-    let t = a
-        .register_taxpayer(apb::RegisterTaxpayerRequest {
-            tenant_code: "11110".into(),
-            idempotency_key: "tp".into(),
-            name: "홍길동".into(),
-            resident_registration_number: "900101-1000001".into(),
-            address: "서울특별시 종로구".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let v = a
-        .register_vehicle(apb::RegisterVehicleRequest {
-            tenant_code: "11110".into(),
-            idempotency_key: "v".into(),
-            taxpayer_id: t.taxpayer_id,
-            plate_number: "12가0001".into(),
-            vehicle_class: apb::VehicleClass::PassengerCar as i32,
-            vehicle_use: apb::VehicleUse::NonCommercial as i32,
-            displacement_cc: 1998,
-            age_start_date: Some(date_to_proto(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap())),
-        })
-        .await
-        .unwrap()
-        .into_inner();
 
     let clerk = tracing::info_span!("clerk.decide_levy");
     a.decide_automobile_tax(apb::DecideAutomobileTaxRequest {
         tenant_code: "11110".into(),
         idempotency_key: "levy".into(),
-        vehicle_id: v.vehicle_id,
+        vehicle_id,
         tax_year: 2026,
         period_half: common::PeriodHalf::H1 as i32,
     })

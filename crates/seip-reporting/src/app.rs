@@ -43,7 +43,6 @@ impl ReportingApp {
         Self { db }
     }
 
-    #[allow(clippy::too_many_arguments, reason = "one row's facts")]
     async fn record(
         &self,
         txn: &DatabaseTransaction,
