@@ -133,6 +133,16 @@ impl TestPlatform {
         .vehicle_id)
     }
 
+    /// Upload a treasury file and wait until its job is applied: the job, and whether the
+    /// file had been imported before.
+    pub async fn import_file(
+        &self,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(seip_proto::collection::v1::ImportJob, bool), tonic::Status> {
+        seip::treasury::import(&mut self.collection(), "11110", file_name, bytes).await
+    }
+
     /// Stop everything and drop the test database.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.platform.shutdown().await?;

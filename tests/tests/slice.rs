@@ -2,7 +2,6 @@
 //! treasury payment, report; and the unpaid path into arrears.
 
 use chrono::{NaiveDate, TimeZone};
-use futures::stream;
 use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
 use seip_core::{EPaymentNumber, Won, clock::kst};
 use seip_e2e::TestPlatform;
@@ -45,21 +44,7 @@ async fn decide(p: &TestPlatform, vehicle_id: &str, key: &str) -> apb::Bill {
         .unwrap()
 }
 
-fn upload(file: Vec<u8>, key: &str) -> impl futures::Stream<Item = cpb::ImportTreasuryFileRequest> {
-    let mut msgs = vec![cpb::ImportTreasuryFileRequest {
-        part: Some(cpb::import_treasury_file_request::Part::Metadata(
-            cpb::TreasuryFileMetadata {
-                tenant_code: T.into(),
-                idempotency_key: key.into(),
-                file_name: "RCPT_11110_032_20260629_0001.dat".into(),
-            },
-        )),
-    }];
-    msgs.extend(file.chunks(300).map(|c| cpb::ImportTreasuryFileRequest {
-        part: Some(cpb::import_treasury_file_request::Part::Chunk(c.to_vec())),
-    }));
-    stream::iter(msgs)
-}
+const FILE_NAME: &str = "RCPT_11110_032_20260629_0001.dat";
 
 fn treasury_file(bill: &apb::Bill, paid_on: NaiveDate) -> Vec<u8> {
     let mut w = FileWriter::new(Header {
@@ -121,12 +106,11 @@ async fn a_bill_is_levied_paid_and_reported() {
         (259_740, cpb::ReceivableStatus::Open as i32)
     );
 
-    let summary = p
-        .collection()
-        .import_treasury_file(upload(treasury_file(&bill, day(2026, 6, 29)), "file-1"))
+    let (job, _) = p
+        .import_file(FILE_NAME, treasury_file(&bill, day(2026, 6, 29)))
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
+    let summary = job.summary.unwrap();
     assert_eq!(
         (summary.records, summary.paid_count, summary.applied_won),
         (1, 1, 259_740)
@@ -136,16 +120,11 @@ async fn a_bill_is_levied_paid_and_reported() {
         summary.applied_won + summary.overpaid_won + summary.suspense_won
     );
     // The same file again posts nothing.
-    let again = p
-        .collection()
-        .import_treasury_file(upload(
-            treasury_file(&bill, day(2026, 6, 29)),
-            "file-1-again",
-        ))
+    let (_, already_imported) = p
+        .import_file(FILE_NAME, treasury_file(&bill, day(2026, 6, 29)))
         .await
-        .unwrap()
-        .into_inner();
-    assert!(again.already_imported);
+        .unwrap();
+    assert!(already_imported);
 
     let r = p
         .collection()
@@ -337,11 +316,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
     let mut file = treasury_file(&bill, day(2026, 6, 29));
     file.remove(250);
-    let e = p
-        .collection()
-        .import_treasury_file(upload(file, "broken"))
-        .await
-        .unwrap_err();
+    let e = p.import_file(FILE_NAME, file).await.unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
     assert!(e.message().contains("line 2"), "{}", e.message());
     let r = p

@@ -2,14 +2,14 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, Set,
 };
 use seip_core::{TaxpayerId, TenantCode};
 use seip_proto::EventName;
 use seip_proto::arrears_enforcement::v1 as pb;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_server::ArrearsEnforcementService;
 use seip_proto::assessment::v1::LevyDecided;
-use seip_proto::collection::v1::{BillOverdue, PaymentApplied};
+use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
 use seip_proto::common::v1::Event;
 use seip_runtime::convert::{date_from_proto, date_to_proto, decode_event, tenant};
 use seip_runtime::error::{AppError, AppResult};
@@ -84,24 +84,25 @@ impl ArrearsEnforcementApp {
         Ok(())
     }
 
-    async fn on_payment(&self, txn: &DatabaseTransaction, e: PaymentApplied) -> AppResult<()> {
-        let bill_id = uuid_field(&e.bill_id, "bill_id")?;
-        // Payments on bills that never went overdue do not concern the register.
-        let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? else {
-            return Ok(());
-        };
-        let principal: i64 = e.lines.iter().map(|l| l.principal_won).sum();
-        let charge: i64 = e.lines.iter().map(|l| l.late_charge_won).sum();
-        let mut am = b.clone().into_active_model();
-        if e.bill_paid {
-            am.principal_won = Set(0);
-            am.late_charge_won = Set(0);
-            am.settled = Set(true);
-        } else {
-            am.principal_won = Set((b.principal_won - principal).max(0));
-            am.late_charge_won = Set((b.late_charge_won - charge).max(0));
+    /// Payments and reversals: the register follows the bill's balance. A bill paid by its
+    /// due date after the close had made it overdue was never in arrears: its entry goes.
+    async fn on_postings(&self, txn: &DatabaseTransaction, e: PaymentsPosted) -> AppResult<()> {
+        for p in e.postings {
+            let bill_id = uuid_field(&p.bill_id, "postings.bill_id")?;
+            // Bills that never went overdue do not concern the register.
+            let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? else {
+                continue;
+            };
+            if p.overdue_withdrawn {
+                b.delete(txn).await?;
+                continue;
+            }
+            let mut am = b.into_active_model();
+            am.principal_won = Set(p.unpaid_principal_won);
+            am.late_charge_won = Set(p.unpaid_late_charge_won);
+            am.settled = Set(p.status == ReceivableStatus::Paid as i32);
+            am.update(txn).await?;
         }
-        am.update(txn).await?;
         Ok(())
     }
 }
@@ -124,8 +125,8 @@ impl EventHandler for ArrearsEnforcementApp {
                 self.on_overdue(txn, &event.tenant_code, decode_event(payload, event_type)?)
                     .await
             }
-            PaymentApplied::NAME => {
-                self.on_payment(txn, decode_event(payload, event_type)?)
+            PaymentsPosted::NAME => {
+                self.on_postings(txn, decode_event(payload, event_type)?)
                     .await
             }
             other => Err(AppError::invalid(

@@ -1,6 +1,8 @@
 //! The gRPC adapter: decode → call [`CollectionApp`] → encode. No logic lives here.
 
-use futures::StreamExt;
+use std::pin::Pin;
+
+use futures::{Stream, StreamExt};
 use seip_core::EPaymentNumber;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
@@ -10,8 +12,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::CollectionApp;
 
-/// Largest treasury file accepted in one upload (a million records is about 200 MiB).
-const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
+type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl CollectionService for CollectionApp {
@@ -34,22 +35,168 @@ impl CollectionService for CollectionApp {
             }
         };
         let t = tenant(&meta.tenant_code)?;
-        let mut bytes = Vec::new();
-        while let Some(msg) = stream.next().await {
-            match msg?.part {
-                Some(pb::import_treasury_file_request::Part::Chunk(c)) => {
-                    if bytes.len() + c.len() > MAX_FILE_BYTES {
-                        return Err(AppError::invalid("chunk", "file larger than 512 MiB").into());
-                    }
-                    bytes.extend_from_slice(&c);
+        let chunks = stream.map(|msg| match msg {
+            Ok(pb::ImportTreasuryFileRequest {
+                part: Some(pb::import_treasury_file_request::Part::Chunk(c)),
+            }) => Ok(c),
+            Ok(_) => Err(AppError::invalid("metadata", "sent twice")),
+            Err(s) => Err(AppError::invalid(
+                "chunk",
+                format!("upload interrupted: {}", s.message()),
+            )),
+        });
+        let resp = CollectionApp::import_treasury_file(
+            self,
+            t,
+            &meta.idempotency_key,
+            &meta.file_name,
+            chunks,
+        )
+        .await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn get_import(
+        &self,
+        request: Request<pb::GetImportRequest>,
+    ) -> Result<Response<pb::GetImportResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(pb::GetImportResponse {
+            job: Some(CollectionApp::get_import(self, t, &req.import_id).await?),
+        }))
+    }
+
+    type WatchImportStream = ResponseStream<pb::WatchImportResponse>;
+
+    async fn watch_import(
+        &self,
+        request: Request<pb::WatchImportRequest>,
+    ) -> Result<Response<Self::WatchImportStream>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        // Fail fast on an unknown job.
+        let first = CollectionApp::get_import(self, t, &req.import_id).await?;
+        let app = self.clone();
+        let stream = futures::stream::unfold((Some(first), false), move |(job, done)| {
+            let app = app.clone();
+            let id = req.import_id.clone();
+            async move {
+                if done {
+                    return None;
                 }
-                _ => return Err(AppError::invalid("metadata", "sent twice").into()),
+                let job = match job {
+                    Some(j) => Ok(j),
+                    None => {
+                        app.progress_changed().await;
+                        app.get_import(t, &id).await
+                    }
+                };
+                match job {
+                    Ok(j) => {
+                        let finished = j.status == pb::ImportStatus::Applied as i32;
+                        Some((
+                            Ok(pb::WatchImportResponse { job: Some(j) }),
+                            (None, finished),
+                        ))
+                    }
+                    Err(e) => Some((Err(Status::from(e)), (None, true))),
+                }
             }
-        }
-        let summary = self
-            .import_treasury_file(t, &meta.idempotency_key, &meta.file_name, &bytes)
-            .await?;
-        Ok(Response::new(summary))
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn list_imports(
+        &self,
+        request: Request<pb::ListImportsRequest>,
+    ) -> Result<Response<pb::ListImportsResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        let limit = match req.limit {
+            0 => 50,
+            n if n < 0 => return Err(AppError::invalid("limit", "negative").into()),
+            n => u64::try_from(n).unwrap_or(50).min(1000),
+        };
+        Ok(Response::new(pb::ListImportsResponse {
+            jobs: CollectionApp::list_imports(self, t, limit).await?,
+        }))
+    }
+
+    async fn import_deposit_statement(
+        &self,
+        request: Request<pb::ImportDepositStatementRequest>,
+    ) -> Result<Response<pb::ImportDepositStatementResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(
+            CollectionApp::import_deposit_statement(
+                self,
+                t,
+                &req.idempotency_key,
+                &req.file_name,
+                &req.content,
+            )
+            .await?,
+        ))
+    }
+
+    async fn list_reconciliation_exceptions(
+        &self,
+        request: Request<pb::ListReconciliationExceptionsRequest>,
+    ) -> Result<Response<pb::ListReconciliationExceptionsResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(pb::ListReconciliationExceptionsResponse {
+            exceptions: CollectionApp::list_reconciliation_exceptions(
+                self,
+                t,
+                req.include_resolved,
+            )
+            .await?,
+        }))
+    }
+
+    async fn resolve_reconciliation_exception(
+        &self,
+        request: Request<pb::ResolveReconciliationExceptionRequest>,
+    ) -> Result<Response<pb::ResolveReconciliationExceptionResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(
+            CollectionApp::resolve_reconciliation_exception(self, t, &req).await?,
+        ))
+    }
+
+    async fn list_suspense(
+        &self,
+        request: Request<pb::ListSuspenseRequest>,
+    ) -> Result<Response<pb::ListSuspenseResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(CollectionApp::list_suspense(self, t).await?))
+    }
+
+    async fn assign_suspense(
+        &self,
+        request: Request<pb::AssignSuspenseRequest>,
+    ) -> Result<Response<pb::AssignSuspenseResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(
+            CollectionApp::assign_suspense(self, t, &req).await?,
+        ))
+    }
+
+    async fn list_overpayments(
+        &self,
+        request: Request<pb::ListOverpaymentsRequest>,
+    ) -> Result<Response<pb::ListOverpaymentsResponse>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        Ok(Response::new(
+            CollectionApp::list_overpayments(self, t).await?,
+        ))
     }
 
     async fn get_receivable(
@@ -68,6 +215,36 @@ impl CollectionService for CollectionApp {
         Ok(Response::new(pb::GetReceivableResponse {
             receivable: Some(r),
         }))
+    }
+
+    type ExportBillsStream = ResponseStream<pb::ExportBillsResponse>;
+
+    async fn export_bills(
+        &self,
+        request: Request<pb::ExportBillsRequest>,
+    ) -> Result<Response<Self::ExportBillsStream>, Status> {
+        let req = request.into_inner();
+        let t = tenant(&req.tenant_code)?;
+        let as_of = match &req.as_of {
+            Some(d) => date_from_proto(Some(d), "as_of")?,
+            None => self.clock.today(),
+        };
+        let app = self.clone();
+        let stream = futures::stream::unfold(Some(String::new()), move |after| {
+            let app = app.clone();
+            async move {
+                let after = after?;
+                match app.export_bills_page(t, as_of, &after).await {
+                    Ok(bills) if bills.is_empty() => None,
+                    Ok(bills) => {
+                        let last = bills.last().map(|b| b.e_payment_number.clone());
+                        Some((Ok(pb::ExportBillsResponse { bills }), last))
+                    }
+                    Err(e) => Some((Err(Status::from(e)), None)),
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn close_due_date(

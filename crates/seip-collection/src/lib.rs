@@ -1,7 +1,8 @@
 //! Collection service (징수·수납): what has been paid and what is due today.
 //!
-//! Owns the receivables ledger (징수부) per bill, receipts from the treasury feed, suspense
-//! and over-payments, and the due-date close (납기마감). Amounts due and late charges come
+//! Owns the receivables ledger (징수부) per bill, the receipts ledger (수납부) fed by the
+//! treasury feed, deposit reconciliation, suspense and over-payments, and the due-date close
+//! (납기마감). Amounts due and late charges come
 //! from `seip-rules`. It learns of bills only through `LevyDecided` and must never read
 //! another service's tables.
 
@@ -9,6 +10,9 @@ pub mod app;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod import;
+pub mod operator;
+pub mod reconcile;
 pub mod store;
 
 pub use app::CollectionApp;

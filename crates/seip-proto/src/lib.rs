@@ -57,8 +57,8 @@ pub trait EventName {
 impl EventName for assessment::v1::LevyDecided {
     const NAME: &'static str = "seip.assessment.v1.LevyDecided";
 }
-impl EventName for collection::v1::PaymentApplied {
-    const NAME: &'static str = "seip.collection.v1.PaymentApplied";
+impl EventName for collection::v1::PaymentsPosted {
+    const NAME: &'static str = "seip.collection.v1.PaymentsPosted";
 }
 impl EventName for collection::v1::BillOverdue {
     const NAME: &'static str = "seip.collection.v1.BillOverdue";

@@ -9,7 +9,7 @@ use sea_orm::{
 use seip_core::{TaxItem, kst_today};
 use seip_proto::EventName;
 use seip_proto::assessment::v1::LevyDecided;
-use seip_proto::collection::v1::{BillOverdue, PaymentApplied};
+use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
 use seip_proto::common::v1::Event;
 use seip_proto::reporting::v1 as pb;
 use seip_proto::reporting::v1::reporting_service_server::ReportingService;
@@ -43,10 +43,17 @@ impl ReportingApp {
         Self { db }
     }
 
+    /// Record `entries` of `event`; `line_no` numbers the event's entries (one event may
+    /// carry many bills).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one ledger write, all of its facts"
+    )]
     async fn record(
         &self,
         txn: &DatabaseTransaction,
         event: &Event,
+        line_no: &mut i16,
         kind: &str,
         date: NaiveDate,
         bill_id: &str,
@@ -55,10 +62,13 @@ impl ReportingApp {
         let t = tenant(&event.tenant_code)?;
         let bill_id =
             Uuid::parse_str(bill_id).map_err(|_| AppError::invalid("bill_id", "not a UUID"))?;
-        for (i, e) in entries.into_iter().enumerate() {
+        for e in entries {
+            *line_no = line_no.checked_add(1).ok_or_else(|| {
+                AppError::Internal("more than 32,767 entries in one event".into())
+            })?;
             ledger_entry::ActiveModel {
                 event_id: Set(event.event_id.clone()),
-                line_no: Set(i16::try_from(i + 1).unwrap_or(i16::MAX)),
+                line_no: Set(*line_no),
                 tenant_code: Set(t.to_string()),
                 kind: Set(kind.into()),
                 tax_item: Set(e.tax_item.name().into()),
@@ -71,6 +81,41 @@ impl ReportingApp {
             .await?;
         }
         Ok(())
+    }
+
+    /// The overdue entries recorded for `bill_id`, negated, by entry date: what withdrawing
+    /// its overdue takes back.
+    async fn overdue_of(
+        &self,
+        txn: &DatabaseTransaction,
+        bill_id: &str,
+    ) -> AppResult<Vec<(NaiveDate, Vec<Entry>)>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let id =
+            Uuid::parse_str(bill_id).map_err(|_| AppError::invalid("bill_id", "not a UUID"))?;
+        let mut by: BTreeMap<(NaiveDate, String), (i64, i64)> = BTreeMap::new();
+        for e in ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::BillId.eq(id))
+            .filter(ledger_entry::Column::Kind.eq("overdue"))
+            .all(txn)
+            .await?
+        {
+            let s = by.entry((e.entry_date, e.tax_item)).or_default();
+            s.0 += e.principal_won;
+            s.1 += e.late_charge_won;
+        }
+        let mut out: BTreeMap<NaiveDate, Vec<Entry>> = BTreeMap::new();
+        for ((date, item), (p, c)) in by {
+            if p == 0 && c == 0 {
+                continue;
+            }
+            out.entry(date).or_default().push(Entry {
+                tax_item: TaxItem::from_name(&item, "tax_item")?,
+                principal: -p,
+                late_charge: -c,
+            });
+        }
+        Ok(out.into_iter().collect())
     }
 
     /// The monthly revenue collection report of `tenant` for `year`-`month`.
@@ -180,25 +225,59 @@ impl EventHandler for ReportingApp {
                         })
                     })
                     .collect::<AppResult<Vec<_>>>()?;
-                self.record(txn, event, "levied", date, &bill.bill_id, entries)
+                self.record(txn, event, &mut 0, "levied", date, &bill.bill_id, entries)
                     .await
             }
-            PaymentApplied::NAME => {
-                let e: PaymentApplied = decode_event(payload, event_type)?;
-                let date = date_from_proto(e.paid_on.as_ref(), "paid_on")?;
-                let entries = e
-                    .lines
-                    .iter()
-                    .map(|l| {
-                        Ok(Entry {
-                            tax_item: tax_item_from_proto(l.tax_item, "lines.tax_item")?,
-                            principal: l.principal_won,
-                            late_charge: l.late_charge_won,
+            PaymentsPosted::NAME => {
+                let e: PaymentsPosted = decode_event(payload, event_type)?;
+                let mut line_no = 0;
+                for p in e.postings {
+                    let date = date_from_proto(p.paid_on.as_ref(), "postings.paid_on")?;
+                    let sign = if p.kind == PostingKind::Reversal as i32 {
+                        -1
+                    } else {
+                        1
+                    };
+                    let entries = p
+                        .lines
+                        .iter()
+                        .filter(|l| l.principal_won != 0 || l.late_charge_won != 0)
+                        .map(|l| {
+                            Ok(Entry {
+                                tax_item: tax_item_from_proto(l.tax_item, "lines.tax_item")?,
+                                principal: sign * l.principal_won,
+                                late_charge: sign * l.late_charge_won,
+                            })
                         })
-                    })
-                    .collect::<AppResult<Vec<_>>>()?;
-                self.record(txn, event, "collected", date, &e.bill_id, entries)
-                    .await
+                        .collect::<AppResult<Vec<_>>>()?;
+                    self.record(
+                        txn,
+                        event,
+                        &mut line_no,
+                        "collected",
+                        date,
+                        &p.bill_id,
+                        entries,
+                    )
+                    .await?;
+                    if p.overdue_withdrawn {
+                        // Paid by the due date: the arrears counted at the close never were.
+                        let raised = self.overdue_of(txn, &p.bill_id).await?;
+                        for (date, entries) in raised {
+                            self.record(
+                                txn,
+                                event,
+                                &mut line_no,
+                                "overdue",
+                                date,
+                                &p.bill_id,
+                                entries,
+                            )
+                            .await?;
+                        }
+                    }
+                }
+                Ok(())
             }
             BillOverdue::NAME => {
                 let e: BillOverdue = decode_event(payload, event_type)?;
@@ -214,7 +293,7 @@ impl EventHandler for ReportingApp {
                         })
                     })
                     .collect::<AppResult<Vec<_>>>()?;
-                self.record(txn, event, "overdue", date, &e.bill_id, entries)
+                self.record(txn, event, &mut 0, "overdue", date, &e.bill_id, entries)
                     .await
             }
             other => Err(AppError::invalid(

@@ -22,6 +22,10 @@ pub enum AppError {
     /// The system is not in a state that allows the request.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// A concurrent writer changed the same records first; the whole unit of work is safe to
+    /// retry.
+    #[error("{0}")]
+    Conflict(String),
     /// A database failure; the detail is logged, not returned.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -66,6 +70,7 @@ impl From<AppError> for tonic::Status {
             AppError::NotFound(m) => tonic::Status::not_found(m),
             AppError::AlreadyExists(m) => tonic::Status::already_exists(m),
             AppError::FailedPrecondition(m) => tonic::Status::failed_precondition(m),
+            AppError::Conflict(m) => tonic::Status::aborted(m),
             AppError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 tonic::Status::unavailable(

@@ -5,6 +5,7 @@
 //!
 //! It must never know a service's domain: no tax, no bill, no taxpayer lives here.
 
+pub mod bulk;
 pub mod config;
 pub mod convert;
 pub mod db;

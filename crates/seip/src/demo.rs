@@ -282,29 +282,31 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let file = writer.finish();
     let file_name = format!("RCPT_{TENANT}_{BANK}_20260630_0001.dat");
     let pb = bar(file.len(), "importing treasury file");
-    let chunks: Vec<cpb::ImportTreasuryFileRequest> =
-        std::iter::once(cpb::ImportTreasuryFileRequest {
-            part: Some(cpb::import_treasury_file_request::Part::Metadata(
-                cpb::TreasuryFileMetadata {
-                    tenant_code: TENANT.into(),
-                    idempotency_key: file_name.clone(),
-                    file_name: file_name.clone(),
-                },
-            )),
-        })
-        .chain(file.chunks(64 * 1024).map(|c| {
-            pb.inc(c.len() as u64);
-            cpb::ImportTreasuryFileRequest {
-                part: Some(cpb::import_treasury_file_request::Part::Chunk(c.to_vec())),
-            }
-        }))
-        .collect();
-    let summary = collection
-        .clone()
-        .import_treasury_file(stream::iter(chunks))
-        .await?
-        .into_inner();
+    let upload_bar = pb.clone();
+    let mut collection = collection.clone();
+    let uploaded = seip::treasury::upload(
+        &mut collection,
+        TENANT,
+        &file_name,
+        &file_name,
+        std::io::Cursor::new(file),
+        move |n| upload_bar.inc(n),
+    )
+    .await?;
     pb.finish();
+    let job = uploaded
+        .job
+        .ok_or_else(|| anyhow::anyhow!("no import job"))?;
+    let pb = bar(
+        usize::try_from(job.summary.as_ref().map_or(0, |s| s.records)).unwrap_or(0),
+        "applying records",
+    );
+    let job = seip::treasury::wait(&mut collection, TENANT, &job.import_id, |j| {
+        pb.set_position(j.summary.as_ref().map_or(0, |s| s.records_applied) as u64);
+    })
+    .await?;
+    pb.finish();
+    let summary = job.summary.unwrap_or_default();
 
     // 4. 1 July: the due-date close moves what is unpaid into arrears.
     clock.set(kst_instant(2026, 7, 1, 9));

@@ -31,6 +31,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::service::Routes;
 
+pub mod treasury;
+
 /// Who consumes each producer's events.
 fn consumers_of(service: ServiceName) -> &'static [ServiceName] {
     match service {
@@ -174,6 +176,7 @@ impl Platform {
         };
         let waker = relay.as_ref().map(Relay::waker).unwrap_or_default();
         let clock = self.clock.clone();
+        let mut jobs = None;
         let (routes, health): (Routes, &[&str]) = match service {
             ServiceName::Assessment => {
                 let app = AssessmentApp::new(
@@ -190,6 +193,7 @@ impl Platform {
             }
             ServiceName::Collection => {
                 let app = CollectionApp::new(db.clone(), clock.clone(), waker);
+                jobs = Some(app.clone());
                 (
                     Routes::new(CollectionServiceServer::new(app.clone())).add_service(
                         EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
@@ -238,6 +242,9 @@ impl Platform {
                 tracing::error!(service = service.as_str(), error = %e, "server failed");
             }
         }));
+        if let Some(app) = jobs {
+            tasks.push(tokio::spawn(app.run_jobs(stopped(rx.clone()))));
+        }
         if let Some(r) = &relay {
             let r = r.clone();
             tasks.push(tokio::spawn(r.run(stopped(rx))));
@@ -255,7 +262,7 @@ impl Platform {
         Ok(())
     }
 
-    /// Stop one service (its server and relay), as a crash or a deploy would.
+    /// Stop one service (its server, relay and jobs), as a crash or a deploy would.
     pub async fn stop_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
         if let Some(r) = self.running.remove(&service) {
             let _ = r.stop.send(true);

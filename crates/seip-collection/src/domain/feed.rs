@@ -90,8 +90,6 @@ pub struct Receipt {
     pub kind: RecordKind,
     /// 수납 거래고유번호.
     pub bank_receipt_id: String,
-    /// The record's 200 bytes, kept as received.
-    pub raw: Vec<u8>,
 }
 
 /// The trailer record (T).
@@ -220,94 +218,251 @@ pub fn encode_cp949_field(text: &str, len: usize) -> Vec<u8> {
     out
 }
 
-/// Split the file into records: exactly 200 bytes then CRLF each; a final CRLF is optional.
-fn records(bytes: &[u8]) -> Result<Vec<Rec<'_>>, FeedError> {
-    let mut out = Vec::with_capacity(bytes.len() / (RECORD_LEN + 2) + 1);
-    let mut rest = bytes;
-    let mut line = 0;
-    while !rest.is_empty() {
-        line += 1;
-        let end = rest
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .unwrap_or(rest.len());
-        if end != RECORD_LEN {
-            return Err(err(
-                line,
-                "record",
-                format!("expected {RECORD_LEN} bytes before CRLF, found {end}"),
-            ));
-        }
-        out.push(Rec {
-            line,
-            bytes: &rest[..RECORD_LEN],
-        });
-        rest = if rest.len() >= RECORD_LEN + 2 {
-            &rest[RECORD_LEN + 2..]
-        } else {
-            &rest[RECORD_LEN..]
-        };
-    }
-    Ok(out)
+/// Splits a byte stream into records as it arrives: exactly 200 bytes then CRLF each; the
+/// CRLF after the last record is optional. Holds at most one record of the stream.
+#[derive(Debug, Default)]
+pub struct Splitter {
+    pending: Vec<u8>,
+    line: usize,
 }
 
-/// Parse and structurally validate a whole file (§1, §4 first bullet).
-pub fn parse(bytes: &[u8]) -> Result<ReceiptFile, FeedError> {
-    let recs = records(bytes)?;
-    let Some((first, rest)) = recs.split_first() else {
-        return Err(err(1, "record", "empty file: expected a header record H"));
-    };
-    if first.bytes[0] != b'H' {
-        return Err(err(1, "record type", "expected a header record H first"));
+impl Splitter {
+    /// A splitter at the start of a file.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feed the next bytes; `each` gets every complete record (line number, 200 bytes).
+    pub fn push(
+        &mut self,
+        mut bytes: &[u8],
+        mut each: impl FnMut(usize, &[u8]) -> Result<(), FeedError>,
+    ) -> Result<(), FeedError> {
+        const FULL: usize = RECORD_LEN + 2;
+        while !bytes.is_empty() {
+            if self.pending.is_empty() && bytes.len() >= FULL {
+                // Fast path: whole records straight from the input.
+                self.record(&bytes[..FULL], &mut each)?;
+                bytes = &bytes[FULL..];
+                continue;
+            }
+            let take = (FULL - self.pending.len()).min(bytes.len());
+            self.pending.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.pending.len() == FULL {
+                let rec = std::mem::take(&mut self.pending);
+                self.record(&rec, &mut each)?;
+                self.pending = rec;
+                self.pending.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        full: &[u8],
+        each: &mut impl FnMut(usize, &[u8]) -> Result<(), FeedError>,
+    ) -> Result<(), FeedError> {
+        self.line += 1;
+        if let Some(p) = full[..RECORD_LEN + 1].windows(2).position(|w| w == b"\r\n")
+            && p < RECORD_LEN
+        {
+            return Err(err(
+                self.line,
+                "record",
+                format!("expected {RECORD_LEN} bytes before CRLF, found {p}"),
+            ));
+        }
+        if &full[RECORD_LEN..] != b"\r\n" {
+            return Err(err(
+                self.line,
+                "record",
+                format!(
+                    "expected {RECORD_LEN} bytes then CRLF, found more than {RECORD_LEN} bytes before CRLF"
+                ),
+            ));
+        }
+        each(self.line, &full[..RECORD_LEN])
+    }
+
+    /// The end of the stream: a last record without its CRLF, or nothing. Returns whether
+    /// the file ended with a CRLF.
+    pub fn finish(
+        mut self,
+        mut each: impl FnMut(usize, &[u8]) -> Result<(), FeedError>,
+    ) -> Result<bool, FeedError> {
+        if self.pending.is_empty() {
+            return Ok(true);
+        }
+        self.line += 1;
+        let found = self
+            .pending
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(self.pending.len());
+        if found != RECORD_LEN || self.pending.len() != RECORD_LEN {
+            return Err(err(
+                self.line,
+                "record",
+                format!("expected {RECORD_LEN} bytes before CRLF, found {found}"),
+            ));
+        }
+        let rec = std::mem::take(&mut self.pending);
+        each(self.line, &rec)?;
+        Ok(false)
+    }
+}
+
+/// What a record turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// The header (first line).
+    Header(Header),
+    /// A data record, structurally valid.
+    Data(Receipt),
+}
+
+/// Checks records in order as they stream: one header, data records with serials without
+/// gaps, one trailer whose count and sums equal the records. Keeps only running sums.
+#[derive(Debug, Default)]
+pub struct Validator {
+    header: Option<Header>,
+    trailer: Option<(usize, Trailer)>,
+    count: u32,
+    sums: [Won; 4],
+}
+
+/// Parse the header record.
+pub fn parse_header(line: usize, bytes: &[u8]) -> Result<Header, FeedError> {
+    let r = Rec { line, bytes };
+    if r.bytes[0] != b'H' {
+        return Err(err(line, "record type", "expected a header record H first"));
     }
     let header = Header {
-        tenant_code: first.digits(2, 5, "tenant code")?,
-        bank_code: first.digits(7, 3, "treasury bank code")?,
-        accounting_date: first.date(10, "accounting date")?,
-        file_seq: u32::try_from(first.num(18, 4, "file sequence")?).unwrap_or(0),
+        tenant_code: r.digits(2, 5, "tenant code")?,
+        bank_code: r.digits(7, 3, "treasury bank code")?,
+        accounting_date: r.date(10, "accounting date")?,
+        file_seq: u32::try_from(r.num(18, 4, "file sequence")?).unwrap_or(0),
         created_at: {
-            let d = first.date(22, "created at")?;
-            let t = first.time(30, "created at")?;
+            let d = r.date(22, "created at")?;
+            let t = r.time(30, "created at")?;
             d.and_time(t)
         },
     };
     if header.file_seq == 0 {
-        return Err(err(1, "file sequence", "starts at 0001"));
+        return Err(err(line, "file sequence", "starts at 0001"));
     }
-    let Some((last, data)) = rest.split_last() else {
-        return Err(err(recs.len() + 1, "record", "missing trailer record T"));
-    };
-    if last.bytes[0] != b'T' {
-        return Err(err(
-            last.line,
-            "record type",
-            if last.bytes[0] == b'D' {
-                "missing trailer record T at the end".to_owned()
-            } else {
-                format!(
-                    "expected the trailer record T, found {:?}",
-                    last.bytes[0] as char
-                )
-            },
-        ));
-    }
-    let mut receipts = Vec::with_capacity(data.len());
-    let (mut principal, mut late_charge, mut education_tax, mut total) =
-        (Won::ZERO, Won::ZERO, Won::ZERO, Won::ZERO);
-    for (i, r) in data.iter().enumerate() {
-        match r.bytes[0] {
-            b'D' => {}
-            b'H' => return Err(err(r.line, "record type", "a second header record H")),
-            b'T' => {
+    Ok(header)
+}
+
+/// Parse one data record (its fields only; the serial's place in the file is the
+/// [`Validator`]'s to check).
+pub fn parse_data(line: usize, bytes: &[u8]) -> Result<Receipt, FeedError> {
+    let r = Rec { line, bytes };
+    let rec = Receipt {
+        line,
+        serial: u32::try_from(r.num(2, 7, "record serial")?).unwrap_or(0),
+        e_payment_number: r.digits(9, 19, "electronic payment number")?,
+        tax_item_code: r.digits(28, 3, "tax item code")?,
+        fiscal_year: i32::try_from(r.num(31, 4, "fiscal year")?).unwrap_or(0),
+        period: u8::try_from(r.num(35, 2, "period")?).unwrap_or(u8::MAX),
+        principal: r.won(37, 13, "principal paid")?,
+        late_charge: r.won(50, 13, "late-payment charge paid")?,
+        education_tax: r.won(63, 13, "local education tax paid")?,
+        total: r.won(76, 13, "total paid")?,
+        paid_on: r.date(89, "paid date")?,
+        paid_at: r.time(97, "paid time")?,
+        collecting_institution: r.digits(103, 7, "collecting institution")?,
+        channel: u8::try_from(r.num(110, 2, "channel")?).unwrap_or(0),
+        payer_name: r.text(112, 40),
+        transfer_date: r.date(152, "transfer date")?,
+        kind: match r.field(160, 1) {
+            b"N" => RecordKind::Normal,
+            b"C" => RecordKind::Cancel,
+            _ => return Err(err(line, "normal/cancel flag", "expected N or C")),
+        },
+        bank_receipt_id: {
+            let f = r.field(161, 20);
+            if !f.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
                 return Err(err(
-                    r.line,
-                    "record type",
-                    "a trailer record T before the last line",
+                    line,
+                    "bank receipt id",
+                    "expected printable ASCII characters",
                 ));
             }
+            String::from_utf8_lossy(f).trim_end().to_owned()
+        },
+    };
+    if rec.period > 2 {
+        return Err(err(line, "period", "expected 00, 01 or 02"));
+    }
+    if !(1..=8).contains(&rec.channel) {
+        return Err(err(line, "channel", "expected 01 to 08"));
+    }
+    if rec.bank_receipt_id.is_empty() {
+        return Err(err(line, "bank receipt id", "required"));
+    }
+    if rec.principal + rec.late_charge + rec.education_tax != rec.total {
+        return Err(err(
+            line,
+            "total paid",
+            format!(
+                "expected principal + charge + education tax = {}, found {}",
+                rec.principal + rec.late_charge + rec.education_tax,
+                rec.total
+            ),
+        ));
+    }
+    Ok(rec)
+}
+
+fn parse_trailer(line: usize, bytes: &[u8]) -> Result<Trailer, FeedError> {
+    let r = Rec { line, bytes };
+    Ok(Trailer {
+        count: u32::try_from(r.num(2, 7, "number of data records")?).unwrap_or(u32::MAX),
+        principal: r.won(9, 15, "sum of principal")?,
+        late_charge: r.won(24, 15, "sum of late-payment charge")?,
+        education_tax: r.won(39, 15, "sum of education tax")?,
+        total: r.won(54, 15, "sum of total paid")?,
+    })
+}
+
+impl Validator {
+    /// A validator at the start of a file.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The header, once seen.
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    /// Check the next record. Returns `None` for the trailer (checked by [`Self::finish`]).
+    pub fn record(&mut self, line: usize, bytes: &[u8]) -> Result<Option<Record>, FeedError> {
+        if let Some((tline, _)) = &self.trailer {
+            return Err(err(
+                *tline,
+                "record type",
+                "a trailer record T before the last line",
+            ));
+        }
+        if self.header.is_none() {
+            let h = parse_header(line, bytes)?;
+            self.header = Some(h.clone());
+            return Ok(Some(Record::Header(h)));
+        }
+        match bytes[0] {
+            b'D' => {}
+            b'T' => {
+                self.trailer = Some((line, parse_trailer(line, bytes)?));
+                return Ok(None);
+            }
+            b'H' => return Err(err(line, "record type", "a second header record H")),
             other => {
                 return Err(err(
-                    r.line,
+                    line,
                     "record type",
                     format!(
                         "unknown record type {:?}; expected H, D or T",
@@ -316,62 +471,16 @@ pub fn parse(bytes: &[u8]) -> Result<ReceiptFile, FeedError> {
                 ));
             }
         }
-        let serial = u32::try_from(r.num(2, 7, "record serial")?).unwrap_or(0);
-        let expected = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        if serial != expected {
+        let rec = parse_data(line, bytes)?;
+        let expected = self.count + 1;
+        if rec.serial != expected {
             return Err(err(
-                r.line,
+                line,
                 "record serial",
-                format!("expected {expected:07} (no gaps), found {serial:07}"),
+                format!("expected {expected:07} (no gaps), found {:07}", rec.serial),
             ));
         }
-        let rec = Receipt {
-            line: r.line,
-            serial,
-            e_payment_number: r.digits(9, 19, "electronic payment number")?,
-            tax_item_code: r.digits(28, 3, "tax item code")?,
-            fiscal_year: i32::try_from(r.num(31, 4, "fiscal year")?).unwrap_or(0),
-            period: u8::try_from(r.num(35, 2, "period")?).unwrap_or(u8::MAX),
-            principal: r.won(37, 13, "principal paid")?,
-            late_charge: r.won(50, 13, "late-payment charge paid")?,
-            education_tax: r.won(63, 13, "local education tax paid")?,
-            total: r.won(76, 13, "total paid")?,
-            paid_on: r.date(89, "paid date")?,
-            paid_at: r.time(97, "paid time")?,
-            collecting_institution: r.digits(103, 7, "collecting institution")?,
-            channel: u8::try_from(r.num(110, 2, "channel")?).unwrap_or(0),
-            payer_name: r.text(112, 40),
-            transfer_date: r.date(152, "transfer date")?,
-            kind: match r.field(160, 1) {
-                b"N" => RecordKind::Normal,
-                b"C" => RecordKind::Cancel,
-                _ => return Err(err(r.line, "normal/cancel flag", "expected N or C")),
-            },
-            bank_receipt_id: String::from_utf8_lossy(r.field(161, 20))
-                .trim_end()
-                .to_owned(),
-            raw: r.bytes.to_vec(),
-        };
-        if rec.period > 2 {
-            return Err(err(r.line, "period", "expected 00, 01 or 02"));
-        }
-        if !(1..=8).contains(&rec.channel) {
-            return Err(err(r.line, "channel", "expected 01 to 08"));
-        }
-        if rec.bank_receipt_id.is_empty() {
-            return Err(err(r.line, "bank receipt id", "required"));
-        }
-        if rec.principal + rec.late_charge + rec.education_tax != rec.total {
-            return Err(err(
-                r.line,
-                "total paid",
-                format!(
-                    "expected principal + charge + education tax = {}, found {}",
-                    rec.principal + rec.late_charge + rec.education_tax,
-                    rec.total
-                ),
-            ));
-        }
+        self.count = expected;
         let sign = |w: Won| {
             if rec.kind == RecordKind::Cancel {
                 Won::ZERO - w
@@ -379,49 +488,77 @@ pub fn parse(bytes: &[u8]) -> Result<ReceiptFile, FeedError> {
                 w
             }
         };
-        principal += sign(rec.principal);
-        late_charge += sign(rec.late_charge);
-        education_tax += sign(rec.education_tax);
-        total += sign(rec.total);
-        receipts.push(rec);
+        for (s, w) in
+            self.sums
+                .iter_mut()
+                .zip([rec.principal, rec.late_charge, rec.education_tax, rec.total])
+        {
+            *s += sign(w);
+        }
+        Ok(Some(Record::Data(rec)))
     }
-    let trailer = Trailer {
-        count: u32::try_from(last.num(2, 7, "number of data records")?).unwrap_or(u32::MAX),
-        principal: last.won(9, 15, "sum of principal")?,
-        late_charge: last.won(24, 15, "sum of late-payment charge")?,
-        education_tax: last.won(39, 15, "sum of education tax")?,
-        total: last.won(54, 15, "sum of total paid")?,
-    };
-    let checks: [(&'static str, Won, Won); 4] = [
-        ("sum of principal", trailer.principal, principal),
-        (
-            "sum of late-payment charge",
-            trailer.late_charge,
-            late_charge,
-        ),
-        ("sum of education tax", trailer.education_tax, education_tax),
-        ("sum of total paid", trailer.total, total),
-    ];
-    if trailer.count as usize != receipts.len() {
-        return Err(err(
-            last.line,
-            "number of data records",
-            format!(
-                "trailer says {}, the file has {}",
-                trailer.count,
-                receipts.len()
-            ),
-        ));
-    }
-    for (field, said, is) in checks {
-        if said != is {
+
+    /// The end of the file (`lines` read): the trailer must be last and agree with the records.
+    pub fn finish(self, lines: usize) -> Result<(Header, Trailer), FeedError> {
+        let Some(header) = self.header else {
+            return Err(err(1, "record", "empty file: expected a header record H"));
+        };
+        let Some((line, trailer)) = self.trailer else {
             return Err(err(
-                last.line,
-                field,
-                format!("trailer says {said}, the records sum to {is}"),
+                lines.max(1),
+                "record type",
+                "missing trailer record T at the end",
+            ));
+        };
+        if trailer.count != self.count {
+            return Err(err(
+                line,
+                "number of data records",
+                format!(
+                    "trailer says {}, the file has {}",
+                    trailer.count, self.count
+                ),
             ));
         }
+        let [principal, late_charge, education_tax, total] = self.sums;
+        for (field, said, is) in [
+            ("sum of principal", trailer.principal, principal),
+            (
+                "sum of late-payment charge",
+                trailer.late_charge,
+                late_charge,
+            ),
+            ("sum of education tax", trailer.education_tax, education_tax),
+            ("sum of total paid", trailer.total, total),
+        ] {
+            if said != is {
+                return Err(err(
+                    line,
+                    field,
+                    format!("trailer says {said}, the records sum to {is}"),
+                ));
+            }
+        }
+        Ok((header, trailer))
     }
+}
+
+/// Parse and structurally validate a whole file held in memory (§1, §4 first bullet).
+pub fn parse(bytes: &[u8]) -> Result<ReceiptFile, FeedError> {
+    let mut v = Validator::new();
+    let mut receipts = Vec::new();
+    let mut lines = 0;
+    let mut on = |line: usize, rec: &[u8]| {
+        lines = line;
+        if let Some(Record::Data(r)) = v.record(line, rec)? {
+            receipts.push(r);
+        }
+        Ok(())
+    };
+    let mut s = Splitter::new();
+    s.push(bytes, &mut on)?;
+    s.finish(&mut on)?;
+    let (header, trailer) = v.finish(lines)?;
     Ok(ReceiptFile {
         header,
         receipts,

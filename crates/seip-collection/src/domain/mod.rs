@@ -1,4 +1,5 @@
 //! Collection's types and decisions, without I/O.
 
 pub mod feed;
+pub mod posting;
 pub mod receivable;

@@ -1,94 +1,347 @@
-//! What a bill asks for on a given day, and how a payment is spread over it.
+//! What a bill asks for on a given day, and how a payment or its reversal moves it.
+//!
+//! A bill keeps its lines as billed and two running totals, principal paid and late charge
+//! paid. Payments fill principal before late charges and lines in bill order (RULES.md P-3,
+//! 지방세징수법 §4), so the per-line split follows from the totals; late charges are computed
+//! by `seip-rules` from the history of principal payments, as of any date.
 
 use chrono::NaiveDate;
 use seip_core::{TaxItem, Won};
-use seip_rules::late_charge::late_payment_penalty;
+use seip_rules::late_charge::{ChargeRegime, Liability, Payment, late_charges};
+use seip_rules::law::LawParams;
+use uuid::Uuid;
 
-/// One tax-item line of a receivable, as the ledger holds it.
+/// Status of a receivable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Not paid, not (or no longer) overdue.
+    Open,
+    /// Paid in full.
+    Paid,
+    /// Unpaid after its due-date close.
+    Overdue,
+}
+
+impl Status {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Paid => "paid",
+            Status::Overdue => "overdue",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => Status::Open,
+            "paid" => Status::Paid,
+            "overdue" => Status::Overdue,
+            _ => return None,
+        })
+    }
+}
+
+/// A billed line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub struct BilledLine {
     /// Tax item.
     pub tax_item: TaxItem,
     /// Principal billed.
     pub principal: Won,
-    /// Principal paid so far.
-    pub principal_paid: Won,
-    /// Late charge raised by the due-date close.
-    pub late_charge: Won,
-    /// Late charge paid so far.
-    pub late_charge_paid: Won,
 }
 
-impl Line {
-    /// Principal still unpaid.
-    pub fn unpaid_principal(&self) -> Won {
-        self.principal.saturating_sub(self.principal_paid)
-    }
-
-    /// The late charge this line carries in all on `as_of`: judged as of that date (a payment
-    /// made by the due date carries none, whatever the close raised), on the principal still
-    /// unpaid, and never less than what was already paid.
-    ///
-    /// Known gap: principal paid in part after the due date lowers the base of the charges
-    /// that accrued before that payment too; the payment-history rule of `seip-rules` will
-    /// replace this once receipts keep their per-line history.
-    pub fn late_charge_as_of(&self, due_date: NaiveDate, as_of: NaiveDate) -> Won {
-        late_payment_penalty(self.unpaid_principal(), self.principal, due_date, as_of)
-            .max(self.late_charge_paid)
-    }
-
-    /// Unpaid late charge on `as_of`.
-    pub fn unpaid_late_charge(&self, due_date: NaiveDate, as_of: NaiveDate) -> Won {
-        self.late_charge_as_of(due_date, as_of)
-            .saturating_sub(self.late_charge_paid)
-    }
+/// A principal payment in the bill's history, in the order it was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrincipalPayment {
+    /// The receipt that paid it.
+    pub receipt_id: Uuid,
+    /// Date paid.
+    pub paid_on: NaiveDate,
+    /// Principal applied.
+    pub amount: Won,
 }
 
-/// Everything the bill asks for on `as_of`.
-pub fn amount_due(lines: &[Line], due_date: NaiveDate, as_of: NaiveDate) -> Won {
-    lines
-        .iter()
-        .map(|l| l.unpaid_principal() + l.unpaid_late_charge(due_date, as_of))
-        .sum()
-}
-
-/// How a payment was spread.
+/// A receivable in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Allocation {
-    /// Per line (same order as the input): principal and late charge applied.
+pub struct Bill {
+    /// Bill id.
+    pub bill_id: Uuid,
+    /// Taxpayer.
+    pub taxpayer_id: Uuid,
+    /// 전자납부번호.
+    pub e_payment_number: String,
+    /// 납세의무 성립일 (decides the charge regime, C-7).
+    pub liability_established_on: NaiveDate,
+    /// 납부기한.
+    pub due_date: NaiveDate,
+    /// Status.
+    pub status: Status,
+    /// True once the due-date close made the bill overdue (and not withdrawn since).
+    pub closed_overdue: bool,
+    /// Lines as billed, main tax first.
+    pub lines: Vec<BilledLine>,
+    /// Principal paid, all lines.
+    pub principal_paid: Won,
+    /// Late charge paid, all lines.
+    pub charge_paid: Won,
+    /// Late charge carried as of the last change.
+    pub late_charge: Won,
+    /// Principal payments in the order applied (complete whenever principal was paid).
+    pub history: Vec<PrincipalPayment>,
+    /// Version read; the write checks it.
+    pub version: i64,
+}
+
+/// How a payment was spread over a bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Per line (bill order): principal and late charge applied.
     pub per_line: Vec<(Won, Won)>,
-    /// Applied in total.
-    pub applied: Won,
+    /// Principal applied in total.
+    pub principal: Won,
+    /// Late charge applied in total.
+    pub charge: Won,
     /// Left over: more than was due.
     pub surplus: Won,
+    /// What the bill asked for on the paid date, before the payment.
+    pub due_before: Won,
+    /// The bill was closed overdue, but this payment made on or before the due date settles
+    /// it: the arrears and charges raised are withdrawn.
+    pub overdue_withdrawn: bool,
 }
 
-/// Spread `amount` paid on `paid_on` over the lines in the order of 지방세징수법 §4 (P-3):
-/// principal before late charges, lines in bill order (main tax, then its surtax).
-/// Never moves more than was paid; what is left over is the surplus.
-pub fn allocate(
-    lines: &[Line],
-    due_date: NaiveDate,
-    paid_on: NaiveDate,
-    amount: Won,
-) -> Allocation {
-    let mut left = amount;
-    let mut per_line = vec![(Won::ZERO, Won::ZERO); lines.len()];
-    for (i, l) in lines.iter().enumerate() {
-        let take = l.unpaid_principal().min(left);
-        per_line[i].0 = take;
-        left = left - take;
+impl Applied {
+    /// Principal + charge.
+    pub fn total(&self) -> Won {
+        self.principal + self.charge
     }
-    for (i, l) in lines.iter().enumerate() {
-        // The charge is judged on the principal unpaid before this payment.
-        let take = l.unpaid_late_charge(due_date, paid_on).min(left);
-        per_line[i].1 = take;
-        left = left - take;
+}
+
+/// Fill `amount` over `caps` in order; returns what each slot takes.
+fn fill(caps: impl IntoIterator<Item = Won>, amount: Won) -> Vec<Won> {
+    let mut left = amount.max(Won::ZERO);
+    caps.into_iter()
+        .map(|cap| {
+            let take = cap.max(Won::ZERO).min(left);
+            left = left - take;
+            take
+        })
+        .collect()
+}
+
+impl Bill {
+    /// Principal billed.
+    pub fn principal(&self) -> Won {
+        self.lines.iter().map(|l| l.principal).sum()
     }
-    Allocation {
-        per_line,
-        applied: amount - left,
-        surplus: left,
+
+    /// Principal still unpaid.
+    pub fn unpaid_principal(&self) -> Won {
+        self.principal().saturating_sub(self.principal_paid)
+    }
+
+    /// Principal paid per line (lines fill in order).
+    pub fn line_principal_paid(&self) -> Vec<Won> {
+        fill(self.lines.iter().map(|l| l.principal), self.principal_paid)
+    }
+
+    fn regime(item: TaxItem) -> ChargeRegime {
+        match item {
+            TaxItem::AdminFine => ChargeRegime::AdminFine,
+            _ => ChargeRegime::LocalTaxNotice,
+        }
+    }
+
+    /// Late charge of each line on `as_of`, from the principal payments made up to that day
+    /// (L-1 or L-4 by the liability date; L-5 for fines). Nothing on or before the due date.
+    pub fn line_charges(&self, as_of: NaiveDate) -> Result<Vec<Won>, seip_rules::RuleError> {
+        if as_of <= self.due_date {
+            return Ok(vec![Won::ZERO; self.lines.len()]);
+        }
+        // Each payment's principal fills the lines in order, after the payments before it.
+        let mut per_line: Vec<Vec<Payment>> = vec![Vec::new(); self.lines.len()];
+        let mut paid_so_far = Won::ZERO;
+        for p in &self.history {
+            let before = fill(self.lines.iter().map(|l| l.principal), paid_so_far);
+            let after = fill(
+                self.lines.iter().map(|l| l.principal),
+                paid_so_far + p.amount,
+            );
+            for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+                if a > b {
+                    per_line[i].push(Payment {
+                        paid_on: p.paid_on,
+                        amount: *a - *b,
+                    });
+                }
+            }
+            paid_so_far += p.amount;
+        }
+        let params = LawParams::statutory();
+        self.lines
+            .iter()
+            .zip(&per_line)
+            .map(|(l, payments)| {
+                if l.principal.is_zero() {
+                    return Ok(Won::ZERO);
+                }
+                let liability = Liability {
+                    regime: Self::regime(l.tax_item),
+                    principal: l.principal,
+                    threshold_amount: None,
+                    liability_established_on: self.liability_established_on,
+                    due_date: self.due_date,
+                    payer_is_government: false,
+                    deferrals: Vec::new(),
+                };
+                Ok(late_charges(&liability, payments, as_of, params)?.total)
+            })
+            .collect()
+    }
+
+    /// Late charge of the bill on `as_of`.
+    pub fn charge_on(&self, as_of: NaiveDate) -> Result<Won, seip_rules::RuleError> {
+        Ok(self.line_charges(as_of)?.into_iter().sum())
+    }
+
+    /// Late charge still unpaid on `as_of`.
+    pub fn unpaid_charge_on(&self, as_of: NaiveDate) -> Result<Won, seip_rules::RuleError> {
+        Ok(self.charge_on(as_of)?.saturating_sub(self.charge_paid))
+    }
+
+    /// Everything the bill asks for on `as_of`.
+    pub fn amount_due(&self, as_of: NaiveDate) -> Result<Won, seip_rules::RuleError> {
+        Ok(self.unpaid_principal() + self.unpaid_charge_on(as_of)?)
+    }
+
+    /// The day the bill's balance is reported as of after a change on `day`: a bill still
+    /// overdue carries at least the charge of the day after its due date.
+    pub fn balance_day(&self, day: NaiveDate) -> NaiveDate {
+        if self.status == Status::Overdue {
+            day.max(self.due_date.succ_opt().unwrap_or(self.due_date))
+        } else {
+            day
+        }
+    }
+
+    fn settle_status(&mut self, as_of: NaiveDate) -> Result<(), seip_rules::RuleError> {
+        let charge = self.charge_on(as_of)?;
+        self.late_charge = charge.max(self.charge_paid);
+        self.status = if self.unpaid_principal().is_zero() && self.charge_paid >= charge {
+            Status::Paid
+        } else if self.closed_overdue {
+            Status::Overdue
+        } else {
+            Status::Open
+        };
+        Ok(())
+    }
+
+    /// Apply `amount` paid on `paid_on` by `receipt_id`: principal first, then charges, lines
+    /// in order; the charge is judged as of the paid date on the payments made before it.
+    pub fn apply(
+        &mut self,
+        receipt_id: Uuid,
+        paid_on: NaiveDate,
+        amount: Won,
+    ) -> Result<Applied, seip_rules::RuleError> {
+        let was_overdue = self.closed_overdue;
+        let due_before = self.amount_due(paid_on)?;
+        let principal_paid = self.line_principal_paid();
+        let unpaid: Vec<Won> = self
+            .lines
+            .iter()
+            .zip(&principal_paid)
+            .map(|(l, p)| l.principal.saturating_sub(*p))
+            .collect();
+        let p = fill(unpaid.iter().copied(), amount);
+        let principal: Won = p.iter().copied().sum();
+        let charges = self.line_charges(paid_on)?;
+        let charge_paid = fill(charges.iter().copied(), self.charge_paid);
+        let charge_unpaid: Vec<Won> = charges
+            .iter()
+            .zip(&charge_paid)
+            .map(|(c, paid)| c.saturating_sub(*paid))
+            .collect();
+        let c = fill(charge_unpaid, amount - principal);
+        let charge: Won = c.iter().copied().sum();
+        self.principal_paid += principal;
+        self.charge_paid += charge;
+        if principal > Won::ZERO {
+            self.history.push(PrincipalPayment {
+                receipt_id,
+                paid_on,
+                amount: principal,
+            });
+        }
+        // Paid by the due date: whatever the close raised does not stand.
+        let withdrawn =
+            was_overdue && paid_on <= self.due_date && self.unpaid_principal().is_zero();
+        if withdrawn {
+            self.closed_overdue = false;
+        }
+        self.settle_status(self.balance_day(paid_on))?;
+        Ok(Applied {
+            per_line: p.into_iter().zip(c).collect(),
+            principal,
+            charge,
+            surplus: amount - principal - charge,
+            due_before,
+            overdue_withdrawn: withdrawn,
+        })
+    }
+
+    /// Take back what receipt `receipt_id` applied (`principal`, `charge`), as of `on`. The
+    /// bill reopens with its amount due (overdue again if the close had made it so, or its due
+    /// date has passed on `on` and it was closed).
+    pub fn reverse(
+        &mut self,
+        receipt_id: Uuid,
+        principal: Won,
+        charge: Won,
+        on: NaiveDate,
+    ) -> Result<Vec<(Won, Won)>, seip_rules::RuleError> {
+        let before_p = self.line_principal_paid();
+        let charges = self.line_charges(on)?;
+        let before_c = fill(charges.iter().copied(), self.charge_paid);
+        self.principal_paid = self.principal_paid.saturating_sub(principal);
+        self.charge_paid = self.charge_paid.saturating_sub(charge);
+        self.history.retain(|h| h.receipt_id != receipt_id);
+        let after_p = self.line_principal_paid();
+        let after_c = fill(charges.iter().copied(), self.charge_paid);
+        self.settle_status(self.balance_day(on))?;
+        Ok(before_p
+            .iter()
+            .zip(&after_p)
+            .zip(before_c.iter().zip(&after_c))
+            .map(|((bp, ap), (bc, ac))| (*bp - *ap, *bc - *ac))
+            .collect())
+    }
+
+    /// The due-date close: an unpaid bill becomes overdue with the charge of the day after its
+    /// due date. Returns per line the unpaid principal and the charge raised, or `None` when
+    /// nothing is unpaid (the bill is then paid).
+    pub fn close(&mut self) -> Result<Option<Vec<(Won, Won)>>, seip_rules::RuleError> {
+        let day_after = self.due_date.succ_opt().unwrap_or(self.due_date);
+        if self.amount_due(day_after)?.is_zero() {
+            self.status = Status::Paid;
+            return Ok(None);
+        }
+        self.closed_overdue = true;
+        self.settle_status(day_after)?;
+        let paid = self.line_principal_paid();
+        let charges = self.line_charges(day_after)?;
+        let charge_paid = fill(charges.iter().copied(), self.charge_paid);
+        Ok(Some(
+            self.lines
+                .iter()
+                .zip(paid)
+                .zip(charges.iter().zip(charge_paid))
+                .map(|((l, p), (c, cp))| (l.principal.saturating_sub(p), c.saturating_sub(cp)))
+                .collect(),
+        ))
     }
 }
 
@@ -100,43 +353,109 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn e_a1() -> Vec<Line> {
-        vec![
-            Line {
-                tax_item: TaxItem::AutomobileTax,
-                principal: Won::new(199_800),
-                principal_paid: Won::ZERO,
-                late_charge: Won::ZERO,
-                late_charge_paid: Won::ZERO,
-            },
-            Line {
-                tax_item: TaxItem::LocalEducationTax,
-                principal: Won::new(59_940),
-                principal_paid: Won::ZERO,
-                late_charge: Won::ZERO,
-                late_charge_paid: Won::ZERO,
-            },
-        ]
+    /// E-A1: 199,800 automobile tax + 59,940 education tax, due 2026-12-31.
+    fn e_a1() -> Bill {
+        Bill {
+            bill_id: Uuid::nil(),
+            taxpayer_id: Uuid::nil(),
+            e_payment_number: String::new(),
+            liability_established_on: d(2026, 12, 1),
+            due_date: d(2026, 12, 31),
+            status: Status::Open,
+            closed_overdue: false,
+            lines: vec![
+                BilledLine {
+                    tax_item: TaxItem::AutomobileTax,
+                    principal: Won::new(199_800),
+                },
+                BilledLine {
+                    tax_item: TaxItem::LocalEducationTax,
+                    principal: Won::new(59_940),
+                },
+            ],
+            principal_paid: Won::ZERO,
+            charge_paid: Won::ZERO,
+            late_charge: Won::ZERO,
+            history: Vec::new(),
+            version: 0,
+        }
+    }
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
     }
 
     #[test]
     fn e_l1_amount_due_after_the_due_date() {
-        let due = d(2026, 12, 31);
-        assert_eq!(amount_due(&e_a1(), due, due), Won::new(259_740));
-        assert_eq!(amount_due(&e_a1(), due, d(2027, 2, 15)), Won::new(267_520));
+        let b = e_a1();
+        assert_eq!(b.amount_due(d(2026, 12, 31)).unwrap(), Won::new(259_740));
+        // 5,990 + 1,790 of 3 % charges.
+        assert_eq!(b.amount_due(d(2027, 2, 15)).unwrap(), Won::new(267_520));
     }
 
     #[test]
-    fn partial_payment_goes_to_principal_first() {
-        let due = d(2026, 12, 31);
-        let a = allocate(&e_a1(), due, d(2027, 1, 5), Won::new(200_000));
+    fn partial_payment_goes_to_principal_first_then_charges() {
+        let mut b = e_a1();
+        let a = b.apply(id(1), d(2027, 1, 5), Won::new(200_000)).unwrap();
         assert_eq!(a.per_line[0], (Won::new(199_800), Won::ZERO));
         assert_eq!(a.per_line[1], (Won::new(200), Won::ZERO));
-        assert_eq!((a.applied, a.surplus), (Won::new(200_000), Won::ZERO));
-        let a = allocate(&e_a1(), due, due, Won::new(300_000));
         assert_eq!(
-            (a.applied, a.surplus),
-            (Won::new(259_740), Won::new(40_260))
+            (a.principal, a.charge, a.surplus),
+            (Won::new(200_000), Won::ZERO, Won::ZERO)
         );
+        assert_eq!(b.status, Status::Open);
+        // What is left: 59,740 of education tax and the charges raised on the day after the
+        // due date on the whole principal (the payment came later): 5,990 + 1,790.
+        assert_eq!(
+            b.amount_due(d(2027, 1, 5)).unwrap(),
+            Won::new(59_740 + 7_780)
+        );
+        let a = b.apply(id(2), d(2027, 1, 6), Won::new(100_000)).unwrap();
+        assert_eq!(a.principal, Won::new(59_740));
+        assert_eq!(a.charge, Won::new(7_780));
+        assert_eq!(a.surplus, Won::new(100_000 - 59_740 - 7_780));
+        assert_eq!(b.status, Status::Paid);
+    }
+
+    #[test]
+    fn paid_on_time_after_the_close_withdraws_the_overdue() {
+        let mut b = e_a1();
+        let raised = b.close().unwrap().unwrap();
+        assert_eq!(raised[0], (Won::new(199_800), Won::new(5_990)));
+        assert_eq!(b.status, Status::Overdue);
+        let a = b.apply(id(1), d(2026, 12, 30), Won::new(259_740)).unwrap();
+        assert!(a.overdue_withdrawn);
+        assert_eq!(a.surplus, Won::ZERO);
+        assert_eq!(b.status, Status::Paid);
+        assert_eq!(b.late_charge, Won::ZERO);
+    }
+
+    #[test]
+    fn a_reversal_reopens_the_bill_with_its_amount_due() {
+        let mut b = e_a1();
+        b.apply(id(1), d(2026, 12, 30), Won::new(259_740)).unwrap();
+        assert_eq!(b.status, Status::Paid);
+        let back = b
+            .reverse(id(1), Won::new(259_740), Won::ZERO, d(2026, 12, 31))
+            .unwrap();
+        assert_eq!(back[0], (Won::new(199_800), Won::ZERO));
+        assert_eq!(b.status, Status::Open);
+        assert_eq!(b.amount_due(d(2026, 12, 31)).unwrap(), Won::new(259_740));
+        assert!(b.history.is_empty());
+    }
+
+    #[test]
+    fn a_late_partial_payment_lowers_only_later_charges() {
+        // 1,000,000 won due 2026-01-31, billed ≥ 450,000: 3 % + 0.66 % a month.
+        let mut b = e_a1();
+        b.due_date = d(2026, 1, 31);
+        b.liability_established_on = d(2026, 1, 1);
+        b.lines.truncate(1);
+        b.lines[0].principal = Won::new(1_000_000);
+        b.apply(id(1), d(2026, 2, 10), Won::new(500_000)).unwrap();
+        // 30,000 raised on 2/1 on the whole principal; the payment pays principal only.
+        assert_eq!(b.charge_on(d(2026, 2, 10)).unwrap(), Won::new(30_000));
+        // The monthly increment of 3/1 runs on the 500,000 left: 3,300.
+        assert_eq!(b.charge_on(d(2026, 3, 2)).unwrap(), Won::new(33_300));
     }
 }

@@ -1,7 +1,12 @@
 //! Collection's own tables: entities (one per table) and frozen migrations.
 
+pub mod deposit;
+pub mod deposit_statement;
 pub mod migration;
+pub mod operator_action;
 pub mod receipt;
 pub mod receivable;
 pub mod receivable_line;
+pub mod reconciliation_exception;
+pub mod treasury_file_chunk;
 pub mod treasury_import;

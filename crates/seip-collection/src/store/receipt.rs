@@ -1,5 +1,6 @@
-//! `receipt`: one record of a treasury file as applied (수납부 candidate), with where its
-//! money went: a bill, an over-payment, or suspense.
+//! `receipt`: one record of a treasury file as applied (수납부 candidate, stamped once its
+//! file is reconciled), with where its money is: a bill, an over-payment, or suspense. The
+//! record's raw bytes stay in its file's chunks (`treasury_file_chunk`).
 
 use sea_orm::entity::prelude::*;
 
@@ -30,18 +31,27 @@ pub struct Model {
     pub paid_on: Date,
     /// Total paid, won.
     pub total_won: i64,
-    /// Won applied to the bill.
+    /// Won applied to the bill (principal + late charge; negative on a cancellation).
     pub applied_won: i64,
+    /// Of which principal.
+    pub principal_applied_won: i64,
+    /// Of which late charge.
+    pub late_charge_applied_won: i64,
     /// Won held as over-payment awaiting refund.
     pub overpaid_won: i64,
     /// Won held in suspense.
     pub suspense_won: i64,
-    /// `paid`, `partial`, `overpaid`, `double_payment`, `suspense`, `cancelled`.
+    /// `paid`, `partial`, `overpaid`, `double_payment`, `suspense`, `duplicate`, `assigned`
+    /// (suspense an operator assigned), `cancellation` (a `C` record that reversed a receipt).
     pub outcome: String,
     /// Why the money is in suspense or over-paid, for the operator.
     pub reason: Option<String>,
-    /// The record's 200 bytes as received.
-    pub raw: Vec<u8>,
+    /// For a cancellation record: the receipt it reversed.
+    pub cancels: Option<Uuid>,
+    /// True once a cancellation record reversed this receipt.
+    pub cancelled: bool,
+    /// Stamped (소인) into the receipts ledger: its file is reconciled with the deposits.
+    pub stamped: bool,
 }
 
 /// No relations are navigated through the ORM.

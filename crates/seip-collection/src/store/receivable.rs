@@ -32,6 +32,16 @@ pub struct Model {
     pub overdue_at: Option<DateTimeUtc>,
     /// When it was paid in full.
     pub paid_at: Option<DateTimeUtc>,
+    /// Principal billed, all lines, won.
+    pub principal_won: i64,
+    /// Principal paid so far, won (lines fill in bill order, 지방세징수법 §4).
+    pub principal_paid_won: i64,
+    /// Late charge carried as of the last change (due-date close or payment), won.
+    pub late_charge_won: i64,
+    /// Late charge paid so far, won.
+    pub late_charge_paid_won: i64,
+    /// Bumped by every write: concurrent importers never overwrite each other.
+    pub version: i64,
 }
 
 /// No relations are navigated through the ORM.

@@ -1,4 +1,5 @@
-//! `receivable_line`: one tax item of a receivable, with what was paid against it.
+//! `receivable_line`: one tax item of a receivable as billed. What was paid is kept on the
+//! receivable (lines fill in bill order) and in the receipts.
 
 use sea_orm::entity::prelude::*;
 
@@ -16,12 +17,6 @@ pub struct Model {
     pub tax_item: String,
     /// Principal billed, won.
     pub principal_won: i64,
-    /// Principal paid, won.
-    pub principal_paid_won: i64,
-    /// Late charge raised by the due-date close, won.
-    pub late_charge_won: i64,
-    /// Late charge paid, won.
-    pub late_charge_paid_won: i64,
 }
 
 /// No relations are navigated through the ORM.

@@ -25,10 +25,42 @@ pub struct Model {
     pub records: i64,
     /// Net total paid (trailer), won.
     pub total_won: i64,
-    /// The summary returned to the importer (encoded proto), replayed for a repeat.
-    pub summary: Vec<u8>,
-    /// When imported.
+    /// When the file was stored.
     pub imported_at: DateTimeUtc,
+    /// `applying` or `applied`.
+    pub status: String,
+    /// `awaiting_deposit`, `reconciled`, `exception` or `resolved`.
+    pub reconciliation: String,
+    /// Chunks of records stored.
+    pub chunks: i32,
+    /// The next chunk to apply (chunks before it are applied, each exactly once).
+    pub next_chunk: i32,
+    /// The header record as received.
+    pub header_raw: Option<Vec<u8>>,
+    /// The trailer record as received.
+    pub trailer_raw: Option<Vec<u8>>,
+    /// Whether the file ended with a CRLF after the trailer.
+    pub final_crlf: bool,
+    /// Records applied so far.
+    pub records_applied: i64,
+    /// Records that settled a bill exactly.
+    pub paid_count: i64,
+    /// Partial payments.
+    pub partial_count: i64,
+    /// Records that left an over-payment.
+    pub overpaid_count: i64,
+    /// Records that went to suspense.
+    pub suspense_count: i64,
+    /// Cancellations that reversed a receipt.
+    pub cancelled_count: i64,
+    /// Won applied to bills.
+    pub applied_won: i64,
+    /// Won held as over-payments.
+    pub overpaid_won: i64,
+    /// Won held in suspense.
+    pub suspense_won: i64,
+    /// When the last chunk was applied.
+    pub finished_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through the ORM.

@@ -1,0 +1,692 @@
+//! Treasury receipt-notice files (specs/treasury-feed.md §1, §4) as jobs.
+//!
+//! An upload is checked record by record as it streams in (structure only: the header, the
+//! serials, the trailer's count and sums) and stored whole, in chunks of records, in one
+//! transaction: a file with any structural error leaves nothing behind. The stored file is
+//! then applied by a job, one chunk per transaction; the transaction that applies a chunk
+//! also advances the job's cursor, so a job stopped anywhere (a crash, a deploy) resumes at
+//! the first chunk not applied and applies every record exactly once. Matching to bills (the
+//! semantic step) happens only in the job.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+};
+use seip_core::{EPaymentNumber, TenantCode, Won};
+use seip_proto::collection::v1 as pb;
+use seip_runtime::bulk::{self, Cell, Rows};
+use seip_runtime::convert::date_to_proto;
+use seip_runtime::db::sql;
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::{idempotency, outbox};
+use sha2::{Digest, Sha256};
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use crate::CollectionApp;
+use crate::app::{CONSUMERS, load_bills, posting_to_proto, rule, save_bills};
+use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
+use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
+use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
+
+/// Records per stored chunk, and so per applying transaction (about 1 MB of records).
+pub const CHUNK_RECORDS: usize = 5000;
+
+/// Largest file accepted (a million records is about 200 MiB).
+pub const MAX_FILE_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Job states.
+pub mod status {
+    /// Records are being applied.
+    pub const APPLYING: &str = "applying";
+    /// Every record applied.
+    pub const APPLIED: &str = "applied";
+}
+
+/// Reconciliation states.
+pub mod reconciliation {
+    /// No deposit statement names the file yet.
+    pub const AWAITING_DEPOSIT: &str = "awaiting_deposit";
+    /// Deposits equal the files: stamped.
+    pub const RECONCILED: &str = "reconciled";
+    /// Deposits differ: an exception blocks stamping.
+    pub const EXCEPTION: &str = "exception";
+    /// An operator resolved the exception: stamped.
+    pub const RESOLVED: &str = "resolved";
+}
+
+fn feed_error(e: feed::FeedError) -> AppError {
+    AppError::InvalidArgument(format!("treasury file: {e}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The job as the API shows it.
+pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
+    pb::ImportJob {
+        import_id: m.id.to_string(),
+        file_name: m.file_name.clone(),
+        bank_code: m.bank_code.clone(),
+        accounting_date: Some(date_to_proto(m.accounting_date)),
+        file_seq: m.file_seq,
+        status: match m.status.as_str() {
+            status::APPLIED => pb::ImportStatus::Applied,
+            _ => pb::ImportStatus::Applying,
+        } as i32,
+        reconciliation: match m.reconciliation.as_str() {
+            reconciliation::RECONCILED => pb::ReconciliationStatus::Reconciled,
+            reconciliation::EXCEPTION => pb::ReconciliationStatus::Exception,
+            reconciliation::RESOLVED => pb::ReconciliationStatus::Resolved,
+            _ => pb::ReconciliationStatus::AwaitingDeposit,
+        } as i32,
+        summary: Some(pb::ImportSummary {
+            records: m.records,
+            records_applied: m.records_applied,
+            paid_count: m.paid_count,
+            partial_count: m.partial_count,
+            overpaid_count: m.overpaid_count,
+            suspense_count: m.suspense_count,
+            cancelled_count: m.cancelled_count,
+            applied_won: m.applied_won,
+            overpaid_won: m.overpaid_won,
+            suspense_won: m.suspense_won,
+            total_won: m.total_won,
+        }),
+    }
+}
+
+/// An upload being checked: the validator, the records not yet stored, header and trailer.
+#[derive(Debug, Default)]
+struct Spool {
+    validator: Validator,
+    buf: Vec<u8>,
+    header_raw: Option<Vec<u8>>,
+    trailer_raw: Option<Vec<u8>>,
+    lines: usize,
+}
+
+impl Spool {
+    fn record(&mut self, line: usize, rec: &[u8]) -> Result<(), feed::FeedError> {
+        self.lines = line;
+        match self.validator.record(line, rec)? {
+            Some(Record::Header(_)) => self.header_raw = Some(rec.to_vec()),
+            Some(Record::Data(_)) => self.buf.extend_from_slice(rec),
+            None => self.trailer_raw = Some(rec.to_vec()),
+        }
+        Ok(())
+    }
+}
+
+/// What one chunk added to its job's counters.
+#[derive(Debug, Default)]
+struct Counts {
+    records: i64,
+    paid: i64,
+    partial: i64,
+    overpaid: i64,
+    suspense: i64,
+    cancelled: i64,
+    applied: Won,
+    overpaid_won: Won,
+    suspense_won: Won,
+}
+
+impl Counts {
+    fn add(&mut self, p: &Placement) {
+        self.records += 1;
+        match p.outcome {
+            Outcome::Paid => self.paid += 1,
+            Outcome::Partial => self.partial += 1,
+            Outcome::Overpaid | Outcome::DoublePayment => self.overpaid += 1,
+            Outcome::Suspense | Outcome::Duplicate => self.suspense += 1,
+            Outcome::Cancellation => self.cancelled += 1,
+            Outcome::Assigned => {}
+        }
+        self.applied += p.applied();
+        self.overpaid_won += p.overpaid;
+        self.suspense_won += p.suspense;
+    }
+}
+
+impl CollectionApp {
+    /// Store and check an uploaded treasury file, then hand it to the job runner. `chunks` are
+    /// the file's bytes in order, in pieces of any size.
+    pub async fn import_treasury_file<S>(
+        &self,
+        tenant: TenantCode,
+        key: &str,
+        file_name: &str,
+        mut chunks: S,
+    ) -> AppResult<pb::ImportTreasuryFileResponse>
+    where
+        S: Stream<Item = AppResult<Vec<u8>>> + Unpin + Send,
+    {
+        idempotency::check_key(key)?;
+        let txn = self.db.begin().await?;
+        let import_id = Uuid::now_v7();
+        let mut splitter = Splitter::new();
+        let mut spool = Spool::default();
+        let mut sha = Sha256::new();
+        let (mut size, mut chunk_no, mut first_serial) = (0usize, 0i32, 1i32);
+        let mut existing: Option<Option<treasury_import::Model>> = None;
+        while let Some(bytes) = chunks.next().await {
+            let bytes = bytes?;
+            size += bytes.len();
+            if size > MAX_FILE_BYTES {
+                return Err(AppError::invalid(
+                    "chunk",
+                    format!("file larger than {MAX_FILE_BYTES} bytes"),
+                ));
+            }
+            sha.update(&bytes);
+            splitter
+                .push(&bytes, |line, rec| spool.record(line, rec))
+                .map_err(feed_error)?;
+            if existing.is_none()
+                && let Some(h) = spool.validator.header()
+            {
+                existing = Some(self.check_file_key(&txn, tenant, h).await?);
+            }
+            if matches!(existing, Some(Some(_))) {
+                // Already imported: only the digest is still needed.
+                spool.buf.clear();
+            }
+            while spool.buf.len() >= CHUNK_RECORDS * RECORD_LEN {
+                let rest = spool.buf.split_off(CHUNK_RECORDS * RECORD_LEN);
+                store_chunk(&txn, import_id, chunk_no, first_serial, &spool.buf).await?;
+                spool.buf = rest;
+                spool.buf.reserve(CHUNK_RECORDS * RECORD_LEN);
+                chunk_no += 1;
+                first_serial += i32::try_from(CHUNK_RECORDS).unwrap_or(i32::MAX);
+            }
+        }
+        let final_crlf = splitter
+            .finish(|line, rec| spool.record(line, rec))
+            .map_err(feed_error)?;
+        let Spool {
+            validator,
+            buf,
+            header_raw,
+            trailer_raw,
+            lines,
+        } = spool;
+        let (header, trailer) = validator.finish(lines).map_err(feed_error)?;
+        let digest = hex(&sha.finalize());
+        if let Some(Some(prev)) = existing {
+            txn.rollback().await?;
+            if prev.sha256 != digest {
+                return Err(AppError::AlreadyExists(format!(
+                    "treasury file: bank {} date {} sequence {:04} was already imported with different content",
+                    header.bank_code, header.accounting_date, header.file_seq
+                )));
+            }
+            return Ok(pb::ImportTreasuryFileResponse {
+                job: Some(crate::import::job_to_proto(&prev)),
+                already_imported: true,
+            });
+        }
+        if !buf.is_empty() {
+            store_chunk(&txn, import_id, chunk_no, first_serial, &buf).await?;
+            chunk_no += 1;
+        }
+        let model = treasury_import::ActiveModel {
+            id: Set(import_id),
+            tenant_code: Set(tenant.to_string()),
+            bank_code: Set(header.bank_code.clone()),
+            accounting_date: Set(header.accounting_date),
+            file_seq: Set(i32::try_from(header.file_seq).unwrap_or(0)),
+            sha256: Set(digest),
+            file_name: Set(file_name.to_owned()),
+            records: Set(i64::from(trailer.count)),
+            total_won: Set(trailer.total.to_i64()),
+            imported_at: Set(self.clock.now()),
+            status: Set(status::APPLYING.into()),
+            reconciliation: Set(reconciliation::AWAITING_DEPOSIT.into()),
+            chunks: Set(chunk_no),
+            next_chunk: Set(0),
+            header_raw: Set(header_raw),
+            trailer_raw: Set(trailer_raw),
+            final_crlf: Set(final_crlf),
+            records_applied: Set(0),
+            paid_count: Set(0),
+            partial_count: Set(0),
+            overpaid_count: Set(0),
+            suspense_count: Set(0),
+            cancelled_count: Set(0),
+            applied_won: Set(0),
+            overpaid_won: Set(0),
+            suspense_won: Set(0),
+            finished_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        tracing::info!(%import_id, records = trailer.count, total_won = trailer.total.to_i64(), chunks = chunk_no, "treasury file stored");
+        let _ = self.jobs.send(import_id);
+        Ok(pb::ImportTreasuryFileResponse {
+            job: Some(job_to_proto(&model)),
+            already_imported: false,
+        })
+    }
+
+    async fn check_file_key(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        h: &feed::Header,
+    ) -> AppResult<Option<treasury_import::Model>> {
+        if h.tenant_code != tenant.as_str() {
+            return Err(AppError::invalid(
+                "tenant_code",
+                format!("the file's header is for municipality {}", h.tenant_code),
+            ));
+        }
+        Ok(treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .filter(treasury_import::Column::BankCode.eq(h.bank_code.clone()))
+            .filter(treasury_import::Column::AccountingDate.eq(h.accounting_date))
+            .filter(treasury_import::Column::FileSeq.eq(i32::try_from(h.file_seq).unwrap_or(0)))
+            .one(txn)
+            .await?)
+    }
+
+    /// Run import jobs until `stop` resolves: first every job left unfinished (by a crash or
+    /// a deploy), then each new upload. Stopping abandons the batch in flight (its transaction
+    /// rolls back); the next start resumes it.
+    pub async fn run_jobs(self, stop: impl std::future::Future<Output = ()>) {
+        let Some(mut rx) = self.jobs_rx.lock().ok().and_then(|mut g| g.take()) else {
+            tracing::error!("import job runner started twice");
+            return;
+        };
+        let mut running: JoinSet<()> = JoinSet::new();
+        let mut started: HashSet<Uuid> = HashSet::new();
+        match treasury_import::Entity::find()
+            .filter(treasury_import::Column::Status.eq(status::APPLYING))
+            .order_by_asc(treasury_import::Column::Id)
+            .all(&self.db)
+            .await
+        {
+            Ok(unfinished) => {
+                for m in unfinished {
+                    tracing::info!(import_id = %m.id, next_chunk = m.next_chunk, chunks = m.chunks, "resuming import");
+                    started.insert(m.id);
+                    running.spawn(self.clone().run_job(m.id));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not list unfinished imports"),
+        }
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                Some(id) = rx.recv() => {
+                    if started.insert(id) {
+                        running.spawn(self.clone().run_job(id));
+                    }
+                }
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+            }
+        }
+        running.abort_all();
+        while running.join_next().await.is_some() {}
+    }
+
+    async fn run_job(self, import_id: Uuid) {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.apply_next_chunk(import_id).await {
+                Ok(true) => backoff = Duration::from_millis(50),
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::warn!(%import_id, error = %e, "import batch failed; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// Apply the job's next chunk in one transaction. Returns whether there may be more.
+    pub async fn apply_next_chunk(&self, import_id: Uuid) -> AppResult<bool> {
+        let txn = self.db.begin().await?;
+        let Some(job) = treasury_import::Entity::find_by_id(import_id)
+            .one(&txn)
+            .await?
+        else {
+            return Err(AppError::not_found(format!("import {import_id}")));
+        };
+        if job.status == status::APPLIED {
+            return Ok(false);
+        }
+        let n = job.next_chunk;
+        // Claim the chunk: another runner that got here first makes this update miss.
+        let backend = txn.get_database_backend();
+        let claimed = txn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "UPDATE treasury_import SET next_chunk = next_chunk + 1 WHERE id = ? AND next_chunk = ?",
+                ),
+                [import_id.into(), n.into()],
+            ))
+            .await?
+            .rows_affected();
+        if claimed != 1 {
+            return Ok(true);
+        }
+        if n >= job.chunks {
+            self.finish_job(txn, job).await?;
+            return Ok(false);
+        }
+        let chunk = treasury_file_chunk::Entity::find_by_id((import_id, n))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("import {import_id}: chunk {n} missing")))?;
+        let tenant = seip_runtime::convert::tenant(&job.tenant_code)?;
+        let counts = self.apply_chunk(&txn, tenant, &job, &chunk).await?;
+        let backend = txn.get_database_backend();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "UPDATE treasury_import SET records_applied = records_applied + ?, paid_count = paid_count + ?, partial_count = partial_count + ?, overpaid_count = overpaid_count + ?, suspense_count = suspense_count + ?, cancelled_count = cancelled_count + ?, applied_won = applied_won + ?, overpaid_won = overpaid_won + ?, suspense_won = suspense_won + ? WHERE id = ?",
+            ),
+            [
+                counts.records.into(),
+                counts.paid.into(),
+                counts.partial.into(),
+                counts.overpaid.into(),
+                counts.suspense.into(),
+                counts.cancelled.into(),
+                counts.applied.to_i64().into(),
+                counts.overpaid_won.to_i64().into(),
+                counts.suspense_won.to_i64().into(),
+                import_id.into(),
+            ],
+        ))
+        .await?;
+        txn.commit().await?;
+        self.relay.notify_one();
+        self.progress.notify_waiters();
+        Ok(true)
+    }
+
+    async fn finish_job(
+        &self,
+        txn: DatabaseTransaction,
+        job: treasury_import::Model,
+    ) -> AppResult<()> {
+        // Every won of the file is in exactly one place.
+        let placed = job.applied_won + job.overpaid_won + job.suspense_won;
+        if placed != job.total_won || job.records_applied != job.records {
+            return Err(AppError::Internal(format!(
+                "import {}: placed {placed} won of {} and {} of {} records",
+                job.id, job.total_won, job.records_applied, job.records
+            )));
+        }
+        let mut am: treasury_import::ActiveModel = job.clone().into();
+        am.status = Set(status::APPLIED.into());
+        am.finished_at = Set(Some(self.clock.now()));
+        am.update(&txn).await?;
+        let tenant = seip_runtime::convert::tenant(&job.tenant_code)?;
+        // Deposits that arrived before the file can be reconciled now.
+        self.reconcile_day(&txn, tenant, &job.bank_code, job.accounting_date)
+            .await?;
+        txn.commit().await?;
+        self.progress.notify_waiters();
+        tracing::info!(import_id = %job.id, records = job.records, applied_won = job.applied_won, overpaid_won = job.overpaid_won, suspense_won = job.suspense_won, "treasury file applied");
+        Ok(())
+    }
+
+    async fn apply_chunk(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        job: &treasury_import::Model,
+        chunk: &treasury_file_chunk::Model,
+    ) -> AppResult<Counts> {
+        let records = usize::try_from(chunk.records).unwrap_or(0);
+        let mut recs = Vec::with_capacity(records);
+        for i in 0..records {
+            let line = usize::try_from(chunk.first_serial).unwrap_or(0) + i + 1;
+            let bytes = chunk
+                .bytes
+                .get(i * RECORD_LEN..(i + 1) * RECORD_LEN)
+                .ok_or_else(|| AppError::Internal("stored chunk is short".into()))?;
+            recs.push(feed::parse_data(line, bytes).map_err(feed_error)?);
+        }
+        // The state the chunk posts against: earlier receipts with the same bank receipt ids,
+        // the bills the records name, and the bills those receipts were applied to.
+        let mut batch = Batch::default();
+        let ids: Vec<String> = recs.iter().map(|r| r.bank_receipt_id.clone()).collect();
+        let earlier = receipt::Entity::find()
+            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
+            .filter(receipt::Column::BankCode.eq(job.bank_code.clone()))
+            .filter(receipt::Column::BankReceiptId.is_in(ids))
+            .filter(receipt::Column::Kind.eq("N"))
+            .filter(receipt::Column::Outcome.ne(Outcome::Duplicate.as_str()))
+            .all(txn)
+            .await?;
+        let numbers: Vec<String> = recs
+            .iter()
+            .filter_map(|r| {
+                EPaymentNumber::parse_field(&r.e_payment_number, "n")
+                    .ok()
+                    .map(|n| n.to_string())
+            })
+            .collect();
+        let mut models = receivable::Entity::find()
+            .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
+            .filter(receivable::Column::EPaymentNumber.is_in(numbers))
+            .all(txn)
+            .await?;
+        let have: HashSet<Uuid> = models.iter().map(|m| m.bill_id).collect();
+        let more: Vec<Uuid> = earlier
+            .iter()
+            .filter_map(|r| r.bill_id)
+            .filter(|b| !have.contains(b))
+            .collect();
+        if !more.is_empty() {
+            models.extend(
+                receivable::Entity::find()
+                    .filter(receivable::Column::BillId.is_in(more))
+                    .all(txn)
+                    .await?,
+            );
+        }
+        let mut loaded: std::collections::HashMap<Uuid, crate::app::Loaded> =
+            std::collections::HashMap::new();
+        for l in load_bills(txn, models).await? {
+            batch.add_bill(l.bill.clone());
+            loaded.insert(l.bill.bill_id, l);
+        }
+        for r in earlier {
+            batch.posted.insert(
+                r.bank_receipt_id.clone(),
+                PostedReceipt {
+                    id: r.id,
+                    bill_id: r.bill_id,
+                    total: Won::new(r.total_won),
+                    principal_applied: Won::new(r.principal_applied_won),
+                    charge_applied: Won::new(r.late_charge_applied_won),
+                    overpaid: Won::new(r.overpaid_won),
+                    suspense: Won::new(r.suspense_won),
+                    paid_on: r.paid_on,
+                    cancelled: r.cancelled,
+                },
+            );
+        }
+        // Post every record in file order.
+        let mut counts = Counts::default();
+        let mut placements = Vec::with_capacity(recs.len());
+        let mut postings = Vec::new();
+        for rec in &recs {
+            let id = Uuid::now_v7();
+            let (p, posting) = batch.post(rec, id).map_err(rule)?;
+            let signed = if rec.kind == feed::RecordKind::Cancel {
+                Won::ZERO - rec.total
+            } else {
+                rec.total
+            };
+            if p.placed() != signed {
+                return Err(AppError::Internal(format!(
+                    "line {}: placed {} won of a {signed} won record",
+                    rec.line,
+                    p.placed()
+                )));
+            }
+            counts.add(&p);
+            if let Some(posting) = posting {
+                postings.push(posting);
+            }
+            placements.push(p);
+        }
+        // Write: the receipts, the receipts reversed, the bills, one event.
+        let mut rows = Rows::new(&[
+            "id",
+            "tenant_code",
+            "import_id",
+            "record_serial",
+            "bank_code",
+            "bank_receipt_id",
+            "kind",
+            "e_payment_number",
+            "bill_id",
+            "paid_on",
+            "total_won",
+            "applied_won",
+            "principal_applied_won",
+            "late_charge_applied_won",
+            "overpaid_won",
+            "suspense_won",
+            "outcome",
+            "reason",
+            "cancels",
+            "cancelled",
+            "stamped",
+        ]);
+        for (rec, p) in recs.iter().zip(&placements) {
+            rows.push(vec![
+                Cell::Uuid(Some(p.id)),
+                Cell::Text(Some(tenant.to_string())),
+                Cell::Uuid(Some(job.id)),
+                Cell::Int(Some(i64::from(rec.serial))),
+                Cell::Text(Some(job.bank_code.clone())),
+                Cell::Text(Some(rec.bank_receipt_id.clone())),
+                Cell::Text(Some(
+                    if rec.kind == feed::RecordKind::Cancel {
+                        "C"
+                    } else {
+                        "N"
+                    }
+                    .into(),
+                )),
+                Cell::Text(Some(rec.e_payment_number.clone())),
+                Cell::Uuid(p.bill_id),
+                Cell::Date(Some(rec.paid_on)),
+                Cell::Int(Some(rec.total.to_i64())),
+                Cell::Int(Some(p.applied().to_i64())),
+                Cell::Int(Some(p.principal_applied.to_i64())),
+                Cell::Int(Some(p.charge_applied.to_i64())),
+                Cell::Int(Some(p.overpaid.to_i64())),
+                Cell::Int(Some(p.suspense.to_i64())),
+                Cell::Text(Some(p.outcome.as_str().into())),
+                Cell::Text(p.reason.clone()),
+                Cell::Uuid(p.cancels),
+                Cell::Bool(batch.cancelled_new.contains(&p.id)),
+                Cell::Bool(false),
+            ]);
+        }
+        bulk::insert(txn, "receipt", &rows).await?;
+        if !batch.cancelled_earlier.is_empty() {
+            receipt::Entity::update_many()
+                .col_expr(
+                    receipt::Column::Cancelled,
+                    sea_orm::sea_query::Expr::value(true),
+                )
+                .filter(receipt::Column::Id.is_in(batch.cancelled_earlier.clone()))
+                .exec(txn)
+                .await?;
+        }
+        let now = self.clock.now();
+        let mut changed = Vec::with_capacity(batch.touched.len());
+        for id in &batch.touched {
+            if let (Some(l), Some(b)) = (loaded.get_mut(id), batch.bills.get(id)) {
+                l.bill = b.clone();
+                changed.push(l.clone());
+            }
+        }
+        save_bills(txn, &changed, now).await?;
+        if !postings.is_empty() {
+            let event = pb::PaymentsPosted {
+                postings: postings
+                    .iter()
+                    .filter_map(|p| batch.bills.get(&p.bill_id).map(|b| posting_to_proto(p, b)))
+                    .collect(),
+            };
+            outbox::enqueue(txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
+        }
+        Ok(counts)
+    }
+
+    /// One import job.
+    pub async fn get_import(&self, tenant: TenantCode, id: &str) -> AppResult<pb::ImportJob> {
+        let id = Uuid::parse_str(id).map_err(|_| AppError::invalid("import_id", "not a UUID"))?;
+        treasury_import::Entity::find_by_id(id)
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .one(&self.db)
+            .await?
+            .map(|m| job_to_proto(&m))
+            .ok_or_else(|| AppError::not_found(format!("import_id: no import {id} in {tenant}")))
+    }
+
+    /// The municipality's imports, newest first.
+    pub async fn list_imports(
+        &self,
+        tenant: TenantCode,
+        limit: u64,
+    ) -> AppResult<Vec<pb::ImportJob>> {
+        Ok(treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .order_by_desc(treasury_import::Column::ImportedAt)
+            .order_by_desc(treasury_import::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(job_to_proto)
+            .collect())
+    }
+
+    /// Wait until something may have changed for watchers (or a second passed: a job may run
+    /// on another replica).
+    pub async fn progress_changed(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.progress.notified()).await;
+    }
+}
+
+async fn store_chunk(
+    txn: &DatabaseTransaction,
+    import_id: Uuid,
+    chunk_no: i32,
+    first_serial: i32,
+    bytes: &[u8],
+) -> AppResult<()> {
+    treasury_file_chunk::ActiveModel {
+        import_id: Set(import_id),
+        chunk_no: Set(chunk_no),
+        first_serial: Set(first_serial),
+        records: Set(i32::try_from(bytes.len() / RECORD_LEN).unwrap_or(i32::MAX)),
+        bytes: Set(bytes.to_vec()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}

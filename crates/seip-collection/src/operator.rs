@@ -1,0 +1,175 @@
+//! What operators do with money the feed could not place on a bill: suspense (가수금) to
+//! assign, over-payments (과오납) awaiting refund. Every change is audited.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use seip_core::{EPaymentNumber, TenantCode, Won};
+use seip_proto::collection::v1 as pb;
+use seip_runtime::convert::date_to_proto;
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::{idempotency, outbox};
+use uuid::Uuid;
+
+use crate::CollectionApp;
+use crate::app::{CONSUMERS, posting_to_proto, receivable_to_proto, rule, save_bills};
+use crate::domain::posting::{Batch, Outcome};
+use crate::reconcile::{Audit, audit, who_and_why};
+use crate::store::receipt;
+
+fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
+    pb::HeldReceipt {
+        receipt_id: r.id.to_string(),
+        bank_code: r.bank_code.clone(),
+        bank_receipt_id: r.bank_receipt_id.clone(),
+        e_payment_number: r.e_payment_number.clone(),
+        paid_on: Some(date_to_proto(r.paid_on)),
+        amount_won: amount,
+        reason: r.reason.clone().unwrap_or_default(),
+        import_id: r.import_id.to_string(),
+        record_serial: r.record_serial,
+        bill_id: r.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+    }
+}
+
+impl CollectionApp {
+    /// Money held in suspense, oldest first: receipts not reversed and not a reversal.
+    pub async fn list_suspense(&self, tenant: TenantCode) -> AppResult<pb::ListSuspenseResponse> {
+        let rows = receipt::Entity::find()
+            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
+            .filter(receipt::Column::SuspenseWon.ne(0))
+            .filter(receipt::Column::Cancelled.eq(false))
+            .filter(receipt::Column::Cancels.is_null())
+            .order_by_asc(receipt::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(pb::ListSuspenseResponse {
+            total_won: rows.iter().map(|r| r.suspense_won).sum(),
+            items: rows.iter().map(|r| held(r, r.suspense_won)).collect(),
+        })
+    }
+
+    /// Over-payments awaiting refund, oldest first.
+    pub async fn list_overpayments(
+        &self,
+        tenant: TenantCode,
+    ) -> AppResult<pb::ListOverpaymentsResponse> {
+        let rows = receipt::Entity::find()
+            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
+            .filter(receipt::Column::OverpaidWon.gt(0))
+            .filter(receipt::Column::Cancelled.eq(false))
+            .filter(receipt::Column::Cancels.is_null())
+            .order_by_asc(receipt::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(pb::ListOverpaymentsResponse {
+            total_won: rows.iter().map(|r| r.overpaid_won).sum(),
+            items: rows.iter().map(|r| held(r, r.overpaid_won)).collect(),
+        })
+    }
+
+    /// Assign a suspense item to a bill: applied as of the day it was paid, the surplus an
+    /// over-payment; the receipt keeps every won of it. Audited.
+    pub async fn assign_suspense(
+        &self,
+        tenant: TenantCode,
+        req: &pb::AssignSuspenseRequest,
+    ) -> AppResult<pb::AssignSuspenseResponse> {
+        const METHOD: &str = "AssignSuspense";
+        let key = &req.idempotency_key;
+        if let Some(r) = idempotency::lookup(&self.db, tenant.as_str(), METHOD, key, req).await? {
+            return Ok(r);
+        }
+        who_and_why(&req.operator, &req.reason)?;
+        let receipt_id = Uuid::parse_str(&req.receipt_id)
+            .map_err(|_| AppError::invalid("receipt_id", "not a UUID"))?;
+        let number = EPaymentNumber::parse_field(&req.e_payment_number, "e_payment_number")?;
+        let txn = self.db.begin().await?;
+        let r = receipt::Entity::find_by_id(receipt_id)
+            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("receipt_id: no receipt {receipt_id}")))?;
+        if r.suspense_won <= 0 || r.cancelled || r.cancels.is_some() {
+            return Err(AppError::FailedPrecondition(format!(
+                "receipt_id: {receipt_id} holds no money in suspense to assign ({} won; a cancellation debit is settled with the bank, not assigned)",
+                r.suspense_won
+            )));
+        }
+        let loaded = Self::load_by_number(&txn, tenant, &number).await?;
+        let mut batch = Batch::default();
+        batch.add_bill(loaded.bill.clone());
+        let amount = Won::new(r.suspense_won);
+        let (p, posting) = batch
+            .apply_to(
+                loaded.bill.bill_id,
+                receipt_id,
+                r.paid_on,
+                amount,
+                Outcome::Assigned,
+            )
+            .map_err(rule)?;
+        let now = self.clock.now();
+        let mut am: receipt::ActiveModel = r.clone().into();
+        am.bill_id = Set(Some(loaded.bill.bill_id));
+        am.principal_applied_won = Set(r.principal_applied_won + p.principal_applied.to_i64());
+        am.late_charge_applied_won = Set(r.late_charge_applied_won + p.charge_applied.to_i64());
+        am.applied_won = Set(r.applied_won + p.applied().to_i64());
+        am.overpaid_won = Set(r.overpaid_won + p.overpaid.to_i64());
+        am.suspense_won = Set(0);
+        am.outcome = Set(Outcome::Assigned.as_str().into());
+        am.reason = Set(Some(format!(
+            "assigned by {}: {}",
+            req.operator, req.reason
+        )));
+        am.update(&txn).await?;
+        let bill = batch
+            .bills
+            .get(&loaded.bill.bill_id)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("bill left the batch".into()))?;
+        let mut changed = loaded.clone();
+        changed.bill = bill.clone();
+        save_bills(&txn, [&changed], now).await?;
+        if let Some(posting) = &posting {
+            outbox::enqueue(
+                &txn,
+                &CONSUMERS,
+                tenant.as_str(),
+                &pb::PaymentsPosted {
+                    postings: vec![posting_to_proto(posting, &bill)],
+                },
+                now,
+            )
+            .await?;
+        }
+        audit(
+            &txn,
+            tenant,
+            now,
+            Audit {
+                actor: &req.operator,
+                action: "assign_suspense",
+                subject: receipt_id.to_string(),
+                reason: &req.reason,
+                detail: serde_json::json!({
+                    "bill_id": bill.bill_id.to_string(),
+                    "e_payment_number": bill.e_payment_number,
+                    "suspense_won": r.suspense_won,
+                    "applied_won": p.applied().to_i64(),
+                    "overpaid_won": p.overpaid.to_i64(),
+                }),
+            },
+        )
+        .await?;
+        let resp = pb::AssignSuspenseResponse {
+            applied_won: p.applied().to_i64(),
+            overpaid_won: p.overpaid.to_i64(),
+            receivable: Some(receivable_to_proto(&bill, self.clock.today())?),
+        };
+        idempotency::record(&txn, tenant.as_str(), METHOD, key, req, &resp, now).await?;
+        txn.commit().await?;
+        self.relay.notify_one();
+        Ok(resp)
+    }
+}

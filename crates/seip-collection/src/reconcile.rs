@@ -1,0 +1,606 @@
+//! Revenue-account deposit statements (specs/treasury-feed.md §2) and reconciliation (§4):
+//! for each tenant, bank and accounting date the deposits must equal the trailer totals of
+//! the files they name. Reconciled files are stamped (소인) into the receipts ledger; a
+//! mismatch opens an exception that shows both amounts and blocks stamping until an operator
+//! resolves it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use prost::Message;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use seip_core::TenantCode;
+use seip_proto::collection::v1 as pb;
+use seip_runtime::convert::date_to_proto;
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::idempotency;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::CollectionApp;
+use crate::import::{reconciliation, status};
+use crate::store::{
+    deposit, deposit_statement, operator_action, receipt, reconciliation_exception, treasury_import,
+};
+
+/// The header line of a deposit statement, exactly.
+pub const DEPOSIT_HEADER: [&str; 6] = [
+    "tenant",
+    "bank",
+    "account_no",
+    "accounting_date",
+    "amount",
+    "reference",
+];
+
+/// One line of a deposit statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositLine {
+    /// Line in the file (the header is line 1).
+    pub line: usize,
+    /// 시군구 code.
+    pub tenant_code: String,
+    /// Treasury bank code.
+    pub bank_code: String,
+    /// Revenue account.
+    pub account_no: String,
+    /// 회계일자.
+    pub accounting_date: NaiveDate,
+    /// Whole won.
+    pub amount: i64,
+    /// The receipt-notice file it settles: `RCPT_{tenant}_{bank}_{YYYYMMDD}_{seq}`.
+    pub reference: String,
+    /// The file sequence named by the reference.
+    pub file_seq: i32,
+}
+
+fn bad(line: usize, column: &str, reason: impl std::fmt::Display) -> AppError {
+    AppError::InvalidArgument(format!(
+        "deposit statement: line {line}, {column}: {reason}"
+    ))
+}
+
+fn digits(line: usize, column: &str, v: &str, len: usize) -> AppResult<()> {
+    if v.len() == len && v.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(bad(
+            line,
+            column,
+            format!("expected {len} digits, found {v:?}"),
+        ))
+    }
+}
+
+fn ymd(line: usize, column: &str, v: &str) -> AppResult<NaiveDate> {
+    digits(line, column, v, 8)?;
+    NaiveDate::parse_from_str(v, "%Y%m%d").map_err(|_| {
+        bad(
+            line,
+            column,
+            format!("expected a real date YYYYMMDD, found {v:?}"),
+        )
+    })
+}
+
+/// Parse a statement: UTF-8 CSV, the exact header line, six columns per line. Every error
+/// names the line and column; nothing is kept from a statement with any error.
+pub fn parse_deposits(bytes: &[u8]) -> AppResult<Vec<DepositLine>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| AppError::InvalidArgument(format!("deposit statement: not UTF-8 ({e})")))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad(1, "header", e))?
+        .iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    if headers != DEPOSIT_HEADER {
+        return Err(bad(
+            1,
+            "header",
+            format!("expected {:?}", DEPOSIT_HEADER.join(",")),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| bad(line, "record", e))?;
+        if rec.len() != DEPOSIT_HEADER.len() {
+            return Err(bad(
+                line,
+                "record",
+                format!("expected 6 columns, found {}", rec.len()),
+            ));
+        }
+        let tenant = &rec[0];
+        digits(line, "tenant", tenant, 5)?;
+        let bank = &rec[1];
+        digits(line, "bank", bank, 3)?;
+        if rec[2].is_empty() {
+            return Err(bad(line, "account_no", "required"));
+        }
+        let date = ymd(line, "accounting_date", &rec[3])?;
+        let amount: i64 = if !rec[4].is_empty() && rec[4].bytes().all(|b| b.is_ascii_digit()) {
+            rec[4]
+                .parse()
+                .map_err(|_| bad(line, "amount", "too large"))?
+        } else {
+            return Err(bad(
+                line,
+                "amount",
+                format!("expected whole won (digits only), found {:?}", &rec[4]),
+            ));
+        };
+        let reference = rec[5].trim_end_matches(".dat").to_owned();
+        let parts: Vec<&str> = reference.split('_').collect();
+        let [prefix, r_tenant, r_bank, r_date, r_seq] = parts[..] else {
+            return Err(bad(
+                line,
+                "reference",
+                format!(
+                    "expected RCPT_{{tenant}}_{{bank}}_{{YYYYMMDD}}_{{seq}}, found {reference:?}"
+                ),
+            ));
+        };
+        if prefix != "RCPT" || r_tenant != tenant || r_bank != bank || r_date != &rec[3] {
+            return Err(bad(
+                line,
+                "reference",
+                format!(
+                    "expected RCPT_{tenant}_{bank}_{}_{{seq}} (the line's own tenant, bank and date), found {reference:?}",
+                    &rec[3]
+                ),
+            ));
+        }
+        digits(line, "reference", r_seq, 4)?;
+        let file_seq = r_seq.parse().unwrap_or(0);
+        out.push(DepositLine {
+            line,
+            tenant_code: tenant.to_owned(),
+            bank_code: bank.to_owned(),
+            account_no: rec[2].to_owned(),
+            accounting_date: date,
+            amount,
+            reference,
+            file_seq,
+        });
+    }
+    Ok(out)
+}
+
+fn exception_to_proto(m: &reconciliation_exception::Model) -> pb::ReconciliationException {
+    pb::ReconciliationException {
+        exception_id: m.id.to_string(),
+        bank_code: m.bank_code.clone(),
+        accounting_date: Some(date_to_proto(m.accounting_date)),
+        deposited_won: m.deposited_won,
+        files_total_won: m.files_total_won,
+        detail: m.detail.clone(),
+        resolved: m.resolved_at.is_some(),
+        resolved_by: m.resolved_by.clone().unwrap_or_default(),
+        resolution: m.resolution.clone().unwrap_or_default(),
+    }
+}
+
+/// One entry of the operator audit trail.
+#[derive(Debug)]
+pub(crate) struct Audit<'a> {
+    /// Operator user id.
+    pub actor: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// The record acted on.
+    pub subject: String,
+    /// Why, as the operator wrote it.
+    pub reason: &'a str,
+    /// What changed.
+    pub detail: serde_json::Value,
+}
+
+/// Record an operator action in the audit trail, inside the action's transaction.
+pub(crate) async fn audit(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    at: chrono::DateTime<chrono::Utc>,
+    a: Audit<'_>,
+) -> AppResult<()> {
+    operator_action::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_code: Set(tenant.to_string()),
+        actor: Set(a.actor.to_owned()),
+        action: Set(a.action.to_owned()),
+        subject_id: Set(a.subject),
+        reason: Set(a.reason.to_owned()),
+        detail: Set(a.detail.to_string()),
+        at: Set(at),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// The operator's name and reason, required on every audited action.
+pub(crate) fn who_and_why(operator: &str, reason: &str) -> AppResult<()> {
+    if operator.trim().is_empty() {
+        return Err(AppError::invalid("operator", "required (audited)"));
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "required (audited)"));
+    }
+    Ok(())
+}
+
+impl CollectionApp {
+    /// Import a deposit statement and reconcile every day it touches.
+    pub async fn import_deposit_statement(
+        &self,
+        tenant: TenantCode,
+        key: &str,
+        file_name: &str,
+        content: &[u8],
+    ) -> AppResult<pb::ImportDepositStatementResponse> {
+        idempotency::check_key(key)?;
+        let sha: String = Sha256::digest(content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if let Some(prev) = deposit_statement::Entity::find()
+            .filter(deposit_statement::Column::TenantCode.eq(tenant.as_str()))
+            .filter(deposit_statement::Column::Sha256.eq(sha.clone()))
+            .one(&self.db)
+            .await?
+        {
+            let mut r = pb::ImportDepositStatementResponse::decode(prev.response.as_slice())
+                .map_err(|e| AppError::Internal(format!("stored response: {e}")))?;
+            r.already_imported = true;
+            return Ok(r);
+        }
+        let lines = parse_deposits(content)?;
+        if let Some(l) = lines.iter().find(|l| l.tenant_code != tenant.as_str()) {
+            return Err(bad(
+                l.line,
+                "tenant",
+                format!("this statement is imported for municipality {tenant}"),
+            ));
+        }
+        let statement_id = Uuid::now_v7();
+        let txn = self.db.begin().await?;
+        let mut days = BTreeSet::new();
+        for l in &lines {
+            deposit::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                statement_id: Set(statement_id),
+                line_no: Set(i32::try_from(l.line).unwrap_or(i32::MAX)),
+                tenant_code: Set(l.tenant_code.clone()),
+                bank_code: Set(l.bank_code.clone()),
+                account_no: Set(l.account_no.clone()),
+                accounting_date: Set(l.accounting_date),
+                amount_won: Set(l.amount),
+                reference: Set(l.reference.clone()),
+            }
+            .insert(&txn)
+            .await?;
+            days.insert((l.bank_code.clone(), l.accounting_date));
+        }
+        let mut resp = pb::ImportDepositStatementResponse {
+            statement_id: statement_id.to_string(),
+            already_imported: false,
+            lines: i64::try_from(lines.len()).unwrap_or(i64::MAX),
+            total_won: lines.iter().map(|l| l.amount).sum(),
+            reconciliations: Vec::new(),
+        };
+        for (bank, date) in days {
+            resp.reconciliations
+                .push(self.reconcile_day(&txn, tenant, &bank, date).await?);
+        }
+        deposit_statement::ActiveModel {
+            id: Set(statement_id),
+            tenant_code: Set(tenant.to_string()),
+            sha256: Set(sha),
+            idempotency_key: Set(key.to_owned()),
+            file_name: Set(file_name.to_owned()),
+            lines: Set(resp.lines),
+            total_won: Set(resp.total_won),
+            response: Set(resp.encode_to_vec()),
+            imported_at: Set(self.clock.now()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        tracing::info!(%statement_id, lines = resp.lines, total_won = resp.total_won, "deposit statement imported");
+        Ok(resp)
+    }
+
+    /// Reconcile one tenant, bank and accounting date inside `txn`: stamp the files the
+    /// deposits name when the sums agree, or open (or update) the day's exception.
+    pub(crate) async fn reconcile_day(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        bank: &str,
+        date: NaiveDate,
+    ) -> AppResult<pb::Reconciliation> {
+        let deposits = deposit::Entity::find()
+            .filter(deposit::Column::TenantCode.eq(tenant.as_str()))
+            .filter(deposit::Column::BankCode.eq(bank))
+            .filter(deposit::Column::AccountingDate.eq(date))
+            .all(txn)
+            .await?;
+        let mut out = pb::Reconciliation {
+            bank_code: bank.to_owned(),
+            accounting_date: Some(date_to_proto(date)),
+            deposited_won: deposits.iter().map(|d| d.amount_won).sum(),
+            status: pb::ReconciliationStatus::AwaitingDeposit as i32,
+            ..Default::default()
+        };
+        if deposits.is_empty() {
+            return Ok(out);
+        }
+        let seqs: BTreeMap<i32, String> = deposits
+            .iter()
+            .filter_map(|d| {
+                let seq = d.reference.rsplit('_').next()?.parse().ok()?;
+                Some((seq, d.reference.clone()))
+            })
+            .collect();
+        let files = treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .filter(treasury_import::Column::BankCode.eq(bank))
+            .filter(treasury_import::Column::AccountingDate.eq(date))
+            .filter(
+                treasury_import::Column::FileSeq.is_in(seqs.keys().copied().collect::<Vec<_>>()),
+            )
+            .all(txn)
+            .await?;
+        if files.iter().any(|f| f.status != status::APPLIED) {
+            // Decided when the last of them is applied.
+            return Ok(out);
+        }
+        out.files_total_won = files.iter().map(|f| f.total_won).sum();
+        let missing: Vec<&str> = seqs
+            .iter()
+            .filter(|(seq, _)| !files.iter().any(|f| f.file_seq == **seq))
+            .map(|(_, r)| r.as_str())
+            .collect();
+        let open = reconciliation_exception::Entity::find()
+            .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()))
+            .filter(reconciliation_exception::Column::BankCode.eq(bank))
+            .filter(reconciliation_exception::Column::AccountingDate.eq(date))
+            .filter(reconciliation_exception::Column::ResolvedAt.is_null())
+            .one(txn)
+            .await?;
+        let now = self.clock.now();
+        let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+        if missing.is_empty() && out.files_total_won == out.deposited_won {
+            if let Some(e) = open {
+                // A later statement settled the difference.
+                let mut am: reconciliation_exception::ActiveModel = e.into();
+                am.resolved_at = Set(Some(now));
+                am.resolved_by = Set(Some("reconciliation".into()));
+                am.resolution = Set(Some("deposits now equal the files".into()));
+                am.update(txn).await?;
+            }
+            let stamped = stamp(txn, &ids, reconciliation::RECONCILED).await?;
+            out.status = pb::ReconciliationStatus::Reconciled as i32;
+            out.files_stamped = i32::try_from(ids.len()).unwrap_or(i32::MAX);
+            out.receipts_stamped = stamped;
+            return Ok(out);
+        }
+        let mut detail = format!(
+            "deposits {} won, files {} won, difference {} won",
+            out.deposited_won,
+            out.files_total_won,
+            out.deposited_won - out.files_total_won
+        );
+        if !missing.is_empty() {
+            detail.push_str(&format!("; not received: {}", missing.join(", ")));
+        }
+        let id = match open {
+            Some(e) => {
+                let id = e.id;
+                let mut am: reconciliation_exception::ActiveModel = e.into();
+                am.deposited_won = Set(out.deposited_won);
+                am.files_total_won = Set(out.files_total_won);
+                am.detail = Set(detail.clone());
+                am.update(txn).await?;
+                id
+            }
+            None => {
+                let id = Uuid::now_v7();
+                reconciliation_exception::ActiveModel {
+                    id: Set(id),
+                    tenant_code: Set(tenant.to_string()),
+                    bank_code: Set(bank.to_owned()),
+                    accounting_date: Set(date),
+                    deposited_won: Set(out.deposited_won),
+                    files_total_won: Set(out.files_total_won),
+                    detail: Set(detail.clone()),
+                    opened_at: Set(now),
+                    resolved_at: Set(None),
+                    resolved_by: Set(None),
+                    resolution: Set(None),
+                }
+                .insert(txn)
+                .await?;
+                id
+            }
+        };
+        treasury_import::Entity::update_many()
+            .col_expr(
+                treasury_import::Column::Reconciliation,
+                sea_orm::sea_query::Expr::value(reconciliation::EXCEPTION),
+            )
+            .filter(treasury_import::Column::Id.is_in(ids))
+            .exec(txn)
+            .await?;
+        tracing::warn!(%bank, %date, %detail, "reconciliation exception");
+        out.status = pb::ReconciliationStatus::Exception as i32;
+        out.exception_id = id.to_string();
+        Ok(out)
+    }
+
+    /// Reconciliation exceptions, oldest first.
+    pub async fn list_reconciliation_exceptions(
+        &self,
+        tenant: TenantCode,
+        include_resolved: bool,
+    ) -> AppResult<Vec<pb::ReconciliationException>> {
+        let mut q = reconciliation_exception::Entity::find()
+            .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()));
+        if !include_resolved {
+            q = q.filter(reconciliation_exception::Column::ResolvedAt.is_null());
+        }
+        Ok(q.order_by_asc(reconciliation_exception::Column::OpenedAt)
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(exception_to_proto)
+            .collect())
+    }
+
+    /// An operator resolves an exception: the day's files named by its deposits are stamped.
+    pub async fn resolve_reconciliation_exception(
+        &self,
+        tenant: TenantCode,
+        req: &pb::ResolveReconciliationExceptionRequest,
+    ) -> AppResult<pb::ResolveReconciliationExceptionResponse> {
+        const METHOD: &str = "ResolveReconciliationException";
+        let key = &req.idempotency_key;
+        if let Some(r) = idempotency::lookup(&self.db, tenant.as_str(), METHOD, key, req).await? {
+            return Ok(r);
+        }
+        who_and_why(&req.operator, &req.reason)?;
+        let id = Uuid::parse_str(&req.exception_id)
+            .map_err(|_| AppError::invalid("exception_id", "not a UUID"))?;
+        let txn = self.db.begin().await?;
+        let e = reconciliation_exception::Entity::find_by_id(id)
+            .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("exception_id: no exception {id}")))?;
+        if e.resolved_at.is_some() {
+            return Err(AppError::FailedPrecondition(format!(
+                "exception_id: {id} was already resolved by {}",
+                e.resolved_by.unwrap_or_default()
+            )));
+        }
+        let now = self.clock.now();
+        let refs: Vec<i32> = deposit::Entity::find()
+            .filter(deposit::Column::TenantCode.eq(tenant.as_str()))
+            .filter(deposit::Column::BankCode.eq(e.bank_code.clone()))
+            .filter(deposit::Column::AccountingDate.eq(e.accounting_date))
+            .all(&txn)
+            .await?
+            .iter()
+            .filter_map(|d| d.reference.rsplit('_').next()?.parse().ok())
+            .collect();
+        let ids: Vec<Uuid> = treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .filter(treasury_import::Column::BankCode.eq(e.bank_code.clone()))
+            .filter(treasury_import::Column::AccountingDate.eq(e.accounting_date))
+            .filter(treasury_import::Column::FileSeq.is_in(refs))
+            .filter(treasury_import::Column::Status.eq(status::APPLIED))
+            .all(&txn)
+            .await?
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        let stamped = stamp(&txn, &ids, reconciliation::RESOLVED).await?;
+        let mut am: reconciliation_exception::ActiveModel = e.clone().into();
+        am.resolved_at = Set(Some(now));
+        am.resolved_by = Set(Some(req.operator.clone()));
+        am.resolution = Set(Some(req.reason.clone()));
+        let e = am.update(&txn).await?;
+        audit(
+            &txn,
+            tenant,
+            now,
+            Audit {
+                actor: &req.operator,
+                action: "resolve_reconciliation_exception",
+                subject: id.to_string(),
+                reason: &req.reason,
+                detail: serde_json::json!({
+                    "bank_code": e.bank_code,
+                    "accounting_date": e.accounting_date.to_string(),
+                    "deposited_won": e.deposited_won,
+                    "files_total_won": e.files_total_won,
+                    "files_stamped": ids.len(),
+                    "receipts_stamped": stamped,
+                }),
+            },
+        )
+        .await?;
+        let resp = pb::ResolveReconciliationExceptionResponse {
+            exception: Some(exception_to_proto(&e)),
+            receipts_stamped: stamped,
+        };
+        idempotency::record(&txn, tenant.as_str(), METHOD, key, req, &resp, now).await?;
+        txn.commit().await?;
+        Ok(resp)
+    }
+}
+
+/// Stamp every receipt of the files `ids` into the receipts ledger and mark the files.
+async fn stamp(txn: &DatabaseTransaction, ids: &[Uuid], state: &str) -> AppResult<i64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let n = receipt::Entity::update_many()
+        .col_expr(
+            receipt::Column::Stamped,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(receipt::Column::ImportId.is_in(ids.to_vec()))
+        .filter(receipt::Column::Stamped.eq(false))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    treasury_import::Entity::update_many()
+        .col_expr(
+            treasury_import::Column::Reconciliation,
+            sea_orm::sea_query::Expr::value(state),
+        )
+        .filter(treasury_import::Column::Id.is_in(ids.to_vec()))
+        .exec(txn)
+        .await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_parses_and_every_error_names_line_and_column() {
+        let ok = "tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1005-301-123456,20261220,1234567890,RCPT_11110_032_20261220_0001\n";
+        let l = parse_deposits(ok.as_bytes()).unwrap();
+        assert_eq!(l[0].amount, 1_234_567_890);
+        assert_eq!(l[0].file_seq, 1);
+        for (text, needle) in [
+            ("tenant,bank\n", "line 1, header"),
+            (
+                "tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1,20261232,1,RCPT_11110_032_20261232_0001\n",
+                "line 2, accounting_date",
+            ),
+            (
+                "tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1,20261220,-5,RCPT_11110_032_20261220_0001\n",
+                "line 2, amount",
+            ),
+            (
+                "tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1,20261220,5,RCPT_11110_088_20261220_0001\n",
+                "line 2, reference",
+            ),
+        ] {
+            let e = parse_deposits(text.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e} should name {needle}");
+        }
+    }
+}
