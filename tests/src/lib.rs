@@ -60,10 +60,19 @@ fn seip_assessment_key() -> String {
 impl TestPlatform {
     /// Start all four services with the clock at `now`.
     pub async fn start(now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Self> {
+        Self::start_with(now, |_| {}).await
+    }
+
+    /// Start all four services with the clock at `now` and `tune` applied to the settings.
+    pub async fn start_with(
+        now: chrono::DateTime<chrono::Utc>,
+        tune: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<Self> {
         if std::env::var_os("TEST_LOG").is_some() {
             let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         }
-        let (settings, dir, pg) = test_settings().await?;
+        let (mut settings, dir, pg) = test_settings().await?;
+        tune(&mut settings);
         let clock = Clock::fixed(now);
         let platform = Platform::start_all(settings, clock.clone()).await?;
         Ok(Self {
@@ -141,6 +150,51 @@ impl TestPlatform {
         bytes: Vec<u8>,
     ) -> Result<(seip_proto::collection::v1::ImportJob, bool), tonic::Status> {
         seip::treasury::import(&mut self.collection(), "11110", file_name, bytes).await
+    }
+
+    /// The books must balance, whatever a test did: every won of every applied file is in a
+    /// bill, an over-payment or suspense, and every bill's paid totals are exactly what its
+    /// receipts applied. Panics naming the first difference.
+    pub async fn check_invariants(&self) -> anyhow::Result<()> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = self
+            .platform
+            .database(ServiceName::Collection)
+            .ok_or_else(|| anyhow::anyhow!("collection is not running"))?;
+        let b = db.get_database_backend();
+        for row in db
+            .query_all_raw(Statement::from_string(
+                b,
+                "SELECT i.file_name, i.total_won, CAST(COALESCE(SUM(r.applied_won + r.overpaid_won + r.suspense_won), 0) AS BIGINT) AS placed, CAST(COUNT(r.id) AS BIGINT) AS n, i.records
+                 FROM treasury_import i LEFT JOIN receipt r ON r.import_id = i.id
+                 WHERE i.status = 'applied'
+                 GROUP BY i.id, i.file_name, i.total_won, i.records",
+            ))
+            .await?
+        {
+            let name: String = row.try_get("", "file_name")?;
+            let total: i64 = row.try_get("", "total_won")?;
+            let placed: i64 = row.try_get("", "placed")?;
+            let (n, records): (i64, i64) = (row.try_get("", "n")?, row.try_get("", "records")?);
+            assert_eq!(placed, total, "{name}: won in bills + over-payments + suspense");
+            assert_eq!(n, records, "{name}: one receipt per record");
+        }
+        for row in db
+            .query_all_raw(Statement::from_string(
+                b,
+                "SELECT v.e_payment_number, v.principal_paid_won + v.late_charge_paid_won AS paid,
+                        CAST(COALESCE((SELECT SUM(r.applied_won) FROM receipt r WHERE r.bill_id = v.bill_id), 0) AS BIGINT) AS receipts
+                 FROM receivable v",
+            ))
+            .await?
+        {
+            let number: String = row.try_get("", "e_payment_number")?;
+            let paid: i64 = row.try_get("", "paid")?;
+            let receipts: i64 = row.try_get("", "receipts")?;
+            assert_eq!(paid, receipts, "bill {number}: paid totals against its receipts");
+            assert!(paid >= 0, "bill {number}: negative paid");
+        }
+        Ok(())
     }
 
     /// Stop everything and drop the test database.

@@ -47,6 +47,8 @@ pub struct CollectionApp {
     pub(crate) jobs_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Uuid>>>>,
     /// Woken after every applied batch, for watchers.
     pub(crate) progress: Arc<Notify>,
+    /// Records per stored chunk (one applying transaction each).
+    pub(crate) chunk_records: usize,
 }
 
 /// A bill as loaded, with what the store keeps beside the domain state.
@@ -254,7 +256,14 @@ impl CollectionApp {
             jobs,
             jobs_rx: Arc::new(Mutex::new(Some(rx))),
             progress: Arc::new(Notify::new()),
+            chunk_records: seip_runtime::config::FeedSettings::default().chunk_records,
         }
+    }
+
+    /// Store and apply treasury files in chunks of `n` records (at least 1).
+    pub fn with_chunk_records(mut self, n: usize) -> Self {
+        self.chunk_records = n.max(1);
+        self
     }
 
     /// Open the receivable of a newly decided levy (from `LevyDecided`), inside the

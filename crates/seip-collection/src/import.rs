@@ -33,9 +33,6 @@ use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
-/// Records per stored chunk, and so per applying transaction (about 1 MB of records).
-pub const CHUNK_RECORDS: usize = 5000;
-
 /// Largest file accepted (a million records is about 200 MiB).
 pub const MAX_FILE_BYTES: usize = 1024 * 1024 * 1024;
 
@@ -197,13 +194,14 @@ impl CollectionApp {
                 // Already imported: only the digest is still needed.
                 spool.buf.clear();
             }
-            while spool.buf.len() >= CHUNK_RECORDS * RECORD_LEN {
-                let rest = spool.buf.split_off(CHUNK_RECORDS * RECORD_LEN);
+            let chunk_bytes = self.chunk_records * RECORD_LEN;
+            while spool.buf.len() >= chunk_bytes {
+                let rest = spool.buf.split_off(chunk_bytes);
                 store_chunk(&txn, import_id, chunk_no, first_serial, &spool.buf).await?;
                 spool.buf = rest;
-                spool.buf.reserve(CHUNK_RECORDS * RECORD_LEN);
+                spool.buf.reserve(chunk_bytes);
                 chunk_no += 1;
-                first_serial += i32::try_from(CHUNK_RECORDS).unwrap_or(i32::MAX);
+                first_serial += i32::try_from(self.chunk_records).unwrap_or(i32::MAX);
             }
         }
         let final_crlf = splitter

@@ -128,6 +128,22 @@ impl Default for RelaySettings {
     }
 }
 
+/// How treasury files are applied.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct FeedSettings {
+    /// Records stored per chunk, and applied per transaction (`SEIP_FEED__CHUNK_RECORDS`).
+    pub chunk_records: usize,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        Self {
+            chunk_records: 5000,
+        }
+    }
+}
+
 /// Everything a Seip process reads from its environment.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -155,6 +171,8 @@ pub struct Settings {
     pub pii_key: Option<SecretString>,
     /// Outbox relay tuning.
     pub relay: RelaySettings,
+    /// Treasury feed tuning.
+    pub feed: FeedSettings,
 }
 
 impl Default for Settings {
@@ -176,6 +194,7 @@ impl Default for Settings {
             log_filter: "info".to_owned(),
             pii_key: None,
             relay: RelaySettings::default(),
+            feed: FeedSettings::default(),
         }
     }
 }

@@ -192,7 +192,8 @@ impl Platform {
                 )
             }
             ServiceName::Collection => {
-                let app = CollectionApp::new(db.clone(), clock.clone(), waker);
+                let app = CollectionApp::new(db.clone(), clock.clone(), waker)
+                    .with_chunk_records(self.settings.feed.chunk_records);
                 jobs = Some(app.clone());
                 (
                     Routes::new(CollectionServiceServer::new(app.clone())).add_service(

@@ -1,0 +1,1119 @@
+//! The treasury feed, rule by rule (specs/treasury-feed.md §4): each test builds its files by
+//! hand, asserts the exact ledger state, and ends with the books balancing.
+
+use chrono::{NaiveDate, TimeZone};
+use sea_orm::{ConnectionTrait, Statement};
+use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
+use seip_core::{EPaymentNumber, Won};
+use seip_e2e::TestPlatform;
+use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
+use seip_proto::assessment::v1 as apb;
+use seip_proto::collection::v1 as cpb;
+use seip_proto::common::v1 as common;
+use seip_proto::reporting::v1::GetMonthlyReportRequest;
+use seip_runtime::ServiceName;
+use seip_runtime::convert::date_to_proto;
+use tonic::Code;
+
+const T: &str = "11110";
+
+fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc.with_ymd_and_hms(y, m, d, 1, 0, 0).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// `n` bills of E-A1 (1,998 cc, new): 199,800 + 59,940 = 259,740, due 2026-06-30.
+async fn bills(p: &TestPlatform, n: u32) -> Vec<apb::Bill> {
+    let mut out = Vec::new();
+    for i in 1..=n {
+        let v = p.register_car(i, 1998, day(2025, 3, 1)).await.unwrap();
+        out.push(
+            p.assessment()
+                .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
+                    tenant_code: T.into(),
+                    idempotency_key: format!("levy-{i}"),
+                    vehicle_id: v,
+                    tax_year: 2026,
+                    period_half: common::PeriodHalf::H1 as i32,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .bill
+                .unwrap(),
+        );
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    out
+}
+
+/// A well-formed payment number no bill carries.
+fn unknown_number(serial: u64) -> String {
+    EPaymentNumber::compose(
+        seip_core::TenantCode::parse_field(T, "tenant").unwrap(),
+        seip_core::NoticeKind::AdHoc,
+        2026,
+        "50",
+        serial,
+    )
+    .unwrap()
+    .to_string()
+}
+
+/// The cancellation of `r`.
+fn cancel(r: Rec<'_>) -> Rec<'_> {
+    Rec { cancel: true, ..r }
+}
+
+/// One record to write.
+#[derive(Clone)]
+struct Rec<'a> {
+    number: &'a str,
+    principal: i64,
+    edu: i64,
+    charge: i64,
+    paid_on: NaiveDate,
+    id: &'a str,
+    cancel: bool,
+}
+
+/// A record paying `amount` split as the bank does: education tax up to the bill's, the rest
+/// principal.
+fn pay<'a>(bill: &'a apb::Bill, amount: i64, paid_on: NaiveDate, id: &'a str) -> Rec<'a> {
+    let edu = bill.lines[1].amount_won.min(amount);
+    Rec {
+        number: &bill.e_payment_number,
+        principal: amount - edu,
+        edu,
+        charge: 0,
+        paid_on,
+        id,
+        cancel: false,
+    }
+}
+
+fn file(seq: u32, accounting_date: NaiveDate, recs: &[Rec<'_>]) -> (String, Vec<u8>) {
+    let mut w = FileWriter::new(Header {
+        tenant_code: T.into(),
+        bank_code: "032".into(),
+        accounting_date,
+        file_seq: seq,
+        created_at: accounting_date.and_hms_opt(23, 0, 0).unwrap(),
+    });
+    for r in recs {
+        w.push(&PaymentToWrite {
+            e_payment_number: r.number,
+            tax_item_code: "501",
+            fiscal_year: 2026,
+            period: 1,
+            principal: Won::new(r.principal),
+            late_charge: Won::new(r.charge),
+            education_tax: Won::new(r.edu),
+            paid_on: r.paid_on,
+            channel: 6,
+            payer_name: "홍길동",
+            bank_receipt_id: r.id,
+            cancel: r.cancel,
+        });
+    }
+    (
+        format!(
+            "RCPT_{T}_032_{}_{seq:04}.dat",
+            accounting_date.format("%Y%m%d")
+        ),
+        w.finish(),
+    )
+}
+
+async fn import(p: &TestPlatform, f: (String, Vec<u8>)) -> cpb::ImportSummary {
+    let (job, already) = p.import_file(&f.0, f.1).await.unwrap();
+    assert!(!already, "{} was new", f.0);
+    job.summary.unwrap()
+}
+
+async fn receivable(p: &TestPlatform, bill: &apb::Bill, as_of: NaiveDate) -> cpb::Receivable {
+    p.collection()
+        .get_receivable(cpb::GetReceivableRequest {
+            tenant_code: T.into(),
+            e_payment_number: bill.e_payment_number.clone(),
+            as_of: Some(date_to_proto(as_of)),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .receivable
+        .unwrap()
+}
+
+/// (outcome, applied, over-paid, suspense) of every receipt, in file then record order.
+async fn receipts(p: &TestPlatform) -> Vec<(String, i64, i64, i64)> {
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT r.outcome, r.applied_won, r.overpaid_won, r.suspense_won FROM receipt r JOIN treasury_import i ON i.id = r.import_id ORDER BY i.file_seq, i.accounting_date, r.record_serial",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "outcome").unwrap(),
+            r.try_get("", "applied_won").unwrap(),
+            r.try_get("", "overpaid_won").unwrap(),
+            r.try_get("", "suspense_won").unwrap(),
+        )
+    })
+    .collect()
+}
+
+fn row(outcome: &str, applied: i64, overpaid: i64, suspense: i64) -> (String, i64, i64, i64) {
+    (outcome.to_owned(), applied, overpaid, suspense)
+}
+
+async fn finish(p: TestPlatform) {
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn structural_errors_reject_the_whole_file_naming_line_and_field() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 1).await;
+    let (name, good) = file(
+        1,
+        day(2026, 6, 29),
+        &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+    );
+    let rec = 202; // bytes per record with its CRLF
+    let mutations: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "short record",
+            [&good[..300], &good[301..]].concat(),
+            "line 2, record",
+        ),
+        ("no header", good[rec..].to_vec(), "line 1, record type"),
+        (
+            "a second header",
+            [&good[..rec], &good[..rec], &good[rec..]].concat(),
+            "line 2, record type",
+        ),
+        (
+            "unknown record type",
+            {
+                let mut f = good.clone();
+                f[rec] = b'X';
+                f
+            },
+            "line 2, record type",
+        ),
+        (
+            "a letter in an amount",
+            {
+                let mut f = good.clone();
+                f[rec + 40] = b'A';
+                f
+            },
+            "line 2, principal paid",
+        ),
+        (
+            "an impossible paid date",
+            {
+                let mut f = good.clone();
+                f[rec + 92..rec + 96].copy_from_slice(b"0231");
+                f
+            },
+            "line 2, paid date",
+        ),
+        (
+            "a serial gap",
+            {
+                let mut f = good.clone();
+                f[rec + 7] = b'2';
+                f
+            },
+            "line 2, record serial",
+        ),
+        (
+            "a trailer count off by one",
+            {
+                let mut f = good.clone();
+                f[2 * rec + 7] = b'2';
+                f
+            },
+            "line 3, number of data records",
+        ),
+        (
+            "a trailer total off by one won",
+            {
+                let mut f = good.clone();
+                f[2 * rec + 67] = b'1';
+                f
+            },
+            "line 3, sum of total paid",
+        ),
+        (
+            "no trailer",
+            good[..2 * rec].to_vec(),
+            "line 2, record type",
+        ),
+        (
+            "something after the trailer",
+            [&good[..], &good[rec..2 * rec]].concat(),
+            "line 3, record type",
+        ),
+    ];
+    for (what, bytes, needle) in mutations {
+        let e = p.import_file(&name, bytes).await.unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{what}");
+        assert!(
+            e.message().contains(needle),
+            "{what}: {} should name {needle}",
+            e.message()
+        );
+    }
+    // Nothing was stored or posted by any of them.
+    let jobs = p
+        .collection()
+        .list_imports(cpb::ListImportsRequest {
+            tenant_code: T.into(),
+            limit: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs;
+    assert!(jobs.is_empty());
+    assert_eq!(receivable(&p, &b[0], day(2026, 6, 29)).await.paid_won, 0);
+    // The good file still imports.
+    let s = import(&p, (name, good)).await;
+    assert_eq!((s.paid_count, s.applied_won), (1, 259_740));
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn a_file_imports_once_and_the_same_key_with_other_bytes_is_a_conflict() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 2).await;
+    let f = file(
+        1,
+        day(2026, 6, 29),
+        &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+    );
+    import(&p, f.clone()).await;
+    let (job, already) = p.import_file(&f.0, f.1.clone()).await.unwrap();
+    assert!(already);
+    assert_eq!(job.summary.unwrap().applied_won, 259_740);
+    let other = file(
+        1,
+        day(2026, 6, 29),
+        &[pay(&b[1], 259_740, day(2026, 6, 29), "R2")],
+    );
+    let e = p.import_file(&other.0, other.1).await.unwrap_err();
+    assert_eq!(e.code(), Code::AlreadyExists);
+    assert!(e.message().contains("sequence 0001"), "{}", e.message());
+    assert_eq!(receivable(&p, &b[1], day(2026, 6, 29)).await.paid_won, 0);
+    assert_eq!(receipts(&p).await, [row("paid", 259_740, 0, 0)]);
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn a_bank_receipt_id_is_never_posted_twice_even_from_another_file() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 2).await;
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+        ),
+    )
+    .await;
+    // The same receipt id again, now naming the other bill, in the next day's file.
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 30),
+            &[pay(&b[1], 259_740, day(2026, 6, 30), "R1")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s.suspense_count, s.suspense_won, s.applied_won),
+        (1, 259_740, 0)
+    );
+    assert_eq!(receivable(&p, &b[1], day(2026, 6, 30)).await.paid_won, 0);
+    assert_eq!(
+        receipts(&p).await,
+        [row("paid", 259_740, 0, 0), row("duplicate", 0, 0, 259_740)]
+    );
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn exact_partial_over_and_double_payments_follow_the_rules() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 3).await;
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[
+                pay(&b[0], 259_740, day(2026, 6, 29), "R1"),
+                // Partial: 200,000 goes to principal first (P-3), automobile tax line first.
+                Rec {
+                    principal: 200_000,
+                    edu: 0,
+                    ..pay(&b[1], 0, day(2026, 6, 29), "R2")
+                },
+                pay(&b[2], 300_000, day(2026, 6, 29), "R3"),
+                // A second payment of an already paid bill: all of it awaits refund.
+                pay(&b[0], 259_740, day(2026, 6, 29), "R4"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (
+            s.paid_count,
+            s.partial_count,
+            s.overpaid_count,
+            s.suspense_count
+        ),
+        (1, 1, 2, 0)
+    );
+    assert_eq!(
+        (s.applied_won, s.overpaid_won, s.total_won),
+        (259_740 + 200_000 + 259_740, 40_260 + 259_740, 1_019_480)
+    );
+    let r = receivable(&p, &b[1], day(2026, 6, 30)).await;
+    assert_eq!(r.status, cpb::ReceivableStatus::Open as i32);
+    assert_eq!(
+        r.lines
+            .iter()
+            .map(|l| (l.principal_paid_won, l.late_charge_won))
+            .collect::<Vec<_>>(),
+        [(199_800, 0), (200, 0)]
+    );
+    assert_eq!(r.amount_due_won, 59_740);
+    let r = receivable(&p, &b[2], day(2026, 6, 30)).await;
+    assert_eq!(
+        (r.status, r.paid_won),
+        (cpb::ReceivableStatus::Paid as i32, 259_740)
+    );
+    assert_eq!(
+        receipts(&p).await,
+        [
+            row("paid", 259_740, 0, 0),
+            row("partial", 200_000, 0, 0),
+            row("overpaid", 259_740, 40_260, 0),
+            row("double_payment", 0, 259_740, 0),
+        ]
+    );
+    let over = p
+        .collection()
+        .list_overpayments(cpb::ListOverpaymentsRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(over.total_won, 300_000);
+    assert_eq!(
+        over.items
+            .iter()
+            .map(|i| i.bank_receipt_id.as_str())
+            .collect::<Vec<_>>(),
+        ["R3", "R4"]
+    );
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_them() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 1).await;
+    let unknown = unknown_number(99_999_999);
+    let mut malformed = b[0].e_payment_number.clone();
+    let last = malformed.pop().unwrap();
+    malformed.push(if last == '9' {
+        '0'
+    } else {
+        (last as u8 + 1) as char
+    });
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[
+                Rec {
+                    number: &unknown,
+                    ..pay(&b[0], 259_740, day(2026, 6, 29), "R1")
+                },
+                Rec {
+                    number: &malformed,
+                    ..pay(&b[0], 1_000, day(2026, 6, 29), "R2")
+                },
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s.suspense_count, s.suspense_won, s.applied_won),
+        (2, 260_740, 0)
+    );
+    let list = p
+        .collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.total_won, 260_740);
+    assert!(
+        list.items[0].reason.contains("no bill"),
+        "{}",
+        list.items[0].reason
+    );
+    assert!(
+        list.items[1].reason.contains("malformed"),
+        "{}",
+        list.items[1].reason
+    );
+    // An operator finds the bill the first payment was meant for.
+    let assign = cpb::AssignSuspenseRequest {
+        tenant_code: T.into(),
+        idempotency_key: "assign-1".into(),
+        receipt_id: list.items[0].receipt_id.clone(),
+        e_payment_number: b[0].e_payment_number.clone(),
+        operator: "clerk-kim".into(),
+        reason: "payer called: typed the number from last year's notice".into(),
+    };
+    let r = p
+        .collection()
+        .assign_suspense(assign.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((r.applied_won, r.overpaid_won), (259_740, 0));
+    assert_eq!(
+        r.receivable.unwrap().status,
+        cpb::ReceivableStatus::Paid as i32
+    );
+    // Retrying the call changes nothing; assigning again is refused.
+    let again = p
+        .collection()
+        .assign_suspense(assign.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.applied_won, 259_740);
+    let e = p
+        .collection()
+        .assign_suspense(cpb::AssignSuspenseRequest {
+            idempotency_key: "assign-2".into(),
+            ..assign.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+    let e = p
+        .collection()
+        .assign_suspense(cpb::AssignSuspenseRequest {
+            idempotency_key: "assign-3".into(),
+            receipt_id: list.items[1].receipt_id.clone(),
+            reason: String::new(),
+            ..assign
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("reason"));
+    let left = p
+        .collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(left.total_won, 1_000);
+    assert_eq!(
+        receipts(&p).await,
+        [row("assigned", 259_740, 0, 0), row("suspense", 0, 0, 1_000)]
+    );
+    // The audit trail says who, when and why.
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    let audit = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT actor, action, reason FROM operator_action",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        audit[0].try_get::<String>("", "actor").unwrap(),
+        "clerk-kim"
+    );
+    assert_eq!(
+        audit[0].try_get::<String>("", "action").unwrap(),
+        "assign_suspense"
+    );
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn a_cancellation_reverses_its_receipt_and_the_bill_reopens() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 3).await;
+    // R2 is cancelled in the same file, its over-payment with it.
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 26),
+            &[
+                pay(&b[0], 259_740, day(2026, 6, 26), "R1"),
+                pay(&b[1], 300_000, day(2026, 6, 26), "R2"),
+                cancel(pay(&b[1], 300_000, day(2026, 6, 26), "R2")),
+                pay(&b[1], 259_740, day(2026, 6, 26), "R3"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s.paid_count, s.overpaid_count, s.cancelled_count),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        receivable(&p, &b[0], day(2026, 6, 26)).await.status,
+        cpb::ReceivableStatus::Paid as i32
+    );
+    // The next day the bank cancels R1 and a receipt it never sent.
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[
+                cancel(pay(&b[0], 259_740, day(2026, 6, 29), "R1")),
+                pay(&b[2], 300_000, day(2026, 6, 29), "R5"),
+                cancel(Rec {
+                    principal: 5_000,
+                    edu: 0,
+                    ..pay(&b[0], 0, day(2026, 6, 29), "R9")
+                }),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s.cancelled_count, s.suspense_count, s.overpaid_count),
+        (1, 1, 1)
+    );
+    assert_eq!(s.total_won, -259_740 + 300_000 - 5_000);
+    let r = receivable(&p, &b[0], day(2026, 6, 29)).await;
+    assert_eq!(
+        (r.status, r.paid_won, r.amount_due_won),
+        (cpb::ReceivableStatus::Open as i32, 0, 259_740)
+    );
+    let r = receivable(&p, &b[1], day(2026, 6, 29)).await;
+    assert_eq!(
+        (r.status, r.paid_won),
+        (cpb::ReceivableStatus::Paid as i32, 259_740)
+    );
+    assert_eq!(
+        receipts(&p).await,
+        [
+            row("paid", 259_740, 0, 0),
+            row("overpaid", 259_740, 40_260, 0),
+            row("cancellation", -259_740, -40_260, 0),
+            row("paid", 259_740, 0, 0),
+            row("cancellation", -259_740, 0, 0),
+            row("overpaid", 259_740, 40_260, 0),
+            row("suspense", 0, 0, -5_000),
+        ]
+    );
+    // Only R5's over-payment is left to refund; the unknown cancellation is a debit for an
+    // operator.
+    let over = p
+        .collection()
+        .list_overpayments(cpb::ListOverpaymentsRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(over.total_won, 40_260);
+    let sus = p
+        .collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sus.total_won, -5_000);
+    // Reporting nets the reversal out of June's collections.
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let report = p
+        .reporting()
+        .get_monthly_report(GetMonthlyReportRequest {
+            tenant_code: T.into(),
+            year: 2026,
+            month: 6,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(report.total_collected_won, 2 * 259_740);
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn paid_on_time_but_imported_after_the_close_withdraws_the_charge_and_the_arrears() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 2).await;
+    p.clock.set(at(2026, 7, 1));
+    let close = p
+        .collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((close.bills_overdue, close.late_charge_won), (2, 2 * 7_780));
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    // Both paid on 6/30 at the bank; the file of 6/30 arrives on 7/1, after the close. The
+    // first pays the bill as printed; the second pays with the charge the close raised.
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 30),
+            &[
+                pay(&b[0], 259_740, day(2026, 6, 30), "R1"),
+                pay(&b[1], 267_520, day(2026, 6, 30), "R2"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!((s.paid_count, s.overpaid_count), (1, 1));
+    assert_eq!((s.applied_won, s.overpaid_won), (2 * 259_740, 7_780));
+    for bill in &b {
+        let r = receivable(&p, bill, day(2026, 7, 15)).await;
+        assert_eq!(
+            (r.status, r.amount_due_won, r.paid_won),
+            (cpb::ReceivableStatus::Paid as i32, 0, 259_740)
+        );
+        assert!(r.lines.iter().all(|l| l.late_charge_won == 0));
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let arrears = p
+        .arrears()
+        .get_arrears_summary(GetArrearsSummaryRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((arrears.bills, arrears.arrears_amount_won), (0, 0));
+    let july = p
+        .reporting()
+        .get_monthly_report(GetMonthlyReportRequest {
+            tenant_code: T.into(),
+            year: 2026,
+            month: 7,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        july.rows
+            .iter()
+            .all(|r| r.overdue_won == 0 && r.late_charge_raised_won == 0),
+        "{july:?}"
+    );
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn a_late_payment_is_judged_as_of_its_paid_date_with_its_history() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 1).await;
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    // 7/2: 100,000 paid; 7/3: the rest with the charge (E-L1: 5,990 + 1,790).
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 7, 2),
+            &[pay(&b[0], 100_000, day(2026, 7, 2), "R1")],
+        ),
+    )
+    .await;
+    let r = receivable(&p, &b[0], day(2026, 7, 3)).await;
+    assert_eq!(r.amount_due_won, 259_740 - 100_000 + 7_780);
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 7, 3),
+            &[pay(&b[0], 259_740 - 100_000 + 7_780, day(2026, 7, 3), "R2")],
+        ),
+    )
+    .await;
+    assert_eq!((s.paid_count, s.overpaid_won), (1, 0));
+    let r = receivable(&p, &b[0], day(2026, 7, 3)).await;
+    assert_eq!(
+        (r.status, r.paid_won),
+        (cpb::ReceivableStatus::Paid as i32, 267_520)
+    );
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let arrears = p
+        .arrears()
+        .get_arrears_summary(GetArrearsSummaryRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(arrears.bills, 0);
+    finish(p).await;
+}
+
+async fn stamped(p: &TestPlatform) -> Vec<bool> {
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT r.stamped FROM receipt r JOIN treasury_import i ON i.id = r.import_id ORDER BY i.accounting_date, r.record_serial",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get("", "stamped").unwrap())
+    .collect()
+}
+
+#[tokio::test]
+async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 2).await;
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+        ),
+    )
+    .await;
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 30),
+            &[pay(&b[1], 259_740, day(2026, 6, 30), "R2")],
+        ),
+    )
+    .await;
+    assert_eq!(stamped(&p).await, [false, false]);
+    let header = "tenant,bank,account_no,accounting_date,amount,reference\n";
+    let statement = format!(
+        "{header}11110,032,1005-301-123456,20260629,259740,RCPT_11110_032_20260629_0001\n11110,032,1005-301-123456,20260630,259000,RCPT_11110_032_20260630_0001\n"
+    );
+    let deposit = |key: &str, content: String| cpb::ImportDepositStatementRequest {
+        tenant_code: T.into(),
+        idempotency_key: key.into(),
+        file_name: "deposits.csv".into(),
+        content: content.into_bytes(),
+    };
+    let r = p
+        .collection()
+        .import_deposit_statement(deposit("dep-1", statement.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((r.lines, r.total_won), (2, 259_740 + 259_000));
+    assert_eq!(
+        r.reconciliations[0].status,
+        cpb::ReconciliationStatus::Reconciled as i32
+    );
+    assert_eq!(r.reconciliations[0].receipts_stamped, 1);
+    let exc = &r.reconciliations[1];
+    assert_eq!(exc.status, cpb::ReconciliationStatus::Exception as i32);
+    assert_eq!((exc.deposited_won, exc.files_total_won), (259_000, 259_740));
+    // The 6/29 receipt is stamped; the 6/30 one waits.
+    assert_eq!(stamped(&p).await, [true, false]);
+    // The same statement again is a no-op that says so.
+    let again = p
+        .collection()
+        .import_deposit_statement(deposit("dep-1-again", statement))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.already_imported);
+    // A malformed statement names the line and column and changes nothing.
+    let e = p
+        .collection()
+        .import_deposit_statement(deposit(
+            "dep-bad",
+            format!("{header}11110,032,1005,20260631,1,RCPT_11110_032_20260631_0001\n"),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        e.message().contains("line 2, accounting_date"),
+        "{}",
+        e.message()
+    );
+    let list = p
+        .collection()
+        .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
+            tenant_code: T.into(),
+            include_resolved: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .exceptions;
+    assert_eq!(list.len(), 1);
+    assert!(
+        list[0].detail.contains("difference -740"),
+        "{}",
+        list[0].detail
+    );
+    let resolved = p
+        .collection()
+        .resolve_reconciliation_exception(cpb::ResolveReconciliationExceptionRequest {
+            tenant_code: T.into(),
+            idempotency_key: "resolve-1".into(),
+            exception_id: list[0].exception_id.clone(),
+            operator: "treasurer-lee".into(),
+            reason: "bank fee of 740 won deducted; bank confirmed by letter 2026-07-02".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resolved.receipts_stamped, 1);
+    assert!(resolved.exception.unwrap().resolved);
+    assert_eq!(stamped(&p).await, [true, true]);
+    let jobs = p
+        .collection()
+        .list_imports(cpb::ListImportsRequest {
+            tenant_code: T.into(),
+            limit: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs;
+    let states: Vec<i32> = jobs.iter().map(|j| j.reconciliation).collect();
+    assert!(states.contains(&(cpb::ReconciliationStatus::Resolved as i32)));
+    assert!(states.contains(&(cpb::ReconciliationStatus::Reconciled as i32)));
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn deposits_that_arrive_before_the_file_reconcile_when_it_is_applied() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 1).await;
+    let r = p
+        .collection()
+        .import_deposit_statement(cpb::ImportDepositStatementRequest {
+            tenant_code: T.into(),
+            idempotency_key: "dep".into(),
+            file_name: "deposits.csv".into(),
+            content: b"tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1005-301-123456,20260629,259740,RCPT_11110_032_20260629_0001\n".to_vec(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // The file is not there yet: an exception that names it.
+    assert_eq!(
+        r.reconciliations[0].status,
+        cpb::ReconciliationStatus::Exception as i32
+    );
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+        ),
+    )
+    .await;
+    assert_eq!(stamped(&p).await, [true]);
+    let open = p
+        .collection()
+        .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
+            tenant_code: T.into(),
+            include_resolved: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .exceptions;
+    assert!(open.is_empty());
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn stopping_collection_mid_import_then_restarting_applies_every_record_once() {
+    // 20 records per chunk: a 2,000-record file is 100 transactions.
+    let mut p = TestPlatform::start_with(at(2026, 6, 1), |s| s.feed.chunk_records = 20)
+        .await
+        .unwrap();
+    let b = bills(&p, 3).await;
+    let ids: Vec<String> = (0..2_000).map(|i| format!("K{i:08}")).collect();
+    let unknown: Vec<String> = (0..2_000u32)
+        .map(|i| unknown_number(50_000_000 + u64::from(i)))
+        .collect();
+    let recs: Vec<Rec<'_>> = (0..2_000)
+        .map(|i| match i {
+            // Three real bills spread through the file, paid exactly.
+            0 => pay(&b[0], 259_740, day(2026, 6, 29), &ids[i]),
+            999 => pay(&b[1], 259_740, day(2026, 6, 29), &ids[i]),
+            1_999 => pay(&b[2], 259_740, day(2026, 6, 29), &ids[i]),
+            _ => Rec {
+                number: &unknown[i],
+                ..pay(&b[0], 1_000, day(2026, 6, 29), &ids[i])
+            },
+        })
+        .collect();
+    let (name, bytes) = file(1, day(2026, 6, 29), &recs);
+    let up = seip::treasury::upload(
+        &mut p.collection(),
+        T,
+        &name,
+        &name,
+        std::io::Cursor::new(bytes),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let id = up.job.unwrap().import_id;
+    // Stop collection once some, not all, records are applied.
+    let mut applied = 0;
+    for _ in 0..10_000 {
+        let job = p
+            .collection()
+            .get_import(cpb::GetImportRequest {
+                tenant_code: T.into(),
+                import_id: id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .job
+            .unwrap();
+        applied = job.summary.unwrap().records_applied;
+        if applied > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    p.platform
+        .stop_service(ServiceName::Collection)
+        .await
+        .unwrap();
+    assert!(
+        applied > 0 && applied < 2_000,
+        "stopped at {applied} of 2,000"
+    );
+    p.platform
+        .restart_service(ServiceName::Collection)
+        .await
+        .unwrap();
+    let job = seip::treasury::wait(&mut p.collection(), T, &id, |_| {})
+        .await
+        .unwrap();
+    let s = job.summary.unwrap();
+    assert_eq!(
+        (s.records_applied, s.paid_count, s.suspense_count),
+        (2_000, 3, 1_997)
+    );
+    assert_eq!(s.applied_won, 3 * 259_740);
+    for bill in &b {
+        let r = receivable(&p, bill, day(2026, 6, 29)).await;
+        assert_eq!(
+            (r.status, r.paid_won),
+            (cpb::ReceivableStatus::Paid as i32, 259_740)
+        );
+    }
+    assert_eq!(receipts(&p).await.len(), 2_000);
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn bills_export_lists_every_bill_with_its_amount_due() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 3).await;
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+        ),
+    )
+    .await;
+    use futures::StreamExt;
+    let mut stream = p
+        .collection()
+        .export_bills(cpb::ExportBillsRequest {
+            tenant_code: T.into(),
+            as_of: Some(date_to_proto(day(2026, 7, 15))),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut all = Vec::new();
+    while let Some(page) = stream.next().await {
+        all.extend(page.unwrap().bills);
+    }
+    assert_eq!(all.len(), 3);
+    let mut numbers: Vec<&str> = all.iter().map(|x| x.e_payment_number.as_str()).collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        all.iter()
+            .map(|x| x.e_payment_number.as_str())
+            .collect::<Vec<_>>()
+    );
+    let paid = all
+        .iter()
+        .find(|x| x.e_payment_number == b[0].e_payment_number)
+        .unwrap();
+    assert_eq!(
+        (paid.amount_due_won, paid.status),
+        (0, cpb::ReceivableStatus::Paid as i32)
+    );
+    let open = all
+        .iter()
+        .find(|x| x.e_payment_number == b[1].e_payment_number)
+        .unwrap();
+    // Not closed yet, but judged as of 7/15: the 3 % charge is due.
+    assert_eq!(open.amount_due_won, 267_520);
+    finish(p).await;
+}
