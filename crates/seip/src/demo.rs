@@ -281,6 +281,9 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     });
     let file = writer.finish();
     let file_name = format!("RCPT_{TENANT}_{BANK}_20260630_0001.dat");
+    // Kept beside the store, for trying `seip feed import` and `seip feed deposits` by hand.
+    std::fs::create_dir_all(&args.data_dir)?;
+    std::fs::write(args.data_dir.join(&file_name), &file)?;
     let pb = bar(file.len(), "importing treasury file");
     let upload_bar = pb.clone();
     let mut collection = collection.clone();
@@ -307,6 +310,28 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     .await?;
     pb.finish();
     let summary = job.summary.unwrap_or_default();
+
+    // The bank's deposit statement for the day: it reconciles, and the receipts are stamped.
+    let statement = format!(
+        "tenant,bank,account_no,accounting_date,amount,reference\n{TENANT},{BANK},1005-301-123456,20260630,{},{}\n",
+        summary.total_won,
+        file_name.trim_end_matches(".dat")
+    );
+    std::fs::write(args.data_dir.join("DEPOSITS_20260630.csv"), &statement)?;
+    let deposits = collection
+        .import_deposit_statement(cpb::ImportDepositStatementRequest {
+            tenant_code: TENANT.into(),
+            idempotency_key: "demo-deposits-20260630".into(),
+            file_name: "DEPOSITS_20260630.csv".into(),
+            content: statement.into_bytes(),
+        })
+        .await?
+        .into_inner();
+    let stamped: i64 = deposits
+        .reconciliations
+        .iter()
+        .map(|r| r.receipts_stamped)
+        .sum();
 
     // 4. 1 July: the due-date close moves what is unpaid into arrears.
     clock.set(kst_instant(2026, 7, 1, 9));
@@ -342,7 +367,10 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     ] {
         t.add_row([Cell::new(what), num(n), won(w)]);
     }
-    println!("\n{t}");
+    println!(
+        "\n{t}\nDeposit statement {} won: reconciled, {stamped} receipts stamped into the receipts ledger.",
+        Won::new(deposits.total_won)
+    );
     let mut reporting =
         ReportingServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Reporting))?);
     for (y, m) in [(2026, 6), (2026, 7)] {

@@ -1,6 +1,7 @@
 //! `seip`: run the services, the demo, and operator tools.
 
 mod demo;
+mod feed_cmd;
 mod rules_cmd;
 
 use std::path::PathBuf;
@@ -36,6 +37,16 @@ enum Command {
     /// Start everything on a fresh store, generate a municipality, and play a half-year:
     /// levy, payments through the treasury file, due-date close, the month's report.
     Demo(demo::DemoArgs),
+    /// The treasury feed: import receipt files and deposit statements, see where they stand.
+    Feed {
+        #[command(subcommand)]
+        cmd: feed_cmd::FeedCommand,
+    },
+    /// Bills: export them with their amounts due.
+    Bills {
+        #[command(subcommand)]
+        cmd: feed_cmd::BillsCommand,
+    },
     /// Evaluate a rule of law from the command line; prints JSON.
     Rules {
         #[command(subcommand)]
@@ -77,5 +88,15 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args, cli.config.as_deref()).await,
+        Command::Feed { cmd } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            feed_cmd::feed(cmd, cli.config.as_deref()).await
+        }
+        Command::Bills { cmd } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            feed_cmd::bills(cmd, cli.config.as_deref()).await
+        }
     }
 }
