@@ -11,12 +11,13 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use seip_core::{Clock, EPaymentNumber, TaxItem, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
+use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{ServiceName, idempotency, outbox};
 use tokio::sync::{Notify, mpsc};
@@ -73,14 +74,62 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = models.iter().map(|m| m.bill_id).collect();
-    let mut lines: HashMap<Uuid, Vec<BilledLine>> = HashMap::with_capacity(ids.len());
-    for l in receivable_line::Entity::find()
-        .filter(receivable_line::Column::BillId.is_in(ids.clone()))
+    let lines = receivable_line::Entity::find()
+        .filter(receivable_line::Column::BillId.is_in(ids))
         .order_by_asc(receivable_line::Column::BillId)
         .order_by_asc(receivable_line::Column::LineNo)
         .all(conn)
-        .await?
-    {
+        .await?;
+    assemble(conn, models, lines).await
+}
+
+/// Load the municipality's receivables with these payment numbers (a batch of thousands is
+/// two statements), with their lines and histories.
+pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantCode,
+    numbers: &[String],
+) -> AppResult<Vec<Loaded>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let b = conn.get_database_backend();
+    let (cond, list) = bulk::text_in(b, "e_payment_number", numbers);
+    let models = receivable::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                &format!("SELECT * FROM receivable WHERE tenant_code = ? AND {cond}"),
+            ),
+            [tenant.as_str().into(), list],
+        ))
+        .all(conn)
+        .await?;
+    let (cond, list) = bulk::text_in(b, "r.e_payment_number", numbers);
+    let lines = receivable_line::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                &format!(
+                    "SELECT l.* FROM receivable_line l JOIN receivable r ON r.bill_id = l.bill_id WHERE r.tenant_code = ? AND {cond} ORDER BY l.bill_id, l.line_no"
+                ),
+            ),
+            [tenant.as_str().into(), list],
+        ))
+        .all(conn)
+        .await?;
+    assemble(conn, models, lines).await
+}
+
+async fn assemble<C: ConnectionTrait>(
+    conn: &C,
+    models: Vec<receivable::Model>,
+    rows: Vec<receivable_line::Model>,
+) -> AppResult<Vec<Loaded>> {
+    let mut lines: HashMap<Uuid, Vec<BilledLine>> = HashMap::with_capacity(models.len());
+    for l in rows {
         lines.entry(l.bill_id).or_default().push(BilledLine {
             tax_item: TaxItem::from_name(&l.tax_item, "tax_item")?,
             principal: Won::new(l.principal_won),

@@ -25,13 +25,17 @@ use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{idempotency, outbox};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::CollectionApp;
-use crate::app::{CONSUMERS, load_bills, posting_to_proto, rule, save_bills};
+use crate::app::{CONSUMERS, load_bills, load_bills_by_number, posting_to_proto, rule, save_bills};
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
+
+/// Postings per `PaymentsPosted` event.
+const POSTINGS_PER_EVENT: usize = 2000;
 
 /// Largest file accepted (a million records is about 200 MiB).
 pub const MAX_FILE_BYTES: usize = 1024 * 1024 * 1024;
@@ -261,6 +265,7 @@ impl CollectionApp {
             overpaid_won: Set(0),
             suspense_won: Set(0),
             finished_at: Set(None),
+            traceparent: Set(seip_runtime::telemetry::current_traceparent()),
         }
         .insert(&txn)
         .await?;
@@ -336,6 +341,17 @@ impl CollectionApp {
     }
 
     async fn run_job(self, import_id: Uuid) {
+        let span = tracing::info_span!("treasury import job", %import_id);
+        if let Ok(Some(m)) = treasury_import::Entity::find_by_id(import_id)
+            .one(&self.db)
+            .await
+        {
+            seip_runtime::telemetry::set_parent_from_traceparent(&span, &m.traceparent);
+        }
+        self.run_job_steps(import_id).instrument(span).await;
+    }
+
+    async fn run_job_steps(&self, import_id: Uuid) {
         let mut backoff = Duration::from_millis(50);
         loop {
             match self.apply_next_chunk(import_id).await {
@@ -413,6 +429,15 @@ impl CollectionApp {
         txn.commit().await?;
         self.relay.notify_one();
         self.progress.notify_waiters();
+        // A large import grows the receipts ledger faster than autovacuum samples it; without
+        // fresh statistics the planner would scan it whole for every batch's lookups.
+        if (n + 1).count_ones() == 1
+            && self.db.get_database_backend() == sea_orm::DbBackend::Postgres
+        {
+            self.db
+                .execute_unprepared("ANALYZE receipt, receivable")
+                .await?;
+        }
         Ok(true)
     }
 
@@ -450,6 +475,7 @@ impl CollectionApp {
         job: &treasury_import::Model,
         chunk: &treasury_file_chunk::Model,
     ) -> AppResult<Counts> {
+        let t0 = std::time::Instant::now();
         let records = usize::try_from(chunk.records).unwrap_or(0);
         let mut recs = Vec::with_capacity(records);
         for i in 0..records {
@@ -464,12 +490,19 @@ impl CollectionApp {
         // the bills the records name, and the bills those receipts were applied to.
         let mut batch = Batch::default();
         let ids: Vec<String> = recs.iter().map(|r| r.bank_receipt_id.clone()).collect();
+        let b = txn.get_database_backend();
+        let (cond, list) = bulk::text_in(b, "bank_receipt_id", &ids);
         let earlier = receipt::Entity::find()
-            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
-            .filter(receipt::Column::BankCode.eq(job.bank_code.clone()))
-            .filter(receipt::Column::BankReceiptId.is_in(ids))
-            .filter(receipt::Column::Kind.eq("N"))
-            .filter(receipt::Column::Outcome.ne(Outcome::Duplicate.as_str()))
+            .from_raw_sql(Statement::from_sql_and_values(
+                b,
+                sql(
+                    b,
+                    &format!(
+                        "SELECT * FROM receipt WHERE tenant_code = ? AND bank_code = ? AND kind = 'N' AND outcome <> 'duplicate' AND {cond}"
+                    ),
+                ),
+                [tenant.as_str().into(), job.bank_code.clone().into(), list],
+            ))
             .all(txn)
             .await?;
         let numbers: Vec<String> = recs
@@ -480,28 +513,24 @@ impl CollectionApp {
                     .map(|n| n.to_string())
             })
             .collect();
-        let mut models = receivable::Entity::find()
-            .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
-            .filter(receivable::Column::EPaymentNumber.is_in(numbers))
-            .all(txn)
-            .await?;
-        let have: HashSet<Uuid> = models.iter().map(|m| m.bill_id).collect();
+        let mut bills = load_bills_by_number(txn, tenant, &numbers).await?;
+        let have: HashSet<Uuid> = bills.iter().map(|l| l.bill.bill_id).collect();
         let more: Vec<Uuid> = earlier
             .iter()
             .filter_map(|r| r.bill_id)
             .filter(|b| !have.contains(b))
             .collect();
         if !more.is_empty() {
-            models.extend(
-                receivable::Entity::find()
-                    .filter(receivable::Column::BillId.is_in(more))
-                    .all(txn)
-                    .await?,
-            );
+            let models = receivable::Entity::find()
+                .filter(receivable::Column::BillId.is_in(more))
+                .all(txn)
+                .await?;
+            bills.extend(load_bills(txn, models).await?);
         }
+        let t1 = t0.elapsed();
         let mut loaded: std::collections::HashMap<Uuid, crate::app::Loaded> =
             std::collections::HashMap::new();
-        for l in load_bills(txn, models).await? {
+        for l in bills {
             batch.add_bill(l.bill.clone());
             loaded.insert(l.bill.bill_id, l);
         }
@@ -521,6 +550,7 @@ impl CollectionApp {
                 },
             );
         }
+        let t2 = t0.elapsed();
         // Post every record in file order.
         let mut counts = Counts::default();
         let mut placements = Vec::with_capacity(recs.len());
@@ -602,7 +632,9 @@ impl CollectionApp {
                 Cell::Bool(false),
             ]);
         }
+        let t3 = t0.elapsed();
         bulk::insert(txn, "receipt", &rows).await?;
+        let t4 = t0.elapsed();
         if !batch.cancelled_earlier.is_empty() {
             receipt::Entity::update_many()
                 .col_expr(
@@ -622,15 +654,27 @@ impl CollectionApp {
             }
         }
         save_bills(txn, &changed, now).await?;
-        if !postings.is_empty() {
+        let t5 = t0.elapsed();
+        // Events of at most POSTINGS_PER_EVENT postings (about 0.5 MB), in order.
+        for group in postings.chunks(POSTINGS_PER_EVENT) {
             let event = pb::PaymentsPosted {
-                postings: postings
+                postings: group
                     .iter()
                     .filter_map(|p| batch.bills.get(&p.bill_id).map(|b| posting_to_proto(p, b)))
                     .collect(),
             };
             outbox::enqueue(txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
         }
+        tracing::debug!(
+            records,
+            read = ?t1,
+            loaded = ?t2,
+            posted = ?t3,
+            inserted = ?t4,
+            saved = ?t5,
+            total = ?t0.elapsed(),
+            "treasury batch applied"
+        );
         Ok(counts)
     }
 

@@ -221,3 +221,42 @@ pub async fn update<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// `column IN (…values…)` for a text column, with all the values in one parameter, so a
+/// batch of thousands is one cheap statement to send and to plan: an unnested `text[]`
+/// literal on PostgreSQL (a semi-join: hashed, or index lookups on a large table), a JSON
+/// array on SQLite. Returns the
+/// SQL fragment (with one `?` placeholder) and the parameter.
+pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, Value) {
+    match backend {
+        DbBackend::Postgres => {
+            let mut lit =
+                String::with_capacity(values.iter().map(|v| v.len() + 3).sum::<usize>() + 2);
+            lit.push('{');
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    lit.push(',');
+                }
+                lit.push('"');
+                for c in v.chars() {
+                    if c == '"' || c == '\\' {
+                        lit.push('\\');
+                    }
+                    lit.push(c);
+                }
+                lit.push('"');
+            }
+            lit.push('}');
+            (
+                format!("{column} IN (SELECT unnest(CAST(? AS text[])))"),
+                Value::String(Some(lit)),
+            )
+        }
+        _ => (
+            format!("{column} IN (SELECT value FROM json_each(?))"),
+            Value::String(Some(
+                Json::Array(values.iter().cloned().map(Json::String).collect()).to_string(),
+            )),
+        ),
+    }
+}

@@ -30,6 +30,9 @@ use crate::error::{AppError, AppResult};
 use crate::grpc::Channel;
 use crate::telemetry;
 
+/// Payload bytes per delivery batch, below the consumers' 4 MiB message limit.
+const BATCH_BYTES: i64 = 2 * 1024 * 1024;
+
 /// Write `event` to the outbox for each of `consumers`, inside the caller's transaction.
 /// The current span's trace context is stored with it.
 pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
@@ -216,6 +219,37 @@ impl Relay {
 
     async fn load(&self, consumer: ServiceName) -> AppResult<Vec<Pending>> {
         let backend = self.db.get_database_backend();
+        // Sizes first: a batch holds at most BATCH_BYTES of payload (and always one event),
+        // so large events never pile up in memory or exceed the consumer's message limit.
+        let sizes = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "SELECT seq, length(payload) AS size FROM outbox
+                     WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL
+                     ORDER BY seq LIMIT ?",
+                ),
+                [
+                    consumer.as_str().into(),
+                    i64::from(self.settings.batch_size).into(),
+                ],
+            ))
+            .await?;
+        let (mut last, mut bytes) = (None, 0i64);
+        for r in &sizes {
+            let seq: i64 = r.try_get("", "seq")?;
+            let size: i64 = r.try_get::<Option<i32>>("", "size")?.map_or(0, i64::from);
+            if last.is_some() && bytes + size > BATCH_BYTES {
+                break;
+            }
+            bytes += size;
+            last = Some(seq);
+        }
+        let Some(last) = last else {
+            return Ok(Vec::new());
+        };
         let rows = self
             .db
             .query_all_raw(Statement::from_sql_and_values(
@@ -223,10 +257,10 @@ impl Relay {
                 sql(
                     backend,
                     "SELECT seq, event_id, tenant_code, event_type, payload, traceparent, occurred_at, attempts, next_attempt_at
-                     FROM outbox WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL
-                     ORDER BY seq LIMIT ?",
+                     FROM outbox WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL AND seq <= ?
+                     ORDER BY seq",
                 ),
-                [consumer.as_str().into(), i64::from(self.settings.batch_size).into()],
+                [consumer.as_str().into(), last.into()],
             ))
             .await?;
         let mut out = Vec::with_capacity(rows.len());

@@ -1,5 +1,6 @@
 //! `seip`: run the services, the demo, and operator tools.
 
+mod bench_cmd;
 mod demo;
 mod feed_cmd;
 mod rules_cmd;
@@ -47,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         cmd: feed_cmd::BillsCommand,
     },
+    /// Measure Seip at volume against a baseline run beside it.
+    Bench {
+        #[command(subcommand)]
+        cmd: bench_cmd::BenchCommand,
+    },
     /// Evaluate a rule of law from the command line; prints JSON.
     Rules {
         #[command(subcommand)]
@@ -88,6 +94,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args, cli.config.as_deref()).await,
+        Command::Bench { cmd } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            bench_cmd::run(cmd).await
+        }
         Command::Feed { cmd } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let _guard = telemetry::init(&settings, TelemetryOptions::default())?;

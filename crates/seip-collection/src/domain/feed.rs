@@ -566,11 +566,13 @@ pub fn parse(bytes: &[u8]) -> Result<ReceiptFile, FeedError> {
     })
 }
 
-/// Builds a file exactly as the bank writes it (tests, the demo, the bank team's fixtures).
+/// Writes a file exactly as the bank does, record by record, to memory or to any writer
+/// (tests, the demo, the benchmark, the bank team's fixtures). Holds one record at a time.
 #[derive(Debug, Clone)]
-pub struct FileWriter {
-    header: Header,
-    lines: Vec<Vec<u8>>,
+pub struct FileWriter<W = Vec<u8>> {
+    out: W,
+    bank_code: String,
+    count: usize,
     sums: [Won; 4],
 }
 
@@ -603,21 +605,80 @@ pub struct PaymentToWrite<'a> {
     pub cancel: bool,
 }
 
-impl FileWriter {
-    /// A file with `header`.
+impl FileWriter<Vec<u8>> {
+    /// A file in memory, starting with `header`.
     pub fn new(header: Header) -> Self {
-        Self {
-            header,
-            lines: Vec::new(),
+        let mut w = Self {
+            out: Vec::new(),
+            bank_code: header.bank_code.clone(),
+            count: 0,
             sums: [Won::ZERO; 4],
-        }
+        };
+        w.out.extend(header_bytes(&header));
+        w
     }
 
     /// Append a data record.
     pub fn push(&mut self, p: &PaymentToWrite<'_>) {
+        let r = self.record(p);
+        self.out.extend(r);
+    }
+
+    /// The file's bytes, CRLF after every record.
+    pub fn finish(mut self) -> Vec<u8> {
+        let t = self.trailer();
+        self.out.extend(t);
+        self.out
+    }
+}
+
+fn header_bytes(h: &Header) -> Vec<u8> {
+    let mut head = format!(
+        "H{}{}{}{:04}{}",
+        h.tenant_code,
+        h.bank_code,
+        h.accounting_date.format("%Y%m%d"),
+        h.file_seq,
+        h.created_at.format("%Y%m%d%H%M%S")
+    )
+    .into_bytes();
+    head.resize(RECORD_LEN, b' ');
+    head.extend(b"\r\n");
+    head
+}
+
+impl<W: std::io::Write> FileWriter<W> {
+    /// A file written to `out`, starting with `header`.
+    pub fn to(mut out: W, header: &Header) -> std::io::Result<Self> {
+        out.write_all(&header_bytes(header))?;
+        Ok(Self {
+            out,
+            bank_code: header.bank_code.clone(),
+            count: 0,
+            sums: [Won::ZERO; 4],
+        })
+    }
+
+    /// Write a data record.
+    pub fn write(&mut self, p: &PaymentToWrite<'_>) -> std::io::Result<()> {
+        let r = self.record(p);
+        self.out.write_all(&r)
+    }
+
+    /// Write the trailer; returns the writer.
+    pub fn end(mut self) -> std::io::Result<W> {
+        let t = self.trailer();
+        self.out.write_all(&t)?;
+        Ok(self.out)
+    }
+}
+
+impl<W> FileWriter<W> {
+    fn record(&mut self, p: &PaymentToWrite<'_>) -> Vec<u8> {
         let total = p.principal + p.late_charge + p.education_tax;
-        let serial = self.lines.len() + 1;
-        let mut r = Vec::with_capacity(RECORD_LEN);
+        self.count += 1;
+        let serial = self.count;
+        let mut r = Vec::with_capacity(RECORD_LEN + 2);
         r.push(b'D');
         r.extend(format!("{serial:07}").bytes());
         r.extend(format!("{:<19.19}", p.e_payment_number).bytes());
@@ -628,13 +689,14 @@ impl FileWriter {
         }
         r.extend(p.paid_on.format("%Y%m%d").to_string().bytes());
         r.extend(b"093000");
-        r.extend(format!("{}0001", self.header.bank_code).bytes());
+        r.extend(format!("{}0001", self.bank_code).bytes());
         r.extend(format!("{:02}", p.channel).bytes());
         r.extend(encode_cp949_field(p.payer_name, 40));
         r.extend(p.paid_on.format("%Y%m%d").to_string().bytes());
         r.push(if p.cancel { b'C' } else { b'N' });
         r.extend(format!("{:<20.20}", p.bank_receipt_id).bytes());
         r.resize(RECORD_LEN, b' ');
+        r.extend(b"\r\n");
         let sign = |w: Won| if p.cancel { Won::ZERO - w } else { w };
         for (s, w) in self
             .sums
@@ -643,37 +705,17 @@ impl FileWriter {
         {
             *s += sign(w);
         }
-        self.lines.push(r);
+        r
     }
 
-    /// The file's bytes, CRLF after every record.
-    pub fn finish(&self) -> Vec<u8> {
-        let h = &self.header;
-        let mut out = Vec::with_capacity((self.lines.len() + 2) * (RECORD_LEN + 2));
-        let mut head = format!(
-            "H{}{}{}{:04}{}",
-            h.tenant_code,
-            h.bank_code,
-            h.accounting_date.format("%Y%m%d"),
-            h.file_seq,
-            h.created_at.format("%Y%m%d%H%M%S")
-        )
-        .into_bytes();
-        head.resize(RECORD_LEN, b' ');
-        out.extend(head);
-        out.extend(b"\r\n");
-        for l in &self.lines {
-            out.extend(l);
-            out.extend(b"\r\n");
-        }
-        let mut t = format!("T{:07}", self.lines.len()).into_bytes();
+    fn trailer(&self) -> Vec<u8> {
+        let mut t = format!("T{:07}", self.count).into_bytes();
         for s in self.sums {
             t.extend(format!("{:015}", s.to_i64()).bytes());
         }
         t.resize(RECORD_LEN, b' ');
-        out.extend(t);
-        out.extend(b"\r\n");
-        out
+        t.extend(b"\r\n");
+        t
     }
 }
 

@@ -369,6 +369,8 @@ impl MigrationTrait for M20261122TreasuryFeed {
         .await?;
         db.execute_unprepared("CREATE INDEX receipt_import ON receipt (import_id, record_serial)")
             .await?;
+        // The partial unique index serves every lookup by bank receipt id.
+        db.execute_unprepared("DROP INDEX receipt_bank_id").await?;
         for (col, def) in [
             ("status", "VARCHAR NOT NULL DEFAULT 'applied'"),
             (
@@ -390,6 +392,7 @@ impl MigrationTrait for M20261122TreasuryFeed {
             ("overpaid_won", "BIGINT NOT NULL DEFAULT 0"),
             ("suspense_won", "BIGINT NOT NULL DEFAULT 0"),
             ("finished_at", "TIMESTAMP WITH TIME ZONE NULL"),
+            ("traceparent", "VARCHAR NOT NULL DEFAULT ''"),
         ] {
             let def = if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
                 def.replace("BYTEA", "BLOB")
@@ -420,6 +423,16 @@ impl MigrationTrait for M20261122TreasuryFeed {
                     .to_owned(),
             )
             .await?;
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Stored files and batched events are large and written once: compressing them
+            // costs more than the space it saves.
+            db.execute_unprepared(
+                "ALTER TABLE treasury_file_chunk ALTER COLUMN bytes SET STORAGE EXTERNAL",
+            )
+            .await?;
+            db.execute_unprepared("ALTER TABLE outbox ALTER COLUMN payload SET STORAGE EXTERNAL")
+                .await?;
+        }
         manager
             .create_table(
                 Table::create()

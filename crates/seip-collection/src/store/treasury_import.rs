@@ -61,6 +61,8 @@ pub struct Model {
     pub suspense_won: i64,
     /// When the last chunk was applied.
     pub finished_at: Option<DateTimeUtc>,
+    /// Trace context of the upload: the job's batches join the uploader's trace.
+    pub traceparent: String,
 }
 
 /// No relations are navigated through the ORM.

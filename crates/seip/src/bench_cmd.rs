@@ -1,0 +1,420 @@
+//! `seip bench feed`: the treasury feed at volume on PostgreSQL, against a raw SQL baseline
+//! measured in the same run (machines are noisy; the ratio is what is reported).
+//!
+//! A fresh database gets N open bills; a file of N exact payments is written to disk. The
+//! baseline parses it minimally, `COPY`s the records into a scratch table and applies them
+//! with one `UPDATE … FROM` join, in a transaction that is then rolled back. Seip then
+//! imports the same file end to end: streamed over gRPC from disk to a collection service
+//! running as a child process, checked, stored, and applied by its job, every receipt kept.
+//! The child's peak resident memory is read from the kernel.
+
+use std::io::{BufRead, Write};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite, RECORD_LEN};
+use seip_core::{EPaymentNumber, NoticeKind, TenantCode, Won};
+use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_runtime::bulk::{self, Cell, Rows};
+use seip_runtime::{ServiceName, Settings, db, grpc};
+use uuid::Uuid;
+
+const TENANT: &str = "11110";
+const PRINCIPAL: i64 = 199_800;
+const EDUCATION: i64 = 59_940;
+
+/// `seip bench …`
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Import a treasury file of N exact payments against N open bills on PostgreSQL, and
+    /// compare with COPY + one UPDATE … FROM on the same data.
+    Feed {
+        /// Records in the file (and open bills).
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+        /// PostgreSQL server URL with rights to create databases.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Keep the benchmark database afterwards.
+        #[arg(long)]
+        keep: bool,
+        /// Kill the collection service (SIGKILL) once this percentage of the records is
+        /// applied, start it again, and require the import to finish with every record
+        /// applied exactly once.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..100))]
+        kill_at: Option<u8>,
+    },
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn number(tenant: TenantCode, i: u64) -> anyhow::Result<String> {
+    Ok(EPaymentNumber::compose(tenant, NoticeKind::Periodic, 2026, "50", i)?.to_string())
+}
+
+async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
+    let tenant = TenantCode::parse_field(TENANT, "tenant")?;
+    let issued = chrono::Utc.with_ymd_and_hms(2026, 6, 10, 0, 0, 0).single();
+    const BATCH: u64 = 20_000;
+    let mut start = 0;
+    while start < n {
+        let end = (start + BATCH).min(n);
+        let mut bills = Rows::new(&[
+            "bill_id",
+            "tenant_code",
+            "taxpayer_id",
+            "e_payment_number",
+            "tax_year",
+            "period_half",
+            "liability_established_on",
+            "due_date",
+            "status",
+            "issued_at",
+            "principal_won",
+            "principal_paid_won",
+            "late_charge_won",
+            "late_charge_paid_won",
+            "version",
+        ]);
+        let mut lines = Rows::new(&["bill_id", "line_no", "tax_item", "principal_won"]);
+        for i in start..end {
+            let id = Uuid::from_u128(u128::from(i) + 1);
+            bills.push(vec![
+                Cell::Uuid(Some(id)),
+                Cell::Text(Some(TENANT.into())),
+                Cell::Uuid(Some(id)),
+                Cell::Text(Some(number(tenant, i)?)),
+                Cell::Int(Some(2026)),
+                Cell::Int(Some(1)),
+                Cell::Date(Some(date(2026, 6, 1))),
+                Cell::Date(Some(date(2026, 6, 30))),
+                Cell::Text(Some("open".into())),
+                Cell::Timestamp(issued),
+                Cell::Int(Some(PRINCIPAL + EDUCATION)),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(0)),
+            ]);
+            for (no, item, amount) in [
+                (1, "automobile_tax", PRINCIPAL),
+                (2, "local_education_tax", EDUCATION),
+            ] {
+                lines.push(vec![
+                    Cell::Uuid(Some(id)),
+                    Cell::Int(Some(no)),
+                    Cell::Text(Some(item.into())),
+                    Cell::Int(Some(amount)),
+                ]);
+            }
+        }
+        bulk::insert(db, "receivable", &bills).await?;
+        bulk::insert(db, "receivable_line", &lines).await?;
+        start = end;
+    }
+    Ok(())
+}
+
+fn write_file(path: &std::path::Path, n: u64) -> anyhow::Result<u64> {
+    let tenant = TenantCode::parse_field(TENANT, "tenant")?;
+    let out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let header = Header {
+        tenant_code: TENANT.into(),
+        bank_code: "032".into(),
+        accounting_date: date(2026, 6, 29),
+        file_seq: 1,
+        created_at: date(2026, 6, 30).and_hms_opt(6, 0, 0).unwrap_or_default(),
+    };
+    let mut w = FileWriter::to(out, &header)?;
+    for i in 0..n {
+        let number = number(tenant, i)?;
+        let id = format!("B{i:019}");
+        w.write(&PaymentToWrite {
+            e_payment_number: &number,
+            tax_item_code: "501",
+            fiscal_year: 2026,
+            period: 1,
+            principal: Won::new(PRINCIPAL),
+            late_charge: Won::ZERO,
+            education_tax: Won::new(EDUCATION),
+            paid_on: date(2026, 6, 29),
+            channel: 1 + u8::try_from(i % 8).unwrap_or(0),
+            payer_name: "홍길동",
+            bank_receipt_id: &id,
+            cancel: false,
+        })?;
+    }
+    w.end()?.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// The baseline: parse the records minimally, COPY them into a scratch table, apply them with
+/// one UPDATE … FROM join; rolled back afterwards.
+async fn baseline(db: &DatabaseConnection, path: &std::path::Path) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let pool = db.get_postgres_connection_pool();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "CREATE TEMP TABLE scratch (serial integer, e_payment_number text, principal bigint, late_charge bigint, education_tax bigint, total bigint, paid_on date, kind text, bank_receipt_id text) ON COMMIT DROP",
+    )
+    .execute(&mut *tx)
+    .await?;
+    {
+        let mut copy = tx.copy_in_raw("COPY scratch FROM STDIN").await?;
+        let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+        let mut buf = Vec::with_capacity(1 << 20);
+        for line in file.split(b'\n') {
+            let line = line?;
+            if line.len() < RECORD_LEN || line[0] != b'D' {
+                continue;
+            }
+            let f = |pos: usize, len: usize| &line[pos - 1..pos - 1 + len];
+            let num = |pos: usize, len: usize| -> &[u8] {
+                let s = f(pos, len);
+                let z = s.iter().position(|b| *b != b'0').unwrap_or(len - 1);
+                &s[z..]
+            };
+            for (i, part) in [
+                num(2, 7),
+                f(9, 19),
+                num(37, 13),
+                num(50, 13),
+                num(63, 13),
+                num(76, 13),
+                f(89, 8),
+                f(160, 1),
+                f(161, 20).trim_ascii_end(),
+            ]
+            .iter()
+            .enumerate()
+            {
+                if i > 0 {
+                    buf.push(b'\t');
+                }
+                buf.extend_from_slice(part);
+            }
+            buf.push(b'\n');
+            if buf.len() >= 1 << 20 {
+                copy.send(std::mem::take(&mut buf)).await?;
+                buf.reserve(1 << 20);
+            }
+        }
+        if !buf.is_empty() {
+            copy.send(buf).await?;
+        }
+        copy.finish().await?;
+    }
+    let updated = sqlx::query(
+        "UPDATE receivable r SET principal_paid_won = r.principal_paid_won + s.principal + s.education_tax,
+                late_charge_paid_won = r.late_charge_paid_won + s.late_charge,
+                status = CASE WHEN r.principal_paid_won + s.principal + s.education_tax >= r.principal_won THEN 'paid' ELSE r.status END,
+                version = r.version + 1
+         FROM scratch s WHERE r.tenant_code = '11110' AND r.e_payment_number = s.e_payment_number AND s.kind = 'N'",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let elapsed = started.elapsed();
+    tx.rollback().await?;
+    tracing::info!(updated, "baseline done and rolled back");
+    Ok(elapsed)
+}
+
+async fn maintain(admin: &DatabaseConnection) -> anyhow::Result<()> {
+    for sql in [
+        "VACUUM ANALYZE collection.receivable",
+        "VACUUM ANALYZE collection.receivable_line",
+        "CHECKPOINT",
+    ] {
+        admin
+            .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
+            .await?;
+    }
+    Ok(())
+}
+
+fn peak_rss_of(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The collection service as a child process (`seip serve collection`), so that its memory is
+/// measured alone.
+struct Child {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Child {
+    async fn start(database_url: &str) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = std::process::Command::new(std::env::current_exe()?)
+            .args(["serve", "collection"])
+            .env("SEIP_DATABASE_URL", database_url)
+            .env("SEIP_LISTEN__COLLECTION", format!("127.0.0.1:{port}"))
+            .env("SEIP_LISTEN__ASSESSMENT", "127.0.0.1:0")
+            .env("SEIP_LISTEN__ARREARS_ENFORCEMENT", "127.0.0.1:0")
+            .env("SEIP_LISTEN__REPORTING", "127.0.0.1:0")
+            .env("SEIP_LOG_FILTER", "error")
+            .spawn()?;
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..300 {
+            if tonic::transport::Endpoint::from_shared(url.clone())?
+                .connect()
+                .await
+                .is_ok()
+            {
+                return Ok(Self { child, url });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the collection service did not start")
+    }
+}
+
+/// Run `seip bench …`.
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Feed {
+        records: n,
+        database_url,
+        keep,
+        kill_at,
+    } = cmd;
+    let name = format!("seip_bench_{}", Uuid::new_v4().simple());
+    let url = db::create_database(&database_url, &name).await?;
+    let result = async {
+        // Tuning (SEIP_FEED__CHUNK_RECORDS, …) comes from the environment, as for `seip serve`.
+        let mut settings = Settings::load(None)?;
+        settings.database_url = Some(url.clone().into());
+        let mut service = Child::start(&url).await?;
+        let db = db::connect(&settings, ServiceName::Collection).await?;
+        let admin = Database::connect(url.clone()).await?;
+        let t = Instant::now();
+        seed(&db, n).await?;
+        eprintln!("seeded {n} open bills in {:.1?}", t.elapsed());
+        let path = std::env::temp_dir().join(format!("RCPT_{TENANT}_032_20260629_0001-{name}.dat"));
+        let size = write_file(&path, n)?;
+        eprintln!("wrote {} ({size} bytes)", path.display());
+        maintain(&admin).await?;
+        let base = baseline(&db, &path).await?;
+        eprintln!("baseline: {base:.2?}");
+        maintain(&admin).await?;
+
+        let rss_before = peak_rss_of(service.child.id());
+        let mut client = CollectionServiceClient::new(grpc::channel(&service.url)?);
+        let started = Instant::now();
+        let file_name = "RCPT_11110_032_20260629_0001.dat";
+        let up = seip::treasury::upload(
+            &mut client,
+            TENANT,
+            file_name,
+            file_name,
+            tokio::fs::File::open(&path).await?,
+            |_| {},
+        )
+        .await?;
+        let uploaded = started.elapsed();
+        let job = up.job.ok_or_else(|| anyhow::anyhow!("no job"))?;
+        let mut peak_killed = None;
+        if let Some(pct) = kill_at {
+            let at = i64::try_from(n * u64::from(pct) / 100)?;
+            loop {
+                let j = client
+                    .get_import(seip_proto::collection::v1::GetImportRequest {
+                        tenant_code: TENANT.into(),
+                        import_id: job.import_id.clone(),
+                    })
+                    .await?
+                    .into_inner()
+                    .job
+                    .unwrap_or_default();
+                let applied = j.summary.map_or(0, |s| s.records_applied);
+                if applied >= at {
+                    peak_killed = peak_rss_of(service.child.id());
+                    service.child.kill()?;
+                    service.child.wait()?;
+                    eprintln!("killed the collection service at {applied} of {n} records applied");
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            service = Child::start(&url).await?;
+            client = CollectionServiceClient::new(grpc::channel(&service.url)?);
+        }
+        let done = seip::treasury::wait(&mut client, TENANT, &job.import_id, |_| {}).await?;
+        let total = started.elapsed();
+        let peak = peak_rss_of(service.child.id()).max(peak_killed);
+        let s = done.summary.unwrap_or_default();
+        let paid: i64 = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM receivable WHERE status = 'paid'",
+            ))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no count"))?
+            .try_get("", "n")?;
+        drop(service);
+        anyhow::ensure!(
+            s.records_applied == i64::try_from(n)? && paid == i64::try_from(n)?,
+            "applied {} records, {paid} bills paid, of {n}",
+            s.records_applied
+        );
+        anyhow::ensure!(s.applied_won + s.overpaid_won + s.suspense_won == s.total_won);
+        let receipts: i64 = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM receipt",
+            ))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no count"))?
+            .try_get("", "n")?;
+        anyhow::ensure!(receipts == i64::try_from(n)?, "{receipts} receipts for {n} records");
+        let _ = std::fs::remove_file(&path);
+        println!("Treasury feed on PostgreSQL, {n} records against {n} open bills ({size} bytes)");
+        println!("  baseline: COPY into a scratch table + one UPDATE … FROM: {base:.2?}");
+        println!(
+            "  Seip, end to end: {total:.2?} (upload, check and store {uploaded:.2?}; apply {:.2?})",
+            total.saturating_sub(uploaded)
+        );
+        let ratio = total.as_millis() * 100 / base.as_millis().max(1);
+        println!(
+            "  ratio: {}.{:02}× the baseline (target ≤ 1.5×)",
+            ratio / 100,
+            ratio % 100
+        );
+        match peak {
+            Some(kib) => println!(
+                "  peak RSS of the collection service: {} MiB (target ≤ 256 MiB; {} MiB idle before the import)",
+                kib / 1024,
+                rss_before.unwrap_or(0) / 1024
+            ),
+            None => println!("  peak RSS: not available on this system"),
+        }
+        println!(
+            "  every record applied once: {} receipts, {} bills paid, {} won placed of {} won",
+            s.records_applied,
+            paid,
+            s.applied_won + s.overpaid_won + s.suspense_won,
+            s.total_won
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    if !keep {
+        db::drop_database(&database_url, &name).await?;
+    }
+    result
+}
