@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -90,19 +90,44 @@ impl Rows {
         self.rows.is_empty()
     }
 
+    /// `[{"col": value, …}, …]`, written straight into one string.
     fn json(&self) -> String {
-        let arr: Vec<Json> = self
-            .rows
+        use std::fmt::Write as _;
+        let keys: Vec<String> = self
+            .columns
             .iter()
-            .map(|r| {
-                let mut m = Map::with_capacity(self.columns.len());
-                for (c, v) in self.columns.iter().zip(r) {
-                    m.insert((*c).to_owned(), v.json());
-                }
-                Json::Object(m)
-            })
+            .map(|c| format!("{}:", Json::String((*c).to_owned())))
             .collect();
-        Json::Array(arr).to_string()
+        let mut out = String::with_capacity(self.rows.len() * self.columns.len() * 24 + 2);
+        out.push('[');
+        for (i, r) in self.rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            for (j, (k, v)) in keys.iter().zip(r).enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(k);
+                match v {
+                    Cell::Int(Some(n)) => {
+                        let _ = write!(out, "{n}");
+                    }
+                    Cell::Uuid(Some(u)) => {
+                        let _ = write!(out, "\"{u}\"");
+                    }
+                    Cell::Date(Some(d)) => {
+                        let _ = write!(out, "\"{d}\"");
+                    }
+                    Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                    other => out.push_str(&other.json().to_string()),
+                }
+            }
+            out.push('}');
+        }
+        out.push(']');
+        out
     }
 
     /// `(?, ?, …), (?, ?, …)` and the values, for rows `range` (SQLite).
