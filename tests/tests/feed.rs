@@ -1117,3 +1117,171 @@ async fn bills_export_lists_every_bill_with_its_amount_due() {
     assert_eq!(open.amount_due_won, 267_520);
     finish(p).await;
 }
+
+#[tokio::test]
+async fn a_cancellation_that_arrives_before_its_receipt_settles_it_when_it_comes() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 2).await;
+    // The 6/30 file (with the cancellation of R1) is uploaded before the 6/29 file with R1.
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 30),
+            &[
+                pay(&b[1], 259_740, day(2026, 6, 30), "R2"),
+                cancel(pay(&b[0], 259_740, day(2026, 6, 30), "R1")),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!((s.suspense_count, s.suspense_won), (1, -259_740));
+    let s = import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+        ),
+    )
+    .await;
+    assert_eq!((s.suspense_count, s.applied_won), (1, 0));
+    // The bill was never paid, and nothing is left in suspense for an operator.
+    let r = receivable(&p, &b[0], day(2026, 6, 30)).await;
+    assert_eq!(
+        (r.status, r.paid_won),
+        (cpb::ReceivableStatus::Open as i32, 0)
+    );
+    let sus = p
+        .collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(sus.items.is_empty(), "{sus:?}");
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn cancelling_the_payment_that_withdrew_an_overdue_puts_the_arrears_back() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 2).await;
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 30),
+            &[pay(&b[0], 259_740, day(2026, 6, 30), "R1")],
+        ),
+    )
+    .await;
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let summary = |p: &TestPlatform| {
+        let mut a = p.arrears();
+        async move {
+            a.get_arrears_summary(GetArrearsSummaryRequest {
+                tenant_code: T.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    assert_eq!(summary(&p).await.bills, 1);
+    // The bank cancels R1 on 7/2 (the other bill is paid late that day): the bill is
+    // overdue again, with the charge of 7/1.
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 7, 2),
+            &[
+                pay(&b[1], 267_520, day(2026, 7, 2), "R2"),
+                cancel(pay(&b[0], 259_740, day(2026, 7, 2), "R1")),
+            ],
+        ),
+    )
+    .await;
+    let r = receivable(&p, &b[0], day(2026, 7, 2)).await;
+    assert_eq!(
+        (r.status, r.amount_due_won),
+        (cpb::ReceivableStatus::Overdue as i32, 267_520)
+    );
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let a = summary(&p).await;
+    assert_eq!((a.bills, a.arrears_amount_won), (1, 267_520));
+    let july = p
+        .reporting()
+        .get_monthly_report(GetMonthlyReportRequest {
+            tenant_code: T.into(),
+            year: 2026,
+            month: 7,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        july.rows.iter().map(|r| r.overdue_won).sum::<i64>(),
+        2 * 259_740,
+        "{july:?}"
+    );
+    finish(p).await;
+}
+
+#[tokio::test]
+async fn a_corrected_deposit_statement_restates_the_day() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let b = bills(&p, 1).await;
+    import(
+        &p,
+        file(
+            1,
+            day(2026, 6, 29),
+            &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+        ),
+    )
+    .await;
+    let statement = |amount: i64| {
+        cpb::ImportDepositStatementRequest {
+        tenant_code: T.into(),
+        idempotency_key: format!("dep-{amount}"),
+        file_name: "deposits.csv".into(),
+        content: format!("tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1005-301-123456,20260629,{amount},RCPT_11110_032_20260629_0001\n").into_bytes(),
+    }
+    };
+    let r = p
+        .collection()
+        .import_deposit_statement(statement(250_000))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        r.reconciliations[0].status,
+        cpb::ReconciliationStatus::Exception as i32
+    );
+    // The bank's corrected statement replaces its first figure rather than adding to it.
+    let r = p
+        .collection()
+        .import_deposit_statement(statement(259_740))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        r.reconciliations[0].status,
+        cpb::ReconciliationStatus::Reconciled as i32
+    );
+    assert_eq!(r.reconciliations[0].deposited_won, 259_740);
+    assert_eq!(stamped(&p).await, [true]);
+    finish(p).await;
+}

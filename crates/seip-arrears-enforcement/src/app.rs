@@ -67,6 +67,15 @@ impl ArrearsEnforcementApp {
         let bill_id = uuid_field(&e.bill_id, "bill_id")?;
         let principal: i64 = e.lines.iter().map(|l| l.principal_won).sum();
         let charge: i64 = e.lines.iter().map(|l| l.late_charge_won).sum();
+        // A bill whose overdue stands again after a cancellation may still have its entry.
+        if let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? {
+            let mut am = b.into_active_model();
+            am.principal_won = Set(principal);
+            am.late_charge_won = Set(charge);
+            am.settled = Set(false);
+            am.update(txn).await?;
+            return Ok(());
+        }
         arrears_bill::ActiveModel {
             bill_id: Set(bill_id),
             tenant_code: Set(tenant(tenant_code)?.to_string()),

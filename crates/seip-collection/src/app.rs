@@ -59,6 +59,7 @@ pub(crate) struct Loaded {
     pub tax_year: i32,
     pub overdue_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
+    pub overdue_withdrawn_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) fn rule(e: seip_rules::RuleError) -> AppError {
@@ -174,6 +175,7 @@ async fn assemble<C: ConnectionTrait>(
                         AppError::Internal(format!("receivable status {:?}", m.status))
                     })?,
                     closed_overdue: m.overdue_at.is_some(),
+                    overdue_withdrawn: m.overdue_withdrawn_at.is_some(),
                     lines: lines.remove(&m.bill_id).unwrap_or_default(),
                     principal_paid: Won::new(m.principal_paid_won),
                     charge_paid: Won::new(m.late_charge_paid_won),
@@ -184,6 +186,7 @@ async fn assemble<C: ConnectionTrait>(
                 tax_year: m.tax_year,
                 overdue_at: m.overdue_at,
                 paid_at: m.paid_at,
+                overdue_withdrawn_at: m.overdue_withdrawn_at,
             })
         })
         .collect()
@@ -203,6 +206,7 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
         "late_charge_paid_won",
         "overdue_at",
         "paid_at",
+        "overdue_withdrawn_at",
         "version",
     ]);
     for l in bills {
@@ -215,6 +219,10 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
             Cell::Int(Some(b.charge_paid.to_i64())),
             Cell::Timestamp(b.closed_overdue.then(|| l.overdue_at.unwrap_or(now))),
             Cell::Timestamp((b.status == Status::Paid).then(|| l.paid_at.unwrap_or(now))),
+            Cell::Timestamp(
+                b.overdue_withdrawn
+                    .then(|| l.overdue_withdrawn_at.unwrap_or(now)),
+            ),
             Cell::Int(Some(b.version)),
         ]);
     }
@@ -226,6 +234,28 @@ pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
         Status::Open => pb::ReceivableStatus::Open,
         Status::Paid => pb::ReceivableStatus::Paid,
         Status::Overdue => pb::ReceivableStatus::Overdue,
+    }
+}
+
+/// `BillOverdue` for `b` with `lines` (unpaid principal, unpaid charge) per bill line.
+pub(crate) fn bill_overdue(b: &Bill, tax_year: i32, lines: &[(Won, Won)]) -> pb::BillOverdue {
+    pb::BillOverdue {
+        bill_id: b.bill_id.to_string(),
+        taxpayer_id: b.taxpayer_id.to_string(),
+        e_payment_number: b.e_payment_number.clone(),
+        tax_year,
+        due_date: Some(date_to_proto(b.due_date)),
+        arrears_since: Some(date_to_proto(b.due_date.succ_opt().unwrap_or(b.due_date))),
+        lines: b
+            .lines
+            .iter()
+            .zip(lines)
+            .map(|(line, (p, c))| pb::OverdueLine {
+                tax_item: tax_item_to_proto(line.tax_item),
+                principal_won: p.to_i64(),
+                late_charge_won: c.to_i64(),
+            })
+            .collect(),
     }
 }
 
@@ -355,6 +385,7 @@ impl CollectionApp {
             issued_at: Set(timestamp_from_proto(bill.issued_at.as_ref())),
             overdue_at: Set(None),
             paid_at: Set(None),
+            overdue_withdrawn_at: Set(None),
             principal_won: Set(bill.lines.iter().map(|l| l.amount_won).sum()),
             principal_paid_won: Set(0),
             late_charge_won: Set(0),
@@ -489,36 +520,11 @@ impl CollectionApp {
                     continue;
                 };
                 resp.bills_overdue += 1;
-                let lines: Vec<pb::OverdueLine> = b
-                    .lines
-                    .iter()
-                    .zip(&raised)
-                    .map(|(line, (p, c))| pb::OverdueLine {
-                        tax_item: tax_item_to_proto(line.tax_item),
-                        principal_won: p.to_i64(),
-                        late_charge_won: c.to_i64(),
-                    })
-                    .collect();
-                resp.overdue_principal_won += lines.iter().map(|l| l.principal_won).sum::<i64>();
-                resp.late_charge_won += lines.iter().map(|l| l.late_charge_won).sum::<i64>();
-                outbox::enqueue(
-                    &txn,
-                    &CONSUMERS,
-                    tenant.as_str(),
-                    &pb::BillOverdue {
-                        bill_id: b.bill_id.to_string(),
-                        taxpayer_id: b.taxpayer_id.to_string(),
-                        e_payment_number: b.e_payment_number.clone(),
-                        tax_year,
-                        due_date: Some(date_to_proto(b.due_date)),
-                        arrears_since: Some(date_to_proto(
-                            b.due_date.succ_opt().unwrap_or(b.due_date),
-                        )),
-                        lines,
-                    },
-                    now,
-                )
-                .await?;
+                let event = bill_overdue(b, tax_year, &raised);
+                resp.overdue_principal_won +=
+                    event.lines.iter().map(|l| l.principal_won).sum::<i64>();
+                resp.late_charge_won += event.lines.iter().map(|l| l.late_charge_won).sum::<i64>();
+                outbox::enqueue(&txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
             }
             save_bills(&txn, &bills, now).await?;
             txn.commit().await?;

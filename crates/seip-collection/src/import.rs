@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use seip_core::{EPaymentNumber, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
@@ -29,7 +29,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::CollectionApp;
-use crate::app::{CONSUMERS, load_bills, load_bills_by_number, posting_to_proto, rule, save_bills};
+use crate::app::{
+    CONSUMERS, bill_overdue, load_bills, load_bills_by_number, posting_to_proto, rule, save_bills,
+};
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
@@ -100,6 +102,17 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
             total_won: m.total_won,
         }),
     }
+}
+
+/// What applying a job's next chunk came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A chunk was applied (or another runner took it): go on.
+    More,
+    /// Every chunk is applied.
+    Done,
+    /// An earlier file of the same bank is still being applied.
+    Waiting,
 }
 
 /// An upload being checked: the validator, the records not yet stored, header and trailer.
@@ -355,8 +368,9 @@ impl CollectionApp {
         let mut backoff = Duration::from_millis(50);
         loop {
             match self.apply_next_chunk(import_id).await {
-                Ok(true) => backoff = Duration::from_millis(50),
-                Ok(false) => return,
+                Ok(Step::More) => backoff = Duration::from_millis(50),
+                Ok(Step::Done) => return,
+                Ok(Step::Waiting) => self.progress_changed().await,
                 Err(e) => {
                     tracing::warn!(%import_id, error = %e, "import batch failed; retrying");
                     tokio::time::sleep(backoff).await;
@@ -366,8 +380,8 @@ impl CollectionApp {
         }
     }
 
-    /// Apply the job's next chunk in one transaction. Returns whether there may be more.
-    pub async fn apply_next_chunk(&self, import_id: Uuid) -> AppResult<bool> {
+    /// Apply the job's next chunk in one transaction.
+    pub async fn apply_next_chunk(&self, import_id: Uuid) -> AppResult<Step> {
         let txn = self.db.begin().await?;
         let Some(job) = treasury_import::Entity::find_by_id(import_id)
             .one(&txn)
@@ -376,7 +390,27 @@ impl CollectionApp {
             return Err(AppError::not_found(format!("import {import_id}")));
         };
         if job.status == status::APPLIED {
-            return Ok(false);
+            return Ok(Step::Done);
+        }
+        // Files of a bank are applied in the order of their accounting date and sequence, so
+        // a cancellation never overtakes the receipt it cancels.
+        let earlier = treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(job.tenant_code.clone()))
+            .filter(treasury_import::Column::BankCode.eq(job.bank_code.clone()))
+            .filter(treasury_import::Column::Status.eq(status::APPLYING))
+            .filter(
+                Condition::any()
+                    .add(treasury_import::Column::AccountingDate.lt(job.accounting_date))
+                    .add(
+                        Condition::all()
+                            .add(treasury_import::Column::AccountingDate.eq(job.accounting_date))
+                            .add(treasury_import::Column::FileSeq.lt(job.file_seq)),
+                    ),
+            )
+            .one(&txn)
+            .await?;
+        if earlier.is_some() {
+            return Ok(Step::Waiting);
         }
         let n = job.next_chunk;
         // Claim the chunk: another runner that got here first makes this update miss.
@@ -393,11 +427,11 @@ impl CollectionApp {
             .await?
             .rows_affected();
         if claimed != 1 {
-            return Ok(true);
+            return Ok(Step::More);
         }
         if n >= job.chunks {
             self.finish_job(txn, job).await?;
-            return Ok(false);
+            return Ok(Step::Done);
         }
         let chunk = treasury_file_chunk::Entity::find_by_id((import_id, n))
             .one(&txn)
@@ -438,7 +472,7 @@ impl CollectionApp {
                 .execute_unprepared("ANALYZE receipt, receivable")
                 .await?;
         }
-        Ok(true)
+        Ok(Step::More)
     }
 
     async fn finish_job(
@@ -534,6 +568,26 @@ impl CollectionApp {
             batch.add_bill(l.bill.clone());
             loaded.insert(l.bill.bill_id, l);
         }
+        let (cond, list) = bulk::text_in(b, "bank_receipt_id", &ids);
+        for c in receipt::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                b,
+                sql(
+                    b,
+                    &format!(
+                        "SELECT * FROM receipt WHERE tenant_code = ? AND bank_code = ? AND kind = 'C' AND outcome = 'suspense' AND cancels IS NULL AND {cond} ORDER BY id"
+                    ),
+                ),
+                [tenant.as_str().into(), job.bank_code.clone().into(), list],
+            ))
+            .all(txn)
+            .await?
+        {
+            batch
+                .held_cancels
+                .entry(c.bank_receipt_id.clone())
+                .or_insert((c.id, Won::new(c.total_won)));
+        }
         for r in earlier {
             batch.posted.insert(
                 r.bank_receipt_id.clone(),
@@ -575,6 +629,16 @@ impl CollectionApp {
                 postings.push(posting);
             }
             placements.push(p);
+        }
+        // Held cancellations matched by the receipt they cancel: the pair settles.
+        let mut matched_earlier = Vec::new();
+        for (cancel_id, receipt_id) in &batch.matched_cancels {
+            if let Some(p) = placements.iter_mut().find(|p| p.id == *cancel_id) {
+                p.cancels = Some(*receipt_id);
+                p.outcome = Outcome::Cancellation;
+            } else {
+                matched_earlier.push((*cancel_id, *receipt_id));
+            }
         }
         // Write: the receipts, the receipts reversed, the bills, one event.
         let mut rows = Rows::new(&[
@@ -636,14 +700,43 @@ impl CollectionApp {
         bulk::insert(txn, "receipt", &rows).await?;
         let t4 = t0.elapsed();
         if !batch.cancelled_earlier.is_empty() {
-            receipt::Entity::update_many()
+            // Only receipts still standing: a concurrent cancellation makes this batch retry.
+            let n = receipt::Entity::update_many()
                 .col_expr(
                     receipt::Column::Cancelled,
                     sea_orm::sea_query::Expr::value(true),
                 )
                 .filter(receipt::Column::Id.is_in(batch.cancelled_earlier.clone()))
+                .filter(receipt::Column::Cancelled.eq(false))
                 .exec(txn)
-                .await?;
+                .await?
+                .rows_affected;
+            if n != batch.cancelled_earlier.len() as u64 {
+                return Err(AppError::Conflict(
+                    "a receipt this batch cancels was cancelled concurrently; retry".into(),
+                ));
+            }
+        }
+        for (cancel_id, receipt_id) in matched_earlier {
+            let n = receipt::Entity::update_many()
+                .col_expr(
+                    receipt::Column::Cancels,
+                    sea_orm::sea_query::Expr::value(receipt_id),
+                )
+                .col_expr(
+                    receipt::Column::Outcome,
+                    sea_orm::sea_query::Expr::value(Outcome::Cancellation.as_str()),
+                )
+                .filter(receipt::Column::Id.eq(cancel_id))
+                .filter(receipt::Column::Cancels.is_null())
+                .exec(txn)
+                .await?
+                .rows_affected;
+            if n != 1 {
+                return Err(AppError::Conflict(
+                    "a held cancellation was matched concurrently; retry".into(),
+                ));
+            }
         }
         let now = self.clock.now();
         let mut changed = Vec::with_capacity(batch.touched.len());
@@ -664,6 +757,13 @@ impl CollectionApp {
                     .collect(),
             };
             outbox::enqueue(txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
+        }
+        // Overdues a cancellation made stand again, after the postings that caused them.
+        for p in &postings {
+            if let (Some(lines), Some(l)) = (&p.overdue_reinstated, loaded.get(&p.bill_id)) {
+                let event = bill_overdue(&l.bill, l.tax_year, lines);
+                outbox::enqueue(txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
+            }
         }
         tracing::debug!(
             records,

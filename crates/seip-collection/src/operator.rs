@@ -1,9 +1,8 @@
 //! What operators do with money the feed could not place on a bill: suspense (가수금) to
 //! assign, over-payments (과오납) awaiting refund. Every change is audited.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use seip_core::{EPaymentNumber, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::convert::date_to_proto;
@@ -90,6 +89,12 @@ impl CollectionApp {
             .one(&txn)
             .await?
             .ok_or_else(|| AppError::not_found(format!("receipt_id: no receipt {receipt_id}")))?;
+        if r.outcome == Outcome::Duplicate.as_str() {
+            return Err(AppError::FailedPrecondition(format!(
+                "receipt_id: {receipt_id} repeats bank receipt id {} that was already posted; it is settled with the bank, not assigned to a bill",
+                r.bank_receipt_id
+            )));
+        }
         if r.suspense_won <= 0 || r.cancelled || r.cancels.is_some() {
             return Err(AppError::FailedPrecondition(format!(
                 "receipt_id: {receipt_id} holds no money in suspense to assign ({} won; a cancellation debit is settled with the bank, not assigned)",
@@ -110,19 +115,46 @@ impl CollectionApp {
             )
             .map_err(rule)?;
         let now = self.clock.now();
-        let mut am: receipt::ActiveModel = r.clone().into();
-        am.bill_id = Set(Some(loaded.bill.bill_id));
-        am.principal_applied_won = Set(r.principal_applied_won + p.principal_applied.to_i64());
-        am.late_charge_applied_won = Set(r.late_charge_applied_won + p.charge_applied.to_i64());
-        am.applied_won = Set(r.applied_won + p.applied().to_i64());
-        am.overpaid_won = Set(r.overpaid_won + p.overpaid.to_i64());
-        am.suspense_won = Set(0);
-        am.outcome = Set(Outcome::Assigned.as_str().into());
-        am.reason = Set(Some(format!(
-            "assigned by {}: {}",
-            req.operator, req.reason
-        )));
-        am.update(&txn).await?;
+        // Only if nobody assigned or cancelled it in the meantime.
+        let moved = receipt::Entity::update_many()
+            .col_expr(receipt::Column::BillId, Expr::value(loaded.bill.bill_id))
+            .col_expr(
+                receipt::Column::PrincipalAppliedWon,
+                Expr::value(r.principal_applied_won + p.principal_applied.to_i64()),
+            )
+            .col_expr(
+                receipt::Column::LateChargeAppliedWon,
+                Expr::value(r.late_charge_applied_won + p.charge_applied.to_i64()),
+            )
+            .col_expr(
+                receipt::Column::AppliedWon,
+                Expr::value(r.applied_won + p.applied().to_i64()),
+            )
+            .col_expr(
+                receipt::Column::OverpaidWon,
+                Expr::value(r.overpaid_won + p.overpaid.to_i64()),
+            )
+            .col_expr(receipt::Column::SuspenseWon, Expr::value(0i64))
+            .col_expr(
+                receipt::Column::Outcome,
+                Expr::value(Outcome::Assigned.as_str()),
+            )
+            .col_expr(
+                receipt::Column::Reason,
+                Expr::value(format!("assigned by {}: {}", req.operator, req.reason)),
+            )
+            .filter(receipt::Column::Id.eq(receipt_id))
+            .filter(receipt::Column::SuspenseWon.eq(r.suspense_won))
+            .filter(receipt::Column::Cancelled.eq(false))
+            .filter(receipt::Column::Cancels.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if moved != 1 {
+            return Err(AppError::Conflict(format!(
+                "receipt_id: {receipt_id} changed while it was being assigned; look again"
+            )));
+        }
         let bill = batch
             .bills
             .get(&loaded.bill.bill_id)

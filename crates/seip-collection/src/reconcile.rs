@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use prost::Message;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
@@ -274,6 +274,21 @@ impl CollectionApp {
         let txn = self.db.begin().await?;
         let mut days = BTreeSet::new();
         for l in &lines {
+            // A corrected statement restates a file's deposit: the earlier line stays, marked.
+            deposit::Entity::update_many()
+                .col_expr(
+                    deposit::Column::SupersededBy,
+                    sea_orm::sea_query::Expr::value(statement_id),
+                )
+                .filter(deposit::Column::TenantCode.eq(l.tenant_code.clone()))
+                .filter(deposit::Column::BankCode.eq(l.bank_code.clone()))
+                .filter(deposit::Column::AccountingDate.eq(l.accounting_date))
+                .filter(deposit::Column::Reference.eq(l.reference.clone()))
+                .filter(deposit::Column::SupersededBy.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        for l in &lines {
             deposit::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 statement_id: Set(statement_id),
@@ -284,6 +299,7 @@ impl CollectionApp {
                 accounting_date: Set(l.accounting_date),
                 amount_won: Set(l.amount),
                 reference: Set(l.reference.clone()),
+                superseded_by: Set(None),
             }
             .insert(&txn)
             .await?;
@@ -327,10 +343,21 @@ impl CollectionApp {
         bank: &str,
         date: NaiveDate,
     ) -> AppResult<pb::Reconciliation> {
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // One reconciliation of a day at a time: a file finishing while its deposits
+            // arrive must not leave the day undecided (SQLite serialises writers anyway).
+            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(hashtext($1))",
+                [format!("reconcile:{tenant}:{bank}:{date}").into()],
+            ))
+            .await?;
+        }
         let deposits = deposit::Entity::find()
             .filter(deposit::Column::TenantCode.eq(tenant.as_str()))
             .filter(deposit::Column::BankCode.eq(bank))
             .filter(deposit::Column::AccountingDate.eq(date))
+            .filter(deposit::Column::SupersededBy.is_null())
             .all(txn)
             .await?;
         let mut out = pb::Reconciliation {
@@ -496,6 +523,7 @@ impl CollectionApp {
             .filter(deposit::Column::TenantCode.eq(tenant.as_str()))
             .filter(deposit::Column::BankCode.eq(e.bank_code.clone()))
             .filter(deposit::Column::AccountingDate.eq(e.accounting_date))
+            .filter(deposit::Column::SupersededBy.is_null())
             .all(&txn)
             .await?
             .iter()

@@ -128,6 +128,9 @@ pub struct Posting {
     pub unpaid_charge: Won,
     /// The overdue raised by the close was withdrawn.
     pub overdue_withdrawn: bool,
+    /// A reversal made the withdrawn overdue stand again: per line, unpaid principal and
+    /// charge on the day after the due date.
+    pub overdue_reinstated: Option<Vec<(Won, Won)>>,
 }
 
 /// The state a batch posts against.
@@ -145,6 +148,12 @@ pub struct Batch {
     pub cancelled_earlier: Vec<Uuid>,
     /// Receipts posted in this batch that a later cancellation in it reversed.
     pub cancelled_new: std::collections::HashSet<Uuid>,
+    /// Cancellations held in suspense because their receipt had not arrived, by bank receipt
+    /// id: (cancellation receipt id, amount).
+    pub held_cancels: HashMap<String, (Uuid, Won)>,
+    /// Held cancellations matched in this batch by the receipt they cancel: (cancellation,
+    /// receipt).
+    pub matched_cancels: Vec<(Uuid, Uuid)>,
     new_ids: std::collections::HashSet<Uuid>,
 }
 
@@ -202,6 +211,42 @@ impl Batch {
                     format!(
                         "bank receipt id {} was already posted (paid {}): not posted twice",
                         rec.bank_receipt_id, p.paid_on
+                    ),
+                ),
+                None,
+            ));
+        }
+        if let Some((cancel_id, amount)) = self.held_cancels.get(&rec.bank_receipt_id).copied()
+            && amount == rec.total
+        {
+            // The bank cancelled this receipt before it reached us: it never pays the bill,
+            // and the held debit and this credit settle each other.
+            self.held_cancels.remove(&rec.bank_receipt_id);
+            self.matched_cancels.push((cancel_id, id));
+            self.new_ids.insert(id);
+            self.cancelled_new.insert(id);
+            self.posted.insert(
+                rec.bank_receipt_id.clone(),
+                PostedReceipt {
+                    id,
+                    bill_id: None,
+                    total: rec.total,
+                    principal_applied: Won::ZERO,
+                    charge_applied: Won::ZERO,
+                    overpaid: Won::ZERO,
+                    suspense: rec.total,
+                    paid_on: rec.paid_on,
+                    cancelled: true,
+                },
+            );
+            return Ok((
+                held(
+                    id,
+                    Outcome::Suspense,
+                    rec.total,
+                    format!(
+                        "bank receipt id {} was cancelled by a record received before it",
+                        rec.bank_receipt_id
                     ),
                 ),
                 None,
@@ -326,6 +371,7 @@ impl Batch {
             unpaid_principal: bill.unpaid_principal(),
             unpaid_charge: bill.unpaid_charge_on(day)?,
             overdue_withdrawn: a.overdue_withdrawn,
+            overdue_reinstated: None,
         };
         self.touch(bill_id);
         Ok((
@@ -352,6 +398,9 @@ impl Batch {
     ) -> Result<(Placement, Option<Posting>), seip_rules::RuleError> {
         let debit = Won::ZERO - rec.total;
         let Some(orig) = self.posted.get(&rec.bank_receipt_id).cloned() else {
+            self.held_cancels
+                .entry(rec.bank_receipt_id.clone())
+                .or_insert((id, rec.total));
             return Ok((
                 held(
                     id,
@@ -404,6 +453,11 @@ impl Batch {
                 orig.charge_applied,
                 rec.paid_on,
             )?;
+            let reinstated = if back.reinstated {
+                Some(bill.overdue_lines()?)
+            } else {
+                None
+            };
             let day = bill.balance_day(rec.paid_on);
             posting = Some(Posting {
                 reversal: true,
@@ -413,13 +467,14 @@ impl Batch {
                 lines: bill
                     .lines
                     .iter()
-                    .zip(&back)
+                    .zip(&back.per_line)
                     .map(|(l, (p, c))| (l.tax_item, *p, *c))
                     .collect(),
                 status: bill.status,
                 unpaid_principal: bill.unpaid_principal(),
                 unpaid_charge: bill.unpaid_charge_on(day)?,
                 overdue_withdrawn: false,
+                overdue_reinstated: reinstated,
             });
             self.touch(bill_id);
         }

@@ -80,6 +80,8 @@ pub struct Bill {
     pub status: Status,
     /// True once the due-date close made the bill overdue (and not withdrawn since).
     pub closed_overdue: bool,
+    /// The close's overdue was withdrawn: all principal turned out paid by the due date.
+    pub overdue_withdrawn: bool,
     /// Lines as billed, main tax first.
     pub lines: Vec<BilledLine>,
     /// Principal paid, all lines.
@@ -92,6 +94,15 @@ pub struct Bill {
     pub history: Vec<PrincipalPayment>,
     /// Version read; the write checks it.
     pub version: i64,
+}
+
+/// What a reversal took back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reversed {
+    /// Per line (bill order): principal and late charge taken back.
+    pub per_line: Vec<(Won, Won)>,
+    /// The close's overdue, withdrawn by the payment taken back, stands again.
+    pub reinstated: bool,
 }
 
 /// How a payment was spread over a bill.
@@ -160,10 +171,12 @@ impl Bill {
         if as_of <= self.due_date {
             return Ok(vec![Won::ZERO; self.lines.len()]);
         }
-        // Each payment's principal fills the lines in order, after the payments before it.
+        // Each payment's principal fills the lines in order, after the payments made before it.
+        let mut history = self.history.clone();
+        history.sort_by_key(|h| (h.paid_on, h.receipt_id));
         let mut per_line: Vec<Vec<Payment>> = vec![Vec::new(); self.lines.len()];
         let mut paid_so_far = Won::ZERO;
-        for p in &self.history {
+        for p in &history {
             let before = fill(self.lines.iter().map(|l| l.principal), paid_so_far);
             let after = fill(
                 self.lines.iter().map(|l| l.principal),
@@ -276,11 +289,13 @@ impl Bill {
                 amount: principal,
             });
         }
-        // Paid by the due date: whatever the close raised does not stand.
-        let withdrawn =
-            was_overdue && paid_on <= self.due_date && self.unpaid_principal().is_zero();
+        // All principal paid by the due date: whatever the close raised does not stand.
+        let withdrawn = was_overdue
+            && self.unpaid_principal().is_zero()
+            && self.history.iter().all(|h| h.paid_on <= self.due_date);
         if withdrawn {
             self.closed_overdue = false;
+            self.overdue_withdrawn = true;
         }
         self.settle_status(self.balance_day(paid_on))?;
         Ok(Applied {
@@ -294,15 +309,16 @@ impl Bill {
     }
 
     /// Take back what receipt `receipt_id` applied (`principal`, `charge`), as of `on`. The
-    /// bill reopens with its amount due (overdue again if the close had made it so, or its due
-    /// date has passed on `on` and it was closed).
+    /// bill reopens with its amount due, overdue again if the close had made it so. When the
+    /// payment taken back had withdrawn the close's overdue, the overdue stands again:
+    /// `reinstated` is then true and the caller tells arrears-enforcement and reporting.
     pub fn reverse(
         &mut self,
         receipt_id: Uuid,
         principal: Won,
         charge: Won,
         on: NaiveDate,
-    ) -> Result<Vec<(Won, Won)>, seip_rules::RuleError> {
+    ) -> Result<Reversed, seip_rules::RuleError> {
         let before_p = self.line_principal_paid();
         let charges = self.line_charges(on)?;
         let before_c = fill(charges.iter().copied(), self.charge_paid);
@@ -311,12 +327,36 @@ impl Bill {
         self.history.retain(|h| h.receipt_id != receipt_id);
         let after_p = self.line_principal_paid();
         let after_c = fill(charges.iter().copied(), self.charge_paid);
+        let reinstated = self.overdue_withdrawn && !self.unpaid_principal().is_zero();
+        if reinstated {
+            self.overdue_withdrawn = false;
+            self.closed_overdue = true;
+        }
         self.settle_status(self.balance_day(on))?;
-        Ok(before_p
+        Ok(Reversed {
+            per_line: before_p
+                .iter()
+                .zip(&after_p)
+                .zip(before_c.iter().zip(&after_c))
+                .map(|((bp, ap), (bc, ac))| (*bp - *ap, *bc - *ac))
+                .collect(),
+            reinstated,
+        })
+    }
+
+    /// Per line, the principal unpaid and the charge unpaid on the day after the due date:
+    /// what the close puts into arrears.
+    pub fn overdue_lines(&self) -> Result<Vec<(Won, Won)>, seip_rules::RuleError> {
+        let day_after = self.due_date.succ_opt().unwrap_or(self.due_date);
+        let paid = self.line_principal_paid();
+        let charges = self.line_charges(day_after)?;
+        let charge_paid = fill(charges.iter().copied(), self.charge_paid);
+        Ok(self
+            .lines
             .iter()
-            .zip(&after_p)
-            .zip(before_c.iter().zip(&after_c))
-            .map(|((bp, ap), (bc, ac))| (*bp - *ap, *bc - *ac))
+            .zip(paid)
+            .zip(charges.iter().zip(charge_paid))
+            .map(|((l, p), (c, cp))| (l.principal.saturating_sub(p), c.saturating_sub(cp)))
             .collect())
     }
 
@@ -331,17 +371,7 @@ impl Bill {
         }
         self.closed_overdue = true;
         self.settle_status(day_after)?;
-        let paid = self.line_principal_paid();
-        let charges = self.line_charges(day_after)?;
-        let charge_paid = fill(charges.iter().copied(), self.charge_paid);
-        Ok(Some(
-            self.lines
-                .iter()
-                .zip(paid)
-                .zip(charges.iter().zip(charge_paid))
-                .map(|((l, p), (c, cp))| (l.principal.saturating_sub(p), c.saturating_sub(cp)))
-                .collect(),
-        ))
+        Ok(Some(self.overdue_lines()?))
     }
 }
 
@@ -363,6 +393,7 @@ mod tests {
             due_date: d(2026, 12, 31),
             status: Status::Open,
             closed_overdue: false,
+            overdue_withdrawn: false,
             lines: vec![
                 BilledLine {
                     tax_item: TaxItem::AutomobileTax,
@@ -428,6 +459,24 @@ mod tests {
         assert_eq!(a.surplus, Won::ZERO);
         assert_eq!(b.status, Status::Paid);
         assert_eq!(b.late_charge, Won::ZERO);
+        // The bank cancels that payment: the overdue stands again, with its charge.
+        let back = b
+            .reverse(id(1), Won::new(259_740), Won::ZERO, d(2027, 1, 4))
+            .unwrap();
+        assert!(back.reinstated);
+        assert_eq!(b.status, Status::Overdue);
+        assert_eq!(b.amount_due(d(2027, 1, 4)).unwrap(), Won::new(267_520));
+    }
+
+    #[test]
+    fn a_late_part_keeps_the_overdue_even_if_the_rest_was_paid_on_time() {
+        let mut b = e_a1();
+        b.close().unwrap();
+        b.apply(id(1), d(2027, 1, 5), Won::new(100_000)).unwrap();
+        // The rest, paid on the due date, arrives later: 3 % on the 100,000 paid late stays.
+        let a = b.apply(id(2), d(2026, 12, 31), Won::new(159_740)).unwrap();
+        assert!(!a.overdue_withdrawn);
+        assert_eq!(b.status, Status::Overdue);
     }
 
     #[test]
@@ -438,7 +487,8 @@ mod tests {
         let back = b
             .reverse(id(1), Won::new(259_740), Won::ZERO, d(2026, 12, 31))
             .unwrap();
-        assert_eq!(back[0], (Won::new(199_800), Won::ZERO));
+        assert_eq!(back.per_line[0], (Won::new(199_800), Won::ZERO));
+        assert!(!back.reinstated);
         assert_eq!(b.status, Status::Open);
         assert_eq!(b.amount_due(d(2026, 12, 31)).unwrap(), Won::new(259_740));
         assert!(b.history.is_empty());

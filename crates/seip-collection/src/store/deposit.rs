@@ -25,6 +25,8 @@ pub struct Model {
     pub amount_won: i64,
     /// The receipt-notice file it settles.
     pub reference: String,
+    /// The later statement that restated this file's deposit for the day.
+    pub superseded_by: Option<Uuid>,
 }
 
 /// No relations are navigated through the ORM.

@@ -276,6 +276,7 @@ enum Deposit {
     AccountingDate,
     AmountWon,
     Reference,
+    SupersededBy,
 }
 
 #[derive(DeriveIden)]
@@ -329,6 +330,7 @@ impl MigrationTrait for M20261122TreasuryFeed {
             ("late_charge_won", "BIGINT NOT NULL DEFAULT 0"),
             ("late_charge_paid_won", "BIGINT NOT NULL DEFAULT 0"),
             ("version", "BIGINT NOT NULL DEFAULT 0"),
+            ("overdue_withdrawn_at", "TIMESTAMP WITH TIME ZONE NULL"),
         ] {
             db.execute_unprepared(&format!("ALTER TABLE receivable ADD COLUMN {col} {def}"))
                 .await?;
@@ -473,6 +475,7 @@ impl MigrationTrait for M20261122TreasuryFeed {
                     .col(date(Deposit::AccountingDate))
                     .col(big_integer(Deposit::AmountWon))
                     .col(string(Deposit::Reference))
+                    .col(uuid_null(Deposit::SupersededBy))
                     .to_owned(),
             )
             .await?;

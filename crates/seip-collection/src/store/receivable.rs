@@ -42,6 +42,9 @@ pub struct Model {
     pub late_charge_paid_won: i64,
     /// Bumped by every write: concurrent importers never overwrite each other.
     pub version: i64,
+    /// When the close's overdue was withdrawn (all principal paid by the due date, the
+    /// payments arriving after the close).
+    pub overdue_withdrawn_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through the ORM.
