@@ -347,26 +347,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let pending = platform.drain_events().await?;
 
     // 5. The books.
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["treasury file", "records", "won"]);
-    for (what, n, w) in [
-        (
-            "applied to bills",
-            summary.paid_count + summary.partial_count + summary.overpaid_count,
-            summary.applied_won,
-        ),
-        ("  of which partial", summary.partial_count, 0),
-        (
-            "over-paid (refund)",
-            summary.overpaid_count,
-            summary.overpaid_won,
-        ),
-        ("suspense", summary.suspense_count, summary.suspense_won),
-        ("file total", summary.records, summary.total_won),
-    ] {
-        t.add_row([Cell::new(what), num(n), won(w)]);
-    }
+    let t = seip::treasury::summary_table(&summary);
     println!(
         "\n{t}\nDeposit statement {} won: reconciled, {stamped} receipts stamped into the receipts ledger.",
         Won::new(deposits.total_won)

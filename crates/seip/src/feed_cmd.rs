@@ -264,31 +264,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
             apply.finish_and_clear();
             let done = done?;
             let sum = done.summary.unwrap_or_default();
-            let mut t = table(&["treasury file", "records", "won"]);
-            for (what, n, w) in [
-                ("paid in full", sum.paid_count, None),
-                ("partial", sum.partial_count, None),
-                (
-                    "applied to bills",
-                    sum.paid_count + sum.partial_count,
-                    Some(sum.applied_won),
-                ),
-                (
-                    "over-paid (refund)",
-                    sum.overpaid_count,
-                    Some(sum.overpaid_won),
-                ),
-                ("suspense", sum.suspense_count, Some(sum.suspense_won)),
-                ("cancellations", sum.cancelled_count, None),
-                ("rejected", 0, Some(0)),
-                ("file total", sum.records, Some(sum.total_won)),
-            ] {
-                t.add_row(vec![
-                    Cell::new(what),
-                    num(n),
-                    w.map_or_else(|| Cell::new(""), won),
-                ]);
-            }
+            let t = seip::treasury::summary_table(&sum);
             println!(
                 "{name}: import {} — {}\n{t}",
                 done.import_id,

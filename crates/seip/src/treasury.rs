@@ -113,3 +113,38 @@ pub async fn import(
     let done = wait(client, tenant_code, &job.import_id, |_| {}).await?;
     Ok((done, r.already_imported))
 }
+
+/// Where a file's money went, as a table: the same for `seip feed import` and the demo.
+pub fn summary_table(sum: &pb::ImportSummary) -> comfy_table::Table {
+    use comfy_table::{Cell, CellAlignment, presets::UTF8_FULL_CONDENSED};
+    let num = |n: i64| Cell::new(n).set_alignment(CellAlignment::Right);
+    let won = |w: i64| Cell::new(seip_core::Won::new(w)).set_alignment(CellAlignment::Right);
+    let mut t = comfy_table::Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["treasury file", "records", "won"]);
+    for (what, n, w) in [
+        ("paid in full", sum.paid_count, None),
+        ("partial", sum.partial_count, None),
+        (
+            "applied to bills",
+            sum.paid_count + sum.partial_count,
+            Some(sum.applied_won),
+        ),
+        (
+            "over-paid (refund)",
+            sum.overpaid_count,
+            Some(sum.overpaid_won),
+        ),
+        ("suspense", sum.suspense_count, Some(sum.suspense_won)),
+        ("cancellations", sum.cancelled_count, None),
+        ("rejected", 0, Some(0)),
+        ("file total", sum.records, Some(sum.total_won)),
+    ] {
+        t.add_row(vec![
+            Cell::new(what),
+            num(n),
+            w.map_or_else(|| Cell::new(""), won),
+        ]);
+    }
+    t
+}
