@@ -144,6 +144,7 @@ pub struct Batch {
     pub posted: HashMap<String, PostedReceipt>,
     /// Bills changed, in first-change order.
     pub touched: Vec<Uuid>,
+    touched_set: std::collections::HashSet<Uuid>,
     /// Receipts stored before this batch that a cancellation in it reversed.
     pub cancelled_earlier: Vec<Uuid>,
     /// Receipts posted in this batch that a later cancellation in it reversed.
@@ -180,7 +181,7 @@ impl Batch {
     }
 
     fn touch(&mut self, bill_id: Uuid) {
-        if !self.touched.contains(&bill_id) {
+        if self.touched_set.insert(bill_id) {
             self.touched.push(bill_id);
         }
     }
