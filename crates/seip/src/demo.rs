@@ -215,6 +215,9 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     pb.finish();
     let bills = bills.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
 
+    // The bills reach collection before any payment does (the bank's file comes days later).
+    platform.drain_events().await?;
+
     // 3. The treasury bank's file of what was paid in June.
     clock.set(kst_instant(2026, 6, 30, 18));
     let mut writer = FileWriter::new(Header {
