@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use seip_core::{EPaymentNumber, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
@@ -102,17 +102,6 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
             total_won: m.total_won,
         }),
     }
-}
-
-/// What applying a job's next chunk came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// A chunk was applied (or another runner took it): go on.
-    More,
-    /// Every chunk is applied.
-    Done,
-    /// An earlier file of the same bank is still being applied.
-    Waiting,
 }
 
 /// An upload being checked: the validator, the records not yet stored, header and trailer.
@@ -264,7 +253,6 @@ impl CollectionApp {
             status: Set(status::APPLYING.into()),
             reconciliation: Set(reconciliation::AWAITING_DEPOSIT.into()),
             chunks: Set(chunk_no),
-            next_chunk: Set(0),
             header_raw: Set(header_raw),
             trailer_raw: Set(trailer_raw),
             final_crlf: Set(final_crlf),
@@ -330,7 +318,7 @@ impl CollectionApp {
         {
             Ok(unfinished) => {
                 for m in unfinished {
-                    tracing::info!(import_id = %m.id, next_chunk = m.next_chunk, chunks = m.chunks, "resuming import");
+                    tracing::info!(import_id = %m.id, records_applied = m.records_applied, records = m.records, "resuming import");
                     started.insert(m.id);
                     running.spawn(self.clone().run_job(m.id));
                 }
@@ -365,14 +353,42 @@ impl CollectionApp {
     }
 
     async fn run_job_steps(&self, import_id: Uuid) {
+        // Files of a bank are applied in the order of their accounting date and sequence, so
+        // a cancellation never overtakes the receipt it cancels.
+        let chunks = loop {
+            match self.job_ready(import_id).await {
+                Ok(Some(chunks)) => break chunks,
+                Ok(None) => self.progress_changed().await,
+                Err(e) => {
+                    tracing::warn!(%import_id, error = %e, "import job check failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        // PostgreSQL applies two chunks at a time (the work alternates between the service
+        // and the database, so one chunk leaves both half idle); SQLite has one writer.
+        let workers = if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            2
+        } else {
+            1
+        };
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+        futures::future::join_all(
+            (0..workers).map(|_| self.chunk_worker(import_id, chunks, next.clone())),
+        )
+        .await;
         let mut backoff = Duration::from_millis(50);
         loop {
-            match self.apply_next_chunk(import_id).await {
-                Ok(Step::More) => backoff = Duration::from_millis(50),
-                Ok(Step::Done) => return,
-                Ok(Step::Waiting) => self.progress_changed().await,
+            match self.try_finish(import_id).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    // A chunk is still in flight elsewhere (another replica): look again.
+                    self.progress_changed().await;
+                    next.store(0, std::sync::atomic::Ordering::SeqCst);
+                    self.chunk_worker(import_id, chunks, next.clone()).await;
+                }
                 Err(e) => {
-                    tracing::warn!(%import_id, error = %e, "import batch failed; retrying");
+                    tracing::warn!(%import_id, error = %e, "finishing import failed; retrying");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
@@ -380,20 +396,15 @@ impl CollectionApp {
         }
     }
 
-    /// Apply the job's next chunk in one transaction.
-    pub async fn apply_next_chunk(&self, import_id: Uuid) -> AppResult<Step> {
-        let txn = self.db.begin().await?;
+    /// The number of chunks of `import_id` once no earlier file of its bank is still being
+    /// applied; `None` while one is.
+    async fn job_ready(&self, import_id: Uuid) -> AppResult<Option<i32>> {
         let Some(job) = treasury_import::Entity::find_by_id(import_id)
-            .one(&txn)
+            .one(&self.db)
             .await?
         else {
             return Err(AppError::not_found(format!("import {import_id}")));
         };
-        if job.status == status::APPLIED {
-            return Ok(Step::Done);
-        }
-        // Files of a bank are applied in the order of their accounting date and sequence, so
-        // a cancellation never overtakes the receipt it cancels.
         let earlier = treasury_import::Entity::find()
             .filter(treasury_import::Column::TenantCode.eq(job.tenant_code.clone()))
             .filter(treasury_import::Column::BankCode.eq(job.bank_code.clone()))
@@ -407,31 +418,101 @@ impl CollectionApp {
                             .add(treasury_import::Column::FileSeq.lt(job.file_seq)),
                     ),
             )
-            .one(&txn)
+            .one(&self.db)
             .await?;
-        if earlier.is_some() {
-            return Ok(Step::Waiting);
+        Ok(earlier.is_none().then_some(job.chunks))
+    }
+
+    /// Take chunks from `next` and apply each, until none is left.
+    async fn chunk_worker(
+        &self,
+        import_id: Uuid,
+        chunks: i32,
+        next: std::sync::Arc<std::sync::atomic::AtomicI32>,
+    ) {
+        loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n >= chunks {
+                return;
+            }
+            let mut backoff = Duration::from_millis(50);
+            loop {
+                let step = match self.chunk_ready(import_id, n).await {
+                    Ok(false) => {
+                        let _ = tokio::time::timeout(
+                            Duration::from_millis(200),
+                            self.progress.notified(),
+                        )
+                        .await;
+                        continue;
+                    }
+                    Ok(true) => self.apply_chunk_no(import_id, n).await,
+                    Err(e) => Err(e),
+                };
+                match step {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::warn!(%import_id, chunk = n, error = %e, "import batch failed; retrying");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                    }
+                }
+            }
         }
-        let n = job.next_chunk;
-        // Claim the chunk: another runner that got here first makes this update miss.
-        let backend = txn.get_database_backend();
-        let claimed = txn
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql(
-                    backend,
-                    "UPDATE treasury_import SET next_chunk = next_chunk + 1 WHERE id = ? AND next_chunk = ?",
-                ),
-                [import_id.into(), n.into()],
-            ))
+    }
+
+    /// Whether chunk `n` may be applied now: a chunk with a cancellation, or after an
+    /// unapplied chunk with one, waits until every chunk before it is applied, so that a
+    /// cancellation always finds the receipts before it in the file.
+    async fn chunk_ready(&self, import_id: Uuid, n: i32) -> AppResult<bool> {
+        let Some(chunk) = treasury_file_chunk::Entity::find()
+            .filter(treasury_file_chunk::Column::ImportId.eq(import_id))
+            .filter(treasury_file_chunk::Column::ChunkNo.eq(n))
+            .select_only()
+            .column(treasury_file_chunk::Column::HasCancel)
+            .column(treasury_file_chunk::Column::Applied)
+            .into_tuple::<(bool, bool)>()
+            .one(&self.db)
             .await?
-            .rows_affected();
-        if claimed != 1 {
-            return Ok(Step::More);
+        else {
+            return Err(AppError::Internal(format!(
+                "import {import_id}: chunk {n} missing"
+            )));
+        };
+        if chunk.1 || n == 0 {
+            return Ok(true);
         }
-        if n >= job.chunks {
-            self.finish_job(txn, job).await?;
-            return Ok(Step::Done);
+        let mut q = treasury_file_chunk::Entity::find()
+            .filter(treasury_file_chunk::Column::ImportId.eq(import_id))
+            .filter(treasury_file_chunk::Column::ChunkNo.lt(n))
+            .filter(treasury_file_chunk::Column::Applied.eq(false));
+        if !chunk.0 {
+            q = q.filter(treasury_file_chunk::Column::HasCancel.eq(true));
+        }
+        Ok(q.count(&self.db).await? == 0)
+    }
+
+    /// Apply chunk `n` of `import_id` in one transaction, unless it already is.
+    pub async fn apply_chunk_no(&self, import_id: Uuid, n: i32) -> AppResult<()> {
+        let txn = self.db.begin().await?;
+        let job = treasury_import::Entity::find_by_id(import_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("import {import_id}")))?;
+        // Claim the chunk: a runner that got here first makes this update miss.
+        let claimed = treasury_file_chunk::Entity::update_many()
+            .col_expr(
+                treasury_file_chunk::Column::Applied,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(treasury_file_chunk::Column::ImportId.eq(import_id))
+            .filter(treasury_file_chunk::Column::ChunkNo.eq(n))
+            .filter(treasury_file_chunk::Column::Applied.eq(false))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if claimed != 1 {
+            return Ok(());
         }
         let chunk = treasury_file_chunk::Entity::find_by_id((import_id, n))
             .one(&txn)
@@ -465,14 +546,34 @@ impl CollectionApp {
         self.progress.notify_waiters();
         // A large import grows the receipts ledger faster than autovacuum samples it; without
         // fresh statistics the planner would scan it whole for every batch's lookups.
-        if (n + 1).count_ones() == 1
-            && self.db.get_database_backend() == sea_orm::DbBackend::Postgres
-        {
+        if (n + 1).count_ones() == 1 && backend == sea_orm::DbBackend::Postgres {
             self.db
                 .execute_unprepared("ANALYZE receipt, receivable")
                 .await?;
         }
-        Ok(Step::More)
+        Ok(())
+    }
+
+    /// Finish the job once every chunk is applied. Returns whether it is finished.
+    async fn try_finish(&self, import_id: Uuid) -> AppResult<bool> {
+        let txn = self.db.begin().await?;
+        let job = treasury_import::Entity::find_by_id(import_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("import {import_id}")))?;
+        if job.status == status::APPLIED {
+            return Ok(true);
+        }
+        let left = treasury_file_chunk::Entity::find()
+            .filter(treasury_file_chunk::Column::ImportId.eq(import_id))
+            .filter(treasury_file_chunk::Column::Applied.eq(false))
+            .count(&txn)
+            .await?;
+        if left > 0 {
+            return Ok(false);
+        }
+        self.finish_job(txn, job).await?;
+        Ok(true)
     }
 
     async fn finish_job(
@@ -488,10 +589,24 @@ impl CollectionApp {
                 job.id, job.total_won, job.records_applied, job.records
             )));
         }
-        let mut am: treasury_import::ActiveModel = job.clone().into();
-        am.status = Set(status::APPLIED.into());
-        am.finished_at = Set(Some(self.clock.now()));
-        am.update(&txn).await?;
+        let done = treasury_import::Entity::update_many()
+            .col_expr(
+                treasury_import::Column::Status,
+                sea_orm::sea_query::Expr::value(status::APPLIED),
+            )
+            .col_expr(
+                treasury_import::Column::FinishedAt,
+                sea_orm::sea_query::Expr::value(self.clock.now()),
+            )
+            .filter(treasury_import::Column::Id.eq(job.id))
+            .filter(treasury_import::Column::Status.eq(status::APPLYING))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if done != 1 {
+            // Another runner finished it.
+            return Ok(());
+        }
         let tenant = seip_runtime::convert::tenant(&job.tenant_code)?;
         // Deposits that arrived before the file can be reconciled now.
         self.reconcile_day(&txn, tenant, &job.bank_code, job.accounting_date)
@@ -826,7 +941,9 @@ async fn store_chunk(
         chunk_no: Set(chunk_no),
         first_serial: Set(first_serial),
         records: Set(i32::try_from(bytes.len() / RECORD_LEN).unwrap_or(i32::MAX)),
+        has_cancel: Set(bytes.chunks(RECORD_LEN).any(|r| r.get(159) == Some(&b'C'))),
         bytes: Set(bytes.to_vec()),
+        applied: Set(false),
     }
     .insert(txn)
     .await?;

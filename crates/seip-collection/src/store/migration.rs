@@ -248,6 +248,8 @@ enum TreasuryFileChunk {
     FirstSerial,
     Records,
     Bytes,
+    HasCancel,
+    Applied,
 }
 
 #[derive(DeriveIden)]
@@ -380,7 +382,6 @@ impl MigrationTrait for M20261122TreasuryFeed {
                 "VARCHAR NOT NULL DEFAULT 'awaiting_deposit'",
             ),
             ("chunks", "INTEGER NOT NULL DEFAULT 0"),
-            ("next_chunk", "INTEGER NOT NULL DEFAULT 0"),
             ("header_raw", "BYTEA NULL"),
             ("trailer_raw", "BYTEA NULL"),
             ("final_crlf", "BOOLEAN NOT NULL DEFAULT TRUE"),
@@ -417,6 +418,8 @@ impl MigrationTrait for M20261122TreasuryFeed {
                     .col(integer(TreasuryFileChunk::FirstSerial))
                     .col(integer(TreasuryFileChunk::Records))
                     .col(binary(TreasuryFileChunk::Bytes))
+                    .col(boolean(TreasuryFileChunk::HasCancel).default(false))
+                    .col(boolean(TreasuryFileChunk::Applied).default(false))
                     .primary_key(
                         Index::create()
                             .col(TreasuryFileChunk::ImportId)

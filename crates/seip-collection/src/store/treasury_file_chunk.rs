@@ -18,6 +18,11 @@ pub struct Model {
     pub records: i32,
     /// The records.
     pub bytes: Vec<u8>,
+    /// True when a record of the chunk is a cancellation (`C`): it is applied only after
+    /// every chunk before it.
+    pub has_cancel: bool,
+    /// Applied (in the transaction that applied it).
+    pub applied: bool,
 }
 
 /// No relations are navigated through the ORM.

@@ -33,8 +33,6 @@ pub struct Model {
     pub reconciliation: String,
     /// Chunks of records stored.
     pub chunks: i32,
-    /// The next chunk to apply (chunks before it are applied, each exactly once).
-    pub next_chunk: i32,
     /// The header record as received.
     pub header_raw: Option<Vec<u8>>,
     /// The trailer record as received.
