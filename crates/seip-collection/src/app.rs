@@ -293,22 +293,18 @@ pub(crate) fn posting_to_proto(p: &Posting, bill: &Bill) -> pb::Posting {
 pub(crate) fn receivable_to_proto(b: &Bill, as_of: NaiveDate) -> AppResult<pb::Receivable> {
     let principal_paid = b.line_principal_paid();
     let charges = b.line_charges(as_of).map_err(rule)?;
-    let mut charge_left = b.charge_paid;
+    let charge_paid = b.line_charge_paid(&charges);
     let lines = b
         .lines
         .iter()
         .zip(&principal_paid)
-        .zip(&charges)
-        .map(|((l, p), c)| {
-            let cp = (*c).min(charge_left);
-            charge_left = charge_left - cp;
-            pb::ReceivableLine {
-                tax_item: tax_item_to_proto(l.tax_item),
-                principal_won: l.principal.to_i64(),
-                principal_paid_won: p.to_i64(),
-                late_charge_won: c.to_i64(),
-                late_charge_paid_won: cp.to_i64(),
-            }
+        .zip(charges.iter().zip(&charge_paid))
+        .map(|((l, p), (c, cp))| pb::ReceivableLine {
+            tax_item: tax_item_to_proto(l.tax_item),
+            principal_won: l.principal.to_i64(),
+            principal_paid_won: p.to_i64(),
+            late_charge_won: c.to_i64(),
+            late_charge_paid_won: cp.to_i64(),
         })
         .collect();
     Ok(pb::Receivable {

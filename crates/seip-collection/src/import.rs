@@ -66,10 +66,6 @@ fn feed_error(e: feed::FeedError) -> AppError {
     AppError::InvalidArgument(format!("treasury file: {e}"))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The job as the API shows it.
 pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
     pb::ImportJob {
@@ -221,7 +217,7 @@ impl CollectionApp {
             lines,
         } = spool;
         let (header, trailer) = validator.finish(lines).map_err(feed_error)?;
-        let digest = hex(&sha.finalize());
+        let digest = idempotency::hex(&sha.finalize());
         if let Some(Some(prev)) = existing {
             txn.rollback().await?;
             if prev.sha256 != digest {

@@ -2,8 +2,12 @@
 //! assign, over-payments (과오납) awaiting refund. Every change is audited.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
-use seip_core::{EPaymentNumber, TenantCode, Won};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use seip_core::TenantCode;
+use seip_core::{EPaymentNumber, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::convert::date_to_proto;
 use seip_runtime::error::{AppError, AppResult};
@@ -13,8 +17,55 @@ use uuid::Uuid;
 use crate::CollectionApp;
 use crate::app::{CONSUMERS, posting_to_proto, receivable_to_proto, rule, save_bills};
 use crate::domain::posting::{Batch, Outcome};
-use crate::reconcile::{Audit, audit, who_and_why};
-use crate::store::receipt;
+use crate::store::{operator_action, receipt};
+
+/// One entry of the operator audit trail.
+#[derive(Debug)]
+pub(crate) struct Audit<'a> {
+    /// Operator user id.
+    pub actor: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// The record acted on.
+    pub subject: String,
+    /// Why, as the operator wrote it.
+    pub reason: &'a str,
+    /// What changed.
+    pub detail: serde_json::Value,
+}
+
+/// Record an operator action in the audit trail, inside the action's transaction.
+pub(crate) async fn audit(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    at: chrono::DateTime<chrono::Utc>,
+    a: Audit<'_>,
+) -> AppResult<()> {
+    operator_action::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_code: Set(tenant.to_string()),
+        actor: Set(a.actor.to_owned()),
+        action: Set(a.action.to_owned()),
+        subject_id: Set(a.subject),
+        reason: Set(a.reason.to_owned()),
+        detail: Set(a.detail.to_string()),
+        at: Set(at),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// The operator's name and reason, required on every audited action.
+pub(crate) fn who_and_why(operator: &str, reason: &str) -> AppResult<()> {
+    if operator.trim().is_empty() {
+        return Err(AppError::invalid("operator", "required (audited)"));
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "required (audited)"));
+    }
+    Ok(())
+}
 
 fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
     pb::HeldReceipt {
@@ -106,13 +157,7 @@ impl CollectionApp {
         batch.add_bill(loaded.bill.clone());
         let amount = Won::new(r.suspense_won);
         let (p, posting) = batch
-            .apply_to(
-                loaded.bill.bill_id,
-                receipt_id,
-                r.paid_on,
-                amount,
-                Outcome::Assigned,
-            )
+            .apply_to(loaded.bill.bill_id, receipt_id, r.paid_on, amount)
             .map_err(rule)?;
         let now = self.clock.now();
         // Only if nobody assigned or cancelled it in the meantime.

@@ -22,8 +22,9 @@ use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::import::{reconciliation, status};
+use crate::operator::{Audit, audit, who_and_why};
 use crate::store::{
-    deposit, deposit_statement, operator_action, receipt, reconciliation_exception, treasury_import,
+    deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
 };
 
 /// The header line of a deposit statement, exactly.
@@ -189,54 +190,6 @@ fn exception_to_proto(m: &reconciliation_exception::Model) -> pb::Reconciliation
     }
 }
 
-/// One entry of the operator audit trail.
-#[derive(Debug)]
-pub(crate) struct Audit<'a> {
-    /// Operator user id.
-    pub actor: &'a str,
-    /// What was done.
-    pub action: &'a str,
-    /// The record acted on.
-    pub subject: String,
-    /// Why, as the operator wrote it.
-    pub reason: &'a str,
-    /// What changed.
-    pub detail: serde_json::Value,
-}
-
-/// Record an operator action in the audit trail, inside the action's transaction.
-pub(crate) async fn audit(
-    txn: &DatabaseTransaction,
-    tenant: TenantCode,
-    at: chrono::DateTime<chrono::Utc>,
-    a: Audit<'_>,
-) -> AppResult<()> {
-    operator_action::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_code: Set(tenant.to_string()),
-        actor: Set(a.actor.to_owned()),
-        action: Set(a.action.to_owned()),
-        subject_id: Set(a.subject),
-        reason: Set(a.reason.to_owned()),
-        detail: Set(a.detail.to_string()),
-        at: Set(at),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-/// The operator's name and reason, required on every audited action.
-pub(crate) fn who_and_why(operator: &str, reason: &str) -> AppResult<()> {
-    if operator.trim().is_empty() {
-        return Err(AppError::invalid("operator", "required (audited)"));
-    }
-    if reason.trim().is_empty() {
-        return Err(AppError::invalid("reason", "required (audited)"));
-    }
-    Ok(())
-}
-
 impl CollectionApp {
     /// Import a deposit statement and reconcile every day it touches.
     pub async fn import_deposit_statement(
@@ -247,10 +200,20 @@ impl CollectionApp {
         content: &[u8],
     ) -> AppResult<pb::ImportDepositStatementResponse> {
         idempotency::check_key(key)?;
-        let sha: String = Sha256::digest(content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha = idempotency::hex(&Sha256::digest(content));
+        // The same key for another statement is a mistake, not a new statement.
+        if let Some(prev) = deposit_statement::Entity::find()
+            .filter(deposit_statement::Column::TenantCode.eq(tenant.as_str()))
+            .filter(deposit_statement::Column::IdempotencyKey.eq(key))
+            .one(&self.db)
+            .await?
+            && prev.sha256 != sha
+        {
+            return Err(AppError::AlreadyExists(format!(
+                "idempotency_key: {key} was used for another deposit statement ({})",
+                prev.file_name
+            )));
+        }
         if let Some(prev) = deposit_statement::Entity::find()
             .filter(deposit_statement::Column::TenantCode.eq(tenant.as_str()))
             .filter(deposit_statement::Column::Sha256.eq(sha.clone()))

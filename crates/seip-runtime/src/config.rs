@@ -69,6 +69,18 @@ pub struct PerService<T> {
     pub reporting: T,
 }
 
+impl<T: Clone> PerService<T> {
+    /// The same value for every service (e.g. port 0 everywhere).
+    pub fn all(value: T) -> Self {
+        Self {
+            assessment: value.clone(),
+            collection: value.clone(),
+            arrears_enforcement: value.clone(),
+            reporting: value,
+        }
+    }
+}
+
 impl<T> PerService<T> {
     /// The value of `service`.
     pub fn get(&self, service: ServiceName) -> &T {

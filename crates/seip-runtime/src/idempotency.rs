@@ -14,8 +14,12 @@ use crate::error::{AppError, AppResult};
 /// The fingerprint of a request (its encoded bytes; proto encoding of a message is stable
 /// for the same field values in one build).
 pub fn request_hash<M: Message>(req: &M) -> String {
-    let digest = Sha256::digest(req.encode_to_vec());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(req.encode_to_vec()))
+}
+
+/// Lower-case hex of a digest, as fingerprints are stored.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Validate that a key was given and is sane.

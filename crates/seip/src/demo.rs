@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{Datelike, NaiveDate, TimeZone};
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Cell;
 use futures::{StreamExt, stream};
-use indicatif::{ProgressBar, ProgressStyle};
 use secrecy::SecretString;
+use seip::display::{Unit, bar, num, table, won};
 use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
 use seip_core::{Clock, TaxItem, Won, clock::kst};
 use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
@@ -50,17 +50,6 @@ const DISPLACEMENTS: &[u32] = &[
     998, 999, 1353, 1497, 1591, 1598, 1995, 1999, 2151, 2497, 2999, 3342, 3778,
 ];
 
-fn bar(len: usize, what: &str) -> ProgressBar {
-    let pb = ProgressBar::new(len as u64);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} ({per_sec})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_owned());
-    pb
-}
-
 fn kst_instant(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<chrono::Utc> {
     kst()
         .with_ymd_and_hms(y, m, d, h, 0, 0)
@@ -77,12 +66,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let mut settings = Settings::load(config)?;
     let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    settings.listen = seip_runtime::config::PerService {
-        assessment: any,
-        collection: any,
-        arrears_enforcement: any,
-        reporting: any,
-    };
+    settings.listen = seip_runtime::config::PerService::all(any);
     settings.endpoints = None;
     settings.data_dir = args.data_dir.clone();
     settings.relay.poll_interval_ms = 50;
@@ -145,7 +129,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             (name, rrn, cc, start, rng.u8(0..100) < 8)
         })
         .collect();
-    let pb = bar(people.len(), "registering vehicles");
+    let pb = bar(people.len() as u64, "registering vehicles", Unit::Items);
     let vehicles: Vec<anyhow::Result<String>> = stream::iter(people.iter().enumerate())
         .map(|(i, (name, rrn, cc, start, commercial))| {
             let mut a = assessment.clone();
@@ -189,7 +173,11 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let vehicles = vehicles.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
 
     // 2. The periodic automobile tax, first half of 2026.
-    let pb = bar(vehicles.len(), "deciding automobile tax 2026-1");
+    let pb = bar(
+        vehicles.len() as u64,
+        "deciding automobile tax 2026-1",
+        Unit::Items,
+    );
     let bills: Vec<anyhow::Result<apb::Bill>> = stream::iter(vehicles.iter().enumerate())
         .map(|(i, v)| {
             let mut a = assessment.clone();
@@ -287,7 +275,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     // Kept beside the store, for trying `seip feed import` and `seip feed deposits` by hand.
     std::fs::create_dir_all(&args.data_dir)?;
     std::fs::write(args.data_dir.join(&file_name), &file)?;
-    let pb = bar(file.len(), "importing treasury file");
+    let pb = bar(file.len() as u64, "importing treasury file", Unit::Bytes);
     let upload_bar = pb.clone();
     let mut collection = collection.clone();
     let uploaded = seip::treasury::upload(
@@ -304,8 +292,9 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
         .job
         .ok_or_else(|| anyhow::anyhow!("no import job"))?;
     let pb = bar(
-        usize::try_from(job.summary.as_ref().map_or(0, |s| s.records)).unwrap_or(0),
+        u64::try_from(job.summary.as_ref().map_or(0, |s| s.records)).unwrap_or(0),
         "applying records",
+        Unit::Items,
     );
     let job = seip::treasury::wait(&mut collection, TENANT, &job.import_id, |j| {
         pb.set_position(j.summary.as_ref().map_or(0, |s| s.records_applied) as u64);
@@ -366,9 +355,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             })
             .await?
             .into_inner();
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header([
+        let mut t = table([
             "tax item",
             "levied",
             "levied won",
@@ -433,12 +420,4 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             .format("%Y-%m")
     );
     platform.shutdown().await
-}
-
-fn num(n: i64) -> Cell {
-    Cell::new(n).set_alignment(CellAlignment::Right)
-}
-
-fn won(w: i64) -> Cell {
-    Cell::new(Won::new(w)).set_alignment(CellAlignment::Right)
 }

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Cell;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use seip::display::{Unit, bar, num, table, won};
 use seip_core::{Clock, Won};
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
@@ -117,12 +117,7 @@ impl Session {
         );
         let mut settings = settings;
         let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        settings.listen = seip_runtime::config::PerService {
-            assessment: any,
-            collection: any,
-            arrears_enforcement: any,
-            reporting: any,
-        };
+        settings.listen = seip_runtime::config::PerService::all(any);
         settings.endpoints = None;
         let platform = seip::Platform::start_all(settings, Clock::system()).await?;
         Ok(Self {
@@ -140,37 +135,6 @@ impl Session {
         }
         Ok(())
     }
-}
-
-fn num(n: i64) -> Cell {
-    Cell::new(n).set_alignment(CellAlignment::Right)
-}
-
-fn won(w: i64) -> Cell {
-    Cell::new(Won::new(w)).set_alignment(CellAlignment::Right)
-}
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(header.to_vec());
-    t
-}
-
-fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
-    let pb = ProgressBar::new(len);
-    let template = if bytes {
-        "{msg:24} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"
-    } else {
-        "{msg:24} [{bar:40}] {pos}/{len} records ({per_sec}, {eta})"
-    };
-    pb.set_style(
-        ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_owned());
-    pb
 }
 
 fn reconciliation_name(r: i32) -> &'static str {
@@ -222,7 +186,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .unwrap_or_default();
             let size = std::fs::metadata(&file)?.len();
             let mut s = Session::open(&target, config).await?;
-            let upload = bar(size, "uploading", true);
+            let upload = bar(size, "uploading", Unit::Bytes);
             let up_bar = upload.clone();
             let reader = tokio::fs::File::open(&file).await?;
             let result = seip::treasury::upload(
@@ -239,7 +203,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 Ok(r) => r,
                 Err(status) => {
                     s.close().await?;
-                    let mut t = table(&["treasury file", "records", "won"]);
+                    let mut t = table(["treasury file", "records", "won"]);
                     t.add_row(vec![
                         Cell::new("rejected (nothing posted)"),
                         Cell::new("all"),
@@ -254,7 +218,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 eprintln!("{name} was imported before: nothing posted now.");
             }
             let records = job.summary.as_ref().map_or(0, |s| s.records);
-            let apply = bar(u64::try_from(records).unwrap_or(0), "applying", false);
+            let apply = bar(u64::try_from(records).unwrap_or(0), "applying", Unit::Items);
             let done = seip::treasury::wait(&mut s.client, &tenant, &job.import_id, |j| {
                 apply.set_position(
                     u64::try_from(j.summary.as_ref().map_or(0, |s| s.records_applied)).unwrap_or(0),
@@ -313,7 +277,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
             if r.already_imported {
                 eprintln!("{name} was imported before: nothing changed.");
             }
-            let mut t = table(&[
+            let mut t = table([
                 "bank",
                 "accounting date",
                 "deposited",
@@ -357,7 +321,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .await?
                 .into_inner()
                 .jobs;
-            let mut t = table(&[
+            let mut t = table([
                 "file",
                 "applied",
                 "records",
@@ -395,7 +359,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .into_inner()
                 .exceptions;
             if !exceptions.is_empty() {
-                let mut t = table(&["exception", "bank", "date", "deposited", "files", "detail"]);
+                let mut t = table(["exception", "bank", "date", "deposited", "files", "detail"]);
                 for e in &exceptions {
                     t.add_row(vec![
                         Cell::new(&e.exception_id),

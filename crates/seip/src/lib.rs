@@ -31,6 +31,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::service::Routes;
 
+pub mod display;
 pub mod treasury;
 
 /// Who consumes each producer's events.

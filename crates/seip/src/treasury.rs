@@ -116,12 +116,9 @@ pub async fn import(
 
 /// Where a file's money went, as a table: the same for `seip feed import` and the demo.
 pub fn summary_table(sum: &pb::ImportSummary) -> comfy_table::Table {
-    use comfy_table::{Cell, CellAlignment, presets::UTF8_FULL_CONDENSED};
-    let num = |n: i64| Cell::new(n).set_alignment(CellAlignment::Right);
-    let won = |w: i64| Cell::new(seip_core::Won::new(w)).set_alignment(CellAlignment::Right);
-    let mut t = comfy_table::Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["treasury file", "records", "won"]);
+    use crate::display::{num, table, won};
+    use comfy_table::Cell;
+    let mut t = table(["treasury file", "records", "won"]);
     for (what, n, w) in [
         ("paid in full", sum.paid_count, None),
         ("partial", sum.partial_count, None),

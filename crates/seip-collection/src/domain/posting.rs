@@ -302,19 +302,16 @@ impl Batch {
                 None,
             ));
         };
-        self.apply_to(bill_id, id, rec.paid_on, rec.total, Outcome::Paid)
+        self.apply_to(bill_id, id, rec.paid_on, rec.total)
     }
 
-    /// Apply `amount` paid on `paid_on` (receipt `id`) to `bill_id`. `exact` is the outcome of
-    /// a payment that neither falls short nor exceeds (an assigned suspense item keeps
-    /// [`Outcome::Assigned`]).
+    /// Apply `amount` paid on `paid_on` (receipt `id`) to `bill_id`.
     pub fn apply_to(
         &mut self,
         bill_id: Uuid,
         id: Uuid,
         paid_on: NaiveDate,
         amount: Won,
-        exact: Outcome,
     ) -> Result<(Placement, Option<Posting>), seip_rules::RuleError> {
         let Some(bill) = self.bills.get_mut(&bill_id) else {
             return Ok((
@@ -334,11 +331,7 @@ impl Batch {
                     overpaid: amount,
                     ..held(
                         id,
-                        if exact == Outcome::Assigned {
-                            Outcome::Assigned
-                        } else {
-                            Outcome::DoublePayment
-                        },
+                        Outcome::DoublePayment,
                         Won::ZERO,
                         "bill already paid: double payment awaiting refund".into(),
                     )
@@ -347,9 +340,7 @@ impl Batch {
             ));
         }
         let a = bill.apply(id, paid_on, amount)?;
-        let outcome = if exact == Outcome::Assigned {
-            Outcome::Assigned
-        } else if a.surplus > Won::ZERO {
+        let outcome = if a.surplus > Won::ZERO {
             Outcome::Overpaid
         } else if a.total() < a.due_before {
             Outcome::Partial

@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use seip_core::{TaxItem, Won};
+use seip_rules::allocation::{Claim, ClaimKind, allocate};
 use seip_rules::late_charge::{ChargeRegime, Liability, Payment, late_charges};
 use seip_rules::law::LawParams;
 use uuid::Uuid;
@@ -131,15 +132,30 @@ impl Applied {
 }
 
 /// Fill `amount` over `caps` in order; returns what each slot takes.
+/// Spread `amount` over claims of one `kind` in the order given (P-3, through
+/// `seip_rules::allocation`): how a total paid splits over a bill's lines.
 fn fill(caps: impl IntoIterator<Item = Won>, amount: Won) -> Vec<Won> {
-    let mut left = amount.max(Won::ZERO);
+    split(amount, &claims_of(ClaimKind::Principal, caps)).0
+}
+
+fn claims_of(kind: ClaimKind, caps: impl IntoIterator<Item = Won>) -> Vec<Claim> {
     caps.into_iter()
-        .map(|cap| {
-            let take = cap.max(Won::ZERO).min(left);
-            left = left - take;
-            take
+        .map(|amount| Claim {
+            kind,
+            amount: amount.max(Won::ZERO),
+            delegated_provincial: false,
         })
         .collect()
+}
+
+/// `seip_rules::allocation::allocate` over well-formed claims (never negative): what each
+/// claim takes, and what is left over.
+fn split(amount: Won, claims: &[Claim]) -> (Vec<Won>, Won) {
+    match allocate(amount.max(Won::ZERO), claims) {
+        Ok(a) => (a.applied, a.overpayment),
+        // Unreachable: amounts and claims are clamped at zero above.
+        Err(_) => (vec![Won::ZERO; claims.len()], amount),
+    }
 }
 
 impl Bill {
@@ -151,6 +167,11 @@ impl Bill {
     /// Principal still unpaid.
     pub fn unpaid_principal(&self) -> Won {
         self.principal().saturating_sub(self.principal_paid)
+    }
+
+    /// Late charge paid per line, given each line's `charges` (lines fill in order).
+    pub fn line_charge_paid(&self, charges: &[Won]) -> Vec<Won> {
+        fill(charges.iter().copied(), self.charge_paid)
     }
 
     /// Principal paid per line (lines fill in order).
@@ -269,16 +290,18 @@ impl Bill {
             .zip(&principal_paid)
             .map(|(l, p)| l.principal.saturating_sub(*p))
             .collect();
-        let p = fill(unpaid.iter().copied(), amount);
-        let principal: Won = p.iter().copied().sum();
         let charges = self.line_charges(paid_on)?;
-        let charge_paid = fill(charges.iter().copied(), self.charge_paid);
         let charge_unpaid: Vec<Won> = charges
             .iter()
-            .zip(&charge_paid)
-            .map(|(c, paid)| c.saturating_sub(*paid))
+            .zip(self.line_charge_paid(&charges))
+            .map(|(c, paid)| c.saturating_sub(paid))
             .collect();
-        let c = fill(charge_unpaid, amount - principal);
+        // One allocation over every open claim, in the order of 지방세징수법 §4.
+        let mut claims = claims_of(ClaimKind::Principal, unpaid);
+        claims.extend(claims_of(ClaimKind::Charges, charge_unpaid));
+        let (applied, surplus) = split(amount, &claims);
+        let (p, c) = applied.split_at(self.lines.len());
+        let principal: Won = p.iter().copied().sum();
         let charge: Won = c.iter().copied().sum();
         self.principal_paid += principal;
         self.charge_paid += charge;
@@ -299,10 +322,10 @@ impl Bill {
         }
         self.settle_status(self.balance_day(paid_on))?;
         Ok(Applied {
-            per_line: p.into_iter().zip(c).collect(),
+            per_line: p.iter().copied().zip(c.iter().copied()).collect(),
             principal,
             charge,
-            surplus: amount - principal - charge,
+            surplus,
             due_before,
             overdue_withdrawn: withdrawn,
         })
@@ -321,12 +344,12 @@ impl Bill {
     ) -> Result<Reversed, seip_rules::RuleError> {
         let before_p = self.line_principal_paid();
         let charges = self.line_charges(on)?;
-        let before_c = fill(charges.iter().copied(), self.charge_paid);
+        let before_c = self.line_charge_paid(&charges);
         self.principal_paid = self.principal_paid.saturating_sub(principal);
         self.charge_paid = self.charge_paid.saturating_sub(charge);
         self.history.retain(|h| h.receipt_id != receipt_id);
         let after_p = self.line_principal_paid();
-        let after_c = fill(charges.iter().copied(), self.charge_paid);
+        let after_c = self.line_charge_paid(&charges);
         let reinstated = self.overdue_withdrawn && !self.unpaid_principal().is_zero();
         if reinstated {
             self.overdue_withdrawn = false;
@@ -350,7 +373,7 @@ impl Bill {
         let day_after = self.due_date.succ_opt().unwrap_or(self.due_date);
         let paid = self.line_principal_paid();
         let charges = self.line_charges(day_after)?;
-        let charge_paid = fill(charges.iter().copied(), self.charge_paid);
+        let charge_paid = self.line_charge_paid(&charges);
         Ok(self
             .lines
             .iter()
