@@ -31,12 +31,7 @@ pub async fn test_settings()
     let dir = tempfile::tempdir()?;
     let mut s = Settings::default();
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    s.listen = PerService {
-        assessment: any,
-        collection: any,
-        arrears_enforcement: any,
-        reporting: any,
-    };
+    s.listen = PerService::all(any);
     s.data_dir = dir.path().to_path_buf();
     s.relay.poll_interval_ms = 20;
     s.relay.initial_backoff_ms = 10;

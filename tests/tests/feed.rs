@@ -173,6 +173,91 @@ fn row(outcome: &str, applied: i64, overpaid: i64, suspense: i64) -> (String, i6
     (outcome.to_owned(), applied, overpaid, suspense)
 }
 
+async fn suspense(p: &TestPlatform) -> cpb::ListSuspenseResponse {
+    p.collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn overpayments(p: &TestPlatform) -> cpb::ListOverpaymentsResponse {
+    p.collection()
+        .list_overpayments(cpb::ListOverpaymentsRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn open_exceptions(p: &TestPlatform) -> Vec<cpb::ReconciliationException> {
+    p.collection()
+        .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
+            tenant_code: T.into(),
+            include_resolved: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .exceptions
+}
+
+async fn imports(p: &TestPlatform) -> Vec<cpb::ImportJob> {
+    p.collection()
+        .list_imports(cpb::ListImportsRequest {
+            tenant_code: T.into(),
+            limit: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs
+}
+
+/// The due-date close of 2026-06-30 (run with the clock on 7/1).
+async fn close_june_30(p: &TestPlatform) -> cpb::CloseDueDateResponse {
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn arrears_summary(
+    p: &TestPlatform,
+) -> seip_proto::arrears_enforcement::v1::GetArrearsSummaryResponse {
+    p.arrears()
+        .get_arrears_summary(GetArrearsSummaryRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn report(
+    p: &TestPlatform,
+    year: i32,
+    month: i32,
+) -> seip_proto::reporting::v1::GetMonthlyReportResponse {
+    p.reporting()
+        .get_monthly_report(GetMonthlyReportRequest {
+            tenant_code: T.into(),
+            year,
+            month,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 async fn finish(p: TestPlatform) {
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
     p.check_invariants().await.unwrap();
@@ -276,16 +361,7 @@ async fn structural_errors_reject_the_whole_file_naming_line_and_field() {
         );
     }
     // Nothing was stored or posted by any of them.
-    let jobs = p
-        .collection()
-        .list_imports(cpb::ListImportsRequest {
-            tenant_code: T.into(),
-            limit: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .jobs;
+    let jobs = imports(&p).await;
     assert!(jobs.is_empty());
     assert_eq!(receivable(&p, &b[0], day(2026, 6, 29)).await.paid_won, 0);
     // The good file still imports.
@@ -416,14 +492,7 @@ async fn exact_partial_over_and_double_payments_follow_the_rules() {
             row("double_payment", 0, 259_740, 0),
         ]
     );
-    let over = p
-        .collection()
-        .list_overpayments(cpb::ListOverpaymentsRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let over = overpayments(&p).await;
     assert_eq!(over.total_won, 300_000);
     assert_eq!(
         over.items
@@ -469,14 +538,7 @@ async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_
         (s.suspense_count, s.suspense_won, s.applied_won),
         (2, 260_740, 0)
     );
-    let list = p
-        .collection()
-        .list_suspense(cpb::ListSuspenseRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let list = suspense(&p).await;
     assert_eq!(list.total_won, 260_740);
     assert!(
         list.items[0].reason.contains("no bill"),
@@ -537,14 +599,7 @@ async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
     assert!(e.message().contains("reason"));
-    let left = p
-        .collection()
-        .list_suspense(cpb::ListSuspenseRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let left = suspense(&p).await;
     assert_eq!(left.total_won, 1_000);
     assert_eq!(
         receipts(&p).await,
@@ -645,36 +700,13 @@ async fn a_cancellation_reverses_its_receipt_and_the_bill_reopens() {
     );
     // Only R5's over-payment is left to refund; the unknown cancellation is a debit for an
     // operator.
-    let over = p
-        .collection()
-        .list_overpayments(cpb::ListOverpaymentsRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let over = overpayments(&p).await;
     assert_eq!(over.total_won, 40_260);
-    let sus = p
-        .collection()
-        .list_suspense(cpb::ListSuspenseRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let sus = suspense(&p).await;
     assert_eq!(sus.total_won, -5_000);
     // Reporting nets the reversal out of June's collections.
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
-    let report = p
-        .reporting()
-        .get_monthly_report(GetMonthlyReportRequest {
-            tenant_code: T.into(),
-            year: 2026,
-            month: 6,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = report(&p, 2026, 6).await;
     assert_eq!(report.total_collected_won, 2 * 259_740);
     finish(p).await;
 }
@@ -684,16 +716,7 @@ async fn paid_on_time_but_imported_after_the_close_withdraws_the_charge_and_the_
     let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
     let b = bills(&p, 2).await;
     p.clock.set(at(2026, 7, 1));
-    let close = p
-        .collection()
-        .close_due_date(cpb::CloseDueDateRequest {
-            tenant_code: T.into(),
-            idempotency_key: "close-0630".into(),
-            due_date: Some(date_to_proto(day(2026, 6, 30))),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let close = close_june_30(&p).await;
     assert_eq!((close.bills_overdue, close.late_charge_won), (2, 2 * 7_780));
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
     // Both paid on 6/30 at the bank; the file of 6/30 arrives on 7/1, after the close. The
@@ -721,25 +744,13 @@ async fn paid_on_time_but_imported_after_the_close_withdraws_the_charge_and_the_
         assert!(r.lines.iter().all(|l| l.late_charge_won == 0));
     }
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
-    let arrears = p
-        .arrears()
-        .get_arrears_summary(GetArrearsSummaryRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let arrears = arrears_summary(&p).await;
     assert_eq!((arrears.bills, arrears.arrears_amount_won), (0, 0));
-    let july = p
-        .reporting()
-        .get_monthly_report(GetMonthlyReportRequest {
-            tenant_code: T.into(),
-            year: 2026,
-            month: 7,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let july = report(&p, 2026, 7).await;
+    assert!(
+        !july.rows.is_empty(),
+        "the close's overdue was reported in July"
+    );
     assert!(
         july.rows
             .iter()
@@ -754,14 +765,7 @@ async fn a_late_payment_is_judged_as_of_its_paid_date_with_its_history() {
     let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
     let b = bills(&p, 1).await;
     p.clock.set(at(2026, 7, 1));
-    p.collection()
-        .close_due_date(cpb::CloseDueDateRequest {
-            tenant_code: T.into(),
-            idempotency_key: "close-0630".into(),
-            due_date: Some(date_to_proto(day(2026, 6, 30))),
-        })
-        .await
-        .unwrap();
+    close_june_30(&p).await;
     // 7/2: 100,000 paid; 7/3: the rest with the charge (E-L1: 5,990 + 1,790).
     import(
         &p,
@@ -790,14 +794,7 @@ async fn a_late_payment_is_judged_as_of_its_paid_date_with_its_history() {
         (cpb::ReceivableStatus::Paid as i32, 267_520)
     );
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
-    let arrears = p
-        .arrears()
-        .get_arrears_summary(GetArrearsSummaryRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let arrears = arrears_summary(&p).await;
     assert_eq!(arrears.bills, 0);
     finish(p).await;
 }
@@ -873,6 +870,19 @@ async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
         .unwrap()
         .into_inner();
     assert!(again.already_imported);
+    // The first statement's key used for another statement is refused, not taken as new.
+    let e = p
+        .collection()
+        .import_deposit_statement(deposit(
+            "dep-1",
+            format!(
+                "{header}11110,032,1005-301-123456,20260630,259740,RCPT_11110_032_20260630_0001\n"
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::AlreadyExists);
+    assert!(e.message().contains("idempotency_key"), "{}", e.message());
     // A malformed statement names the line and column and changes nothing.
     let e = p
         .collection()
@@ -887,16 +897,7 @@ async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
         "{}",
         e.message()
     );
-    let list = p
-        .collection()
-        .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
-            tenant_code: T.into(),
-            include_resolved: false,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .exceptions;
+    let list = open_exceptions(&p).await;
     assert_eq!(list.len(), 1);
     assert!(
         list[0].detail.contains("difference -740"),
@@ -918,16 +919,7 @@ async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
     assert_eq!(resolved.receipts_stamped, 1);
     assert!(resolved.exception.unwrap().resolved);
     assert_eq!(stamped(&p).await, [true, true]);
-    let jobs = p
-        .collection()
-        .list_imports(cpb::ListImportsRequest {
-            tenant_code: T.into(),
-            limit: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .jobs;
+    let jobs = imports(&p).await;
     let states: Vec<i32> = jobs.iter().map(|j| j.reconciliation).collect();
     assert!(states.contains(&(cpb::ReconciliationStatus::Resolved as i32)));
     assert!(states.contains(&(cpb::ReconciliationStatus::Reconciled as i32)));
@@ -964,16 +956,7 @@ async fn deposits_that_arrive_before_the_file_reconcile_when_it_is_applied() {
     )
     .await;
     assert_eq!(stamped(&p).await, [true]);
-    let open = p
-        .collection()
-        .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
-            tenant_code: T.into(),
-            include_resolved: false,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .exceptions;
+    let open = open_exceptions(&p).await;
     assert!(open.is_empty());
     finish(p).await;
 }
@@ -1152,14 +1135,7 @@ async fn a_cancellation_that_arrives_before_its_receipt_settles_it_when_it_comes
         (r.status, r.paid_won),
         (cpb::ReceivableStatus::Open as i32, 0)
     );
-    let sus = p
-        .collection()
-        .list_suspense(cpb::ListSuspenseRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let sus = suspense(&p).await;
     assert!(sus.items.is_empty(), "{sus:?}");
     finish(p).await;
 }
@@ -1169,14 +1145,7 @@ async fn cancelling_the_payment_that_withdrew_an_overdue_puts_the_arrears_back()
     let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
     let b = bills(&p, 2).await;
     p.clock.set(at(2026, 7, 1));
-    p.collection()
-        .close_due_date(cpb::CloseDueDateRequest {
-            tenant_code: T.into(),
-            idempotency_key: "close-0630".into(),
-            due_date: Some(date_to_proto(day(2026, 6, 30))),
-        })
-        .await
-        .unwrap();
+    close_june_30(&p).await;
     import(
         &p,
         file(
@@ -1187,18 +1156,7 @@ async fn cancelling_the_payment_that_withdrew_an_overdue_puts_the_arrears_back()
     )
     .await;
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
-    let summary = |p: &TestPlatform| {
-        let mut a = p.arrears();
-        async move {
-            a.get_arrears_summary(GetArrearsSummaryRequest {
-                tenant_code: T.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-        }
-    };
-    assert_eq!(summary(&p).await.bills, 1);
+    assert_eq!(arrears_summary(&p).await.bills, 1);
     // The bank cancels R1 on 7/2 (the other bill is paid late that day): the bill is
     // overdue again, with the charge of 7/1.
     import(
@@ -1219,18 +1177,9 @@ async fn cancelling_the_payment_that_withdrew_an_overdue_puts_the_arrears_back()
         (cpb::ReceivableStatus::Overdue as i32, 267_520)
     );
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
-    let a = summary(&p).await;
+    let a = arrears_summary(&p).await;
     assert_eq!((a.bills, a.arrears_amount_won), (1, 267_520));
-    let july = p
-        .reporting()
-        .get_monthly_report(GetMonthlyReportRequest {
-            tenant_code: T.into(),
-            year: 2026,
-            month: 7,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let july = report(&p, 2026, 7).await;
     assert_eq!(
         july.rows.iter().map(|r| r.overdue_won).sum::<i64>(),
         2 * 259_740,
