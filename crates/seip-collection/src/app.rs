@@ -48,8 +48,8 @@ pub struct CollectionApp {
     pub(crate) jobs_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Uuid>>>>,
     /// Woken after every applied batch, for watchers.
     pub(crate) progress: Arc<Notify>,
-    /// Records per stored chunk (one applying transaction each).
-    pub(crate) chunk_records: usize,
+    /// How treasury files are stored and applied.
+    pub(crate) feed: seip_runtime::config::FeedSettings,
 }
 
 /// A bill as loaded, with what the store keeps beside the domain state.
@@ -259,8 +259,12 @@ pub(crate) fn bill_overdue(b: &Bill, tax_year: i32, lines: &[(Won, Won)]) -> pb:
     }
 }
 
-/// The event form of a posting.
-pub(crate) fn posting_to_proto(p: &Posting, bill: &Bill) -> pb::Posting {
+/// The event form of a posting to the bill of `taxpayer_id` numbered `e_payment_number`.
+pub(crate) fn posting_to_proto(
+    p: &Posting,
+    taxpayer_id: Uuid,
+    e_payment_number: &str,
+) -> pb::Posting {
     pb::Posting {
         kind: if p.reversal {
             pb::PostingKind::Reversal
@@ -268,8 +272,8 @@ pub(crate) fn posting_to_proto(p: &Posting, bill: &Bill) -> pb::Posting {
             pb::PostingKind::Payment
         } as i32,
         bill_id: p.bill_id.to_string(),
-        taxpayer_id: bill.taxpayer_id.to_string(),
-        e_payment_number: bill.e_payment_number.clone(),
+        taxpayer_id: taxpayer_id.to_string(),
+        e_payment_number: e_payment_number.to_owned(),
         receipt_id: p.receipt_id.to_string(),
         paid_on: Some(date_to_proto(p.paid_on)),
         lines: p
@@ -331,14 +335,21 @@ impl CollectionApp {
             jobs,
             jobs_rx: Arc::new(Mutex::new(Some(rx))),
             progress: Arc::new(Notify::new()),
-            chunk_records: seip_runtime::config::FeedSettings::default().chunk_records,
+            feed: seip_runtime::config::FeedSettings::default(),
         }
     }
 
     /// Store and apply treasury files in chunks of `n` records (at least 1).
     pub fn with_chunk_records(mut self, n: usize) -> Self {
-        self.chunk_records = n.max(1);
+        self.feed.chunk_records = n.max(1);
         self
+    }
+
+    /// Store and apply treasury files as `feed` says.
+    pub fn with_feed(mut self, feed: seip_runtime::config::FeedSettings) -> Self {
+        let chunk_records = feed.chunk_records;
+        self.feed = feed;
+        self.with_chunk_records(chunk_records)
     }
 
     /// Open the receivable of a newly decided levy (from `LevyDecided`), inside the

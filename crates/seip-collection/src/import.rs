@@ -34,6 +34,7 @@ use crate::app::{
 };
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
+use crate::on_time;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
 /// Postings per `PaymentsPosted` event.
@@ -196,14 +197,14 @@ impl CollectionApp {
                 // Already imported: only the digest is still needed.
                 spool.buf.clear();
             }
-            let chunk_bytes = self.chunk_records * RECORD_LEN;
+            let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
             while spool.buf.len() >= chunk_bytes {
                 let rest = spool.buf.split_off(chunk_bytes);
                 store_chunk(&txn, import_id, chunk_no, first_serial, &spool.buf).await?;
                 spool.buf = rest;
                 spool.buf.reserve(chunk_bytes);
                 chunk_no += 1;
-                first_serial += i32::try_from(self.chunk_records).unwrap_or(i32::MAX);
+                first_serial += i32::try_from(self.feed.chunk_records).unwrap_or(i32::MAX);
             }
         }
         let final_crlf = splitter
@@ -361,10 +362,11 @@ impl CollectionApp {
                 }
             }
         };
-        // PostgreSQL applies two chunks at a time (the work alternates between the service
-        // and the database, so one chunk leaves both half idle); SQLite has one writer.
+        // PostgreSQL applies several chunks at a time (each waits on the service, the
+        // database and its commit's flush in turn, so one leaves the machine half idle);
+        // SQLite has one writer.
         let workers = if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            2
+            self.feed.apply_workers.max(1)
         } else {
             1
         };
@@ -631,11 +633,38 @@ impl CollectionApp {
                 .ok_or_else(|| AppError::Internal("stored chunk is short".into()))?;
             recs.push(feed::parse_data(line, bytes).map_err(feed_error)?);
         }
+        let now = self.clock.now();
+        let b = txn.get_database_backend();
+        // The common case first, set-based; the general matcher takes the rest, in file order.
+        let settled = if b == sea_orm::DbBackend::Postgres {
+            on_time::settle(txn, tenant, &job.bank_code, job.id, &recs, now).await?
+        } else {
+            Vec::new()
+        };
+        let mut counts = Counts::default();
+        let mut events: Vec<pb::Posting> = Vec::with_capacity(recs.len());
+        if !settled.is_empty() {
+            let mut taken = vec![false; recs.len()];
+            for s in &settled {
+                taken[s.index] = true;
+                counts.add(&s.placement);
+                events.push(posting_to_proto(
+                    &s.posting,
+                    s.taxpayer_id,
+                    &s.e_payment_number,
+                ));
+            }
+            let mut i = 0;
+            recs.retain(|_| {
+                i += 1;
+                !taken[i - 1]
+            });
+        }
+        let settled = settled.len();
         // The state the chunk posts against: earlier receipts with the same bank receipt ids,
         // the bills the records name, and the bills those receipts were applied to.
         let mut batch = Batch::default();
         let ids: Vec<String> = recs.iter().map(|r| r.bank_receipt_id.clone()).collect();
-        let b = txn.get_database_backend();
         let (cond, list) = bulk::text_in(b, "bank_receipt_id", &ids);
         let earlier = receipt::Entity::find()
             .from_raw_sql(Statement::from_sql_and_values(
@@ -716,8 +745,7 @@ impl CollectionApp {
             );
         }
         let t2 = t0.elapsed();
-        // Post every record in file order.
-        let mut counts = Counts::default();
+        // Post every other record in file order.
         let mut placements = Vec::with_capacity(recs.len());
         let mut postings = Vec::new();
         for rec in &recs {
@@ -849,7 +877,6 @@ impl CollectionApp {
                 ));
             }
         }
-        let now = self.clock.now();
         let mut changed = Vec::with_capacity(batch.touched.len());
         for id in &batch.touched {
             if let (Some(l), Some(b)) = (loaded.get_mut(id), batch.bills.get(id)) {
@@ -859,13 +886,19 @@ impl CollectionApp {
         }
         save_bills(txn, &changed, now).await?;
         let t5 = t0.elapsed();
-        // Events of at most POSTINGS_PER_EVENT postings (about 0.5 MB), in order.
-        for group in postings.chunks(POSTINGS_PER_EVENT) {
+        // Events of at most POSTINGS_PER_EVENT postings (about 0.5 MB): the settled ones, then
+        // the rest in file order. Order matters only per bill, and a settled bill has no
+        // other posting in the batch.
+        events.extend(postings.iter().filter_map(|p| {
+            batch
+                .bills
+                .get(&p.bill_id)
+                .map(|b| posting_to_proto(p, b.taxpayer_id, &b.e_payment_number))
+        }));
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
             let event = pb::PaymentsPosted {
-                postings: group
-                    .iter()
-                    .filter_map(|p| batch.bills.get(&p.bill_id).map(|b| posting_to_proto(p, b)))
-                    .collect(),
+                postings: events.by_ref().take(POSTINGS_PER_EVENT).collect(),
             };
             outbox::enqueue(txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
         }
@@ -878,6 +911,7 @@ impl CollectionApp {
         }
         tracing::debug!(
             records,
+            settled,
             read = ?t1,
             loaded = ?t2,
             posted = ?t3,

@@ -214,7 +214,11 @@ impl CollectionApp {
                 &CONSUMERS,
                 tenant.as_str(),
                 &pb::PaymentsPosted {
-                    postings: vec![posting_to_proto(posting, &bill)],
+                    postings: vec![posting_to_proto(
+                        posting,
+                        bill.taxpayer_id,
+                        &bill.e_payment_number,
+                    )],
                 },
                 now,
             )

@@ -255,26 +255,10 @@ pub async fn update<C: ConnectionTrait>(
 pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, Value) {
     match backend {
         DbBackend::Postgres => {
-            let mut lit =
-                String::with_capacity(values.iter().map(|v| v.len() + 3).sum::<usize>() + 2);
-            lit.push('{');
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    lit.push(',');
-                }
-                lit.push('"');
-                for c in v.chars() {
-                    if c == '"' || c == '\\' {
-                        lit.push('\\');
-                    }
-                    lit.push(c);
-                }
-                lit.push('"');
-            }
-            lit.push('}');
+            let lit = pg_array(values);
             (
                 format!("{column} IN (SELECT unnest(CAST(? AS text[])))"),
-                Value::String(Some(lit)),
+                lit,
             )
         }
         _ => (
@@ -284,4 +268,30 @@ pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, 
             )),
         ),
     }
+}
+
+/// A PostgreSQL array literal of `values` (quoted, so any text is safe), as one text
+/// parameter: bind it as `CAST(? AS uuid[])`, `CAST(? AS bigint[])`, … and `unnest` it, so a
+/// batch of thousands travels as a handful of parameters in one round trip.
+pub fn pg_array<T: std::fmt::Display>(values: impl IntoIterator<Item = T>) -> Value {
+    use std::fmt::Write as _;
+    let mut lit = String::from("{");
+    let mut item = String::new();
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            lit.push(',');
+        }
+        item.clear();
+        let _ = write!(item, "{v}");
+        lit.push('"');
+        for c in item.chars() {
+            if c == '"' || c == '\\' {
+                lit.push('\\');
+            }
+            lit.push(c);
+        }
+        lit.push('"');
+    }
+    lit.push('}');
+    Value::String(Some(lit))
 }

@@ -146,12 +146,17 @@ impl Default for RelaySettings {
 pub struct FeedSettings {
     /// Records stored per chunk, and applied per transaction (`SEIP_FEED__CHUNK_RECORDS`).
     pub chunk_records: usize,
+    /// Chunks applied at a time on PostgreSQL (`SEIP_FEED__APPLY_WORKERS`; SQLite has one
+    /// writer, so one). Each waits on its commit's flush, so more than the cores keeps both
+    /// the service and the database busy.
+    pub apply_workers: usize,
 }
 
 impl Default for FeedSettings {
     fn default() -> Self {
         Self {
             chunk_records: 5000,
+            apply_workers: 6,
         }
     }
 }

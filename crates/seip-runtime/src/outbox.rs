@@ -220,14 +220,17 @@ impl Relay {
     async fn load(&self, consumer: ServiceName) -> AppResult<Vec<Pending>> {
         let backend = self.db.get_database_backend();
         // Sizes first: a batch holds at most BATCH_BYTES of payload (and always one event),
-        // so large events never pile up in memory or exceed the consumer's message limit.
+        // so large events never pile up in memory or exceed the consumer's message limit. A
+        // batch ends before the first row still waiting out its backoff, so a consumer that is
+        // down costs one small query per pass, not its payloads read again and again.
+        let now = self.clock.now();
         let sizes = self
             .db
             .query_all_raw(Statement::from_sql_and_values(
                 backend,
                 sql(
                     backend,
-                    "SELECT seq, length(payload) AS size FROM outbox
+                    "SELECT seq, length(payload) AS size, next_attempt_at FROM outbox
                      WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL
                      ORDER BY seq LIMIT ?",
                 ),
@@ -241,6 +244,10 @@ impl Relay {
         for r in &sizes {
             let seq: i64 = r.try_get("", "seq")?;
             let size: i64 = r.try_get::<Option<i32>>("", "size")?.map_or(0, i64::from);
+            let next: Option<DateTime<Utc>> = r.try_get("", "next_attempt_at")?;
+            if next.is_some_and(|t| t > now) {
+                break;
+            }
             if last.is_some() && bytes + size > BATCH_BYTES {
                 break;
             }

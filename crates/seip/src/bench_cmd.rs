@@ -268,7 +268,11 @@ impl Child {
             .env("SEIP_LISTEN__ASSESSMENT", "127.0.0.1:0")
             .env("SEIP_LISTEN__ARREARS_ENFORCEMENT", "127.0.0.1:0")
             .env("SEIP_LISTEN__REPORTING", "127.0.0.1:0")
-            .env("SEIP_LOG_FILTER", "error")
+            // Quiet unless asked: `SEIP_BENCH_LOG=seip_collection=debug` shows each batch's phases.
+            .env(
+                "SEIP_LOG_FILTER",
+                std::env::var("SEIP_BENCH_LOG").unwrap_or_else(|_| "error".into()),
+            )
             .spawn()?;
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..300 {

@@ -194,7 +194,7 @@ impl Platform {
             }
             ServiceName::Collection => {
                 let app = CollectionApp::new(db.clone(), clock.clone(), waker)
-                    .with_chunk_records(self.settings.feed.chunk_records);
+                    .with_feed(self.settings.feed.clone());
                 jobs = Some(app.clone());
                 (
                     Routes::new(CollectionServiceServer::new(app.clone())).add_service(

@@ -1,0 +1,273 @@
+//! The common case of a treasury batch, set-based on PostgreSQL: a payment of exactly the
+//! principal billed, made by the due date, of an open bill nothing has been paid on yet, with
+//! a bank receipt id never seen before. Nearly every record of a due-date file is one.
+//!
+//! One statement pays those bills, stores their receipts and returns what the events need,
+//! instead of loading each bill, posting it in memory and writing it back. The result is the
+//! one [`Batch::post`](crate::domain::posting::Batch::post) would give: the whole principal
+//! applied line by line (P-3 fills every line when all of it is paid), no late charge (none
+//! accrues by the due date), the bill paid. Every other record, and any record of the batch
+//! that shares a bill or a bank receipt id with another, goes through the general matcher.
+//!
+//! Concurrent batches stay safe as in the general path: the update re-checks its conditions
+//! on a row another batch changed first (the record then falls to the general matcher), and
+//! the unique index on posted receipt ids makes a batch that races another on the same id
+//! fail and retry.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement};
+use seip_core::{EPaymentNumber, TaxItem, TenantCode, Won};
+use seip_runtime::bulk::pg_array;
+use seip_runtime::error::AppResult;
+use uuid::Uuid;
+
+use crate::domain::feed::{Receipt, RecordKind};
+use crate::domain::posting::{Outcome, Placement, Posting};
+use crate::domain::receivable::Status;
+
+const SETTLE: &str = "
+WITH s AS (
+  SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
+                       CAST($8 AS text[]), CAST($9 AS text[]), CAST($10 AS bigint[]),
+                       CAST($11 AS date[]))
+    AS s(id, serial, bank_receipt_id, raw_number, e_payment_number, total, paid_on)
+), paid AS (
+  UPDATE receivable r
+     SET principal_paid_won = r.principal_won, status = 'paid', paid_at = $4,
+         version = r.version + 1
+    FROM s
+   WHERE r.tenant_code = $1 AND r.e_payment_number = s.e_payment_number
+     AND r.status = 'open' AND r.overdue_at IS NULL AND r.overdue_withdrawn_at IS NULL
+     AND r.principal_paid_won = 0 AND r.late_charge_won = 0 AND r.late_charge_paid_won = 0
+     AND s.paid_on <= r.due_date AND s.total = r.principal_won AND s.total > 0
+     AND r.principal_won = (SELECT sum(l.principal_won) FROM receivable_line l
+                             WHERE l.bill_id = r.bill_id)
+     AND NOT EXISTS (SELECT 1 FROM receipt x
+                      WHERE x.tenant_code = $1 AND x.bank_code = $2
+                        AND x.bank_receipt_id = s.bank_receipt_id
+                        AND x.kind = 'N' AND x.outcome <> 'duplicate')
+     AND NOT EXISTS (SELECT 1 FROM receipt x
+                      WHERE x.tenant_code = $1 AND x.bank_code = $2
+                        AND x.bank_receipt_id = s.bank_receipt_id
+                        AND x.kind = 'C' AND x.outcome = 'suspense' AND x.cancels IS NULL)
+  RETURNING s.id, r.bill_id, r.taxpayer_id, r.e_payment_number
+), stored AS (
+  INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
+                       kind, e_payment_number, bill_id, paid_on, total_won, applied_won,
+                       principal_applied_won, late_charge_applied_won, overpaid_won,
+                       suspense_won, outcome, cancelled, stamped)
+  SELECT s.id, $1, $3, s.serial, $2, s.bank_receipt_id, 'N', s.raw_number, paid.bill_id,
+         s.paid_on, s.total, s.total, s.total, 0, 0, 0, 'paid', FALSE, FALSE
+    FROM paid JOIN s ON s.id = paid.id
+)
+SELECT paid.id, paid.bill_id, paid.taxpayer_id, paid.e_payment_number, l.tax_item,
+       l.principal_won
+  FROM paid LEFT JOIN receivable_line l ON l.bill_id = paid.bill_id
+ ORDER BY paid.id, l.line_no";
+
+/// A record settled here.
+#[derive(Debug)]
+pub(crate) struct Settled {
+    /// Index of the record in the batch.
+    pub index: usize,
+    /// Its receipt row, as the general matcher would have placed it.
+    pub placement: Placement,
+    /// Its posting.
+    pub posting: Posting,
+    /// The bill's taxpayer, for the event.
+    pub taxpayer_id: Uuid,
+    /// The bill's electronic payment number, for the event.
+    pub e_payment_number: String,
+}
+
+/// Indices of the records that may take this path: normal records with a well-formed number,
+/// whose bank receipt id and bill appear in no other record of the batch.
+fn candidates(recs: &[Receipt]) -> Vec<(usize, String)> {
+    let mut ids: HashMap<&str, u32> = HashMap::with_capacity(recs.len());
+    let mut numbers: HashMap<String, u32> = HashMap::with_capacity(recs.len());
+    let mut parsed = Vec::with_capacity(recs.len());
+    for r in recs {
+        *ids.entry(r.bank_receipt_id.as_str()).or_default() += 1;
+        let n = EPaymentNumber::parse_field(&r.e_payment_number, "e_payment_number")
+            .ok()
+            .map(|n| n.to_string());
+        if let Some(n) = &n {
+            *numbers.entry(n.clone()).or_default() += 1;
+        }
+        parsed.push(n);
+    }
+    recs.iter()
+        .zip(parsed)
+        .enumerate()
+        .filter_map(|(i, (r, n))| {
+            let n = n?;
+            (r.kind == RecordKind::Normal
+                && ids.get(r.bank_receipt_id.as_str()) == Some(&1)
+                && numbers.get(&n) == Some(&1))
+            .then_some((i, n))
+        })
+        .collect()
+}
+
+/// Settle the records of `recs` that are exact on-time payments of untouched open bills, in
+/// `txn`; the rest are left to the general matcher. PostgreSQL only.
+pub(crate) async fn settle(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    bank_code: &str,
+    import_id: Uuid,
+    recs: &[Receipt],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Settled>> {
+    let cands = candidates(recs);
+    if cands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = cands.iter().map(|_| Uuid::now_v7()).collect();
+    let index_of: HashMap<Uuid, usize> = ids
+        .iter()
+        .zip(&cands)
+        .map(|(id, (i, _))| (*id, *i))
+        .collect();
+    let rec = |c: &(usize, String)| &recs[c.0];
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            SETTLE,
+            [
+                tenant.as_str().into(),
+                bank_code.into(),
+                import_id.into(),
+                now.into(),
+                pg_array(&ids),
+                pg_array(cands.iter().map(|c| rec(c).serial)),
+                pg_array(cands.iter().map(|c| &rec(c).bank_receipt_id)),
+                pg_array(cands.iter().map(|c| &rec(c).e_payment_number)),
+                pg_array(cands.iter().map(|c| &c.1)),
+                pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
+                pg_array(cands.iter().map(|c| rec(c).paid_on)),
+            ],
+        ))
+        .await?;
+    let mut settled: Vec<Settled> = Vec::new();
+    for row in rows {
+        let id: Uuid = row.try_get("", "id")?;
+        let item: Option<String> = row.try_get("", "tax_item")?;
+        let item = item.ok_or_else(|| {
+            seip_runtime::error::AppError::Internal(format!("receipt {id}: its bill has no lines"))
+        })?;
+        let line = (
+            TaxItem::from_name(&item, "tax_item")?,
+            Won::new(row.try_get("", "principal_won")?),
+            Won::ZERO,
+        );
+        if let Some(last) = settled.last_mut()
+            && last.placement.id == id
+        {
+            last.posting.lines.push(line);
+            continue;
+        }
+        let index = *index_of.get(&id).ok_or_else(|| {
+            seip_runtime::error::AppError::Internal(format!("settled an unknown receipt {id}"))
+        })?;
+        let r = &recs[index];
+        let bill_id: Uuid = row.try_get("", "bill_id")?;
+        settled.push(Settled {
+            index,
+            placement: Placement {
+                id,
+                bill_id: Some(bill_id),
+                principal_applied: r.total,
+                charge_applied: Won::ZERO,
+                overpaid: Won::ZERO,
+                suspense: Won::ZERO,
+                outcome: Outcome::Paid,
+                reason: None,
+                cancels: None,
+            },
+            posting: Posting {
+                reversal: false,
+                bill_id,
+                receipt_id: id,
+                paid_on: r.paid_on,
+                lines: vec![line],
+                status: Status::Paid,
+                unpaid_principal: Won::ZERO,
+                unpaid_charge: Won::ZERO,
+                overdue_withdrawn: false,
+                overdue_reinstated: None,
+            },
+            taxpayer_id: row.try_get("", "taxpayer_id")?,
+            e_payment_number: row.try_get("", "e_payment_number")?,
+        });
+    }
+    // Every won of each settled record is on its bill's lines.
+    for s in &settled {
+        let lines: Won = s.posting.lines.iter().map(|l| l.1).sum();
+        if lines != s.placement.principal_applied {
+            return Err(seip_runtime::error::AppError::Internal(format!(
+                "bill {}: lines bill {lines} won but {} won settled it",
+                s.posting.bill_id, s.placement.principal_applied
+            )));
+        }
+    }
+    settled.sort_by_key(|s| s.index);
+    Ok(settled)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, NaiveTime};
+    use seip_core::NoticeKind;
+
+    use super::*;
+
+    fn number(serial: u64) -> String {
+        let tenant = TenantCode::parse_field("11110", "t").unwrap();
+        EPaymentNumber::compose(tenant, NoticeKind::Periodic, 2026, "10", serial)
+            .unwrap()
+            .to_string()
+    }
+
+    fn rec(number: &str, id: &str, kind: RecordKind) -> Receipt {
+        let day = NaiveDate::from_ymd_opt(2026, 6, 29).unwrap();
+        Receipt {
+            line: 2,
+            serial: 1,
+            e_payment_number: number.into(),
+            tax_item_code: "101".into(),
+            fiscal_year: 2026,
+            period: 1,
+            principal: Won::new(1000),
+            late_charge: Won::ZERO,
+            education_tax: Won::ZERO,
+            total: Won::new(1000),
+            paid_on: day,
+            paid_at: NaiveTime::MIN,
+            collecting_institution: "0000000".into(),
+            channel: 1,
+            payer_name: String::new(),
+            transfer_date: day,
+            kind,
+            bank_receipt_id: id.into(),
+        }
+    }
+
+    #[test]
+    fn only_records_alone_on_their_bill_and_receipt_id_are_candidates() {
+        let recs = [
+            rec(&number(1), "A", RecordKind::Normal), // alone: a candidate
+            rec(&number(2), "B", RecordKind::Normal), // its id is cancelled below
+            rec(&number(3), "B", RecordKind::Cancel),
+            rec(&number(4), "D", RecordKind::Normal), // two records for one bill
+            rec(&number(4), "E", RecordKind::Normal),
+            rec("1234", "F", RecordKind::Normal), // malformed number
+            rec(&number(7), "G", RecordKind::Normal), // alone: a candidate
+        ];
+        let c: Vec<usize> = candidates(&recs).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(c, vec![0, 6]);
+        assert_eq!(candidates(&recs)[1].1, number(7));
+    }
+}
