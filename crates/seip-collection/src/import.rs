@@ -175,38 +175,57 @@ impl CollectionApp {
         let mut sha = Sha256::new();
         let (mut size, mut chunk_no, mut first_serial) = (0usize, 0i32, 1i32);
         let mut existing: Option<Option<treasury_import::Model>> = None;
-        while let Some(bytes) = chunks.next().await {
-            let bytes = bytes?;
-            size += bytes.len();
-            if size > MAX_FILE_BYTES {
-                return Err(AppError::invalid(
-                    "chunk",
-                    format!("file larger than {MAX_FILE_BYTES} bytes"),
-                ));
+        // Checking runs ahead while full chunks are written: the writer stores them in the
+        // upload's transaction as they come, so the service and the database work at once.
+        let (to_store, mut stored) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
+        let store = async {
+            while let Some((no, first, bytes)) = stored.recv().await {
+                store_chunk(&txn, import_id, no, first, &bytes).await?;
             }
-            sha.update(&bytes);
-            splitter
-                .push(&bytes, |line, rec| spool.record(line, rec))
-                .map_err(feed_error)?;
-            if existing.is_none()
-                && let Some(h) = spool.validator.header()
-            {
-                existing = Some(self.check_file_key(&txn, tenant, h).await?);
+            AppResult::Ok(())
+        };
+        let check = async {
+            while let Some(bytes) = chunks.next().await {
+                let bytes = bytes?;
+                size += bytes.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(AppError::invalid(
+                        "chunk",
+                        format!("file larger than {MAX_FILE_BYTES} bytes"),
+                    ));
+                }
+                sha.update(&bytes);
+                splitter
+                    .push(&bytes, |line, rec| spool.record(line, rec))
+                    .map_err(feed_error)?;
+                if existing.is_none()
+                    && let Some(h) = spool.validator.header()
+                {
+                    existing = Some(self.check_file_key(&txn, tenant, h).await?);
+                }
+                if matches!(existing, Some(Some(_))) {
+                    // Already imported: only the digest is still needed.
+                    spool.buf.clear();
+                }
+                let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
+                while spool.buf.len() >= chunk_bytes {
+                    let mut rest = spool.buf.split_off(chunk_bytes);
+                    rest.reserve(chunk_bytes);
+                    let full = std::mem::replace(&mut spool.buf, rest);
+                    if to_store.send((chunk_no, first_serial, full)).await.is_err() {
+                        // The writer failed; its error is the one returned.
+                        return Ok(());
+                    }
+                    chunk_no += 1;
+                    first_serial += i32::try_from(self.feed.chunk_records).unwrap_or(i32::MAX);
+                }
             }
-            if matches!(existing, Some(Some(_))) {
-                // Already imported: only the digest is still needed.
-                spool.buf.clear();
-            }
-            let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
-            while spool.buf.len() >= chunk_bytes {
-                let rest = spool.buf.split_off(chunk_bytes);
-                store_chunk(&txn, import_id, chunk_no, first_serial, &spool.buf).await?;
-                spool.buf = rest;
-                spool.buf.reserve(chunk_bytes);
-                chunk_no += 1;
-                first_serial += i32::try_from(self.feed.chunk_records).unwrap_or(i32::MAX);
-            }
-        }
+            drop(to_store);
+            Ok(())
+        };
+        let (checked, written) = tokio::join!(check, store);
+        written?;
+        checked?;
         let final_crlf = splitter
             .finish(|line, rec| spool.record(line, rec))
             .map_err(feed_error)?;
