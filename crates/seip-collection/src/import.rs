@@ -684,20 +684,8 @@ impl CollectionApp {
         // the bills the records name, and the bills those receipts were applied to.
         let mut batch = Batch::default();
         let ids: Vec<String> = recs.iter().map(|r| r.bank_receipt_id.clone()).collect();
-        let (cond, list) = bulk::text_in(b, "bank_receipt_id", &ids);
-        let earlier = receipt::Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
-                b,
-                sql(
-                    b,
-                    &format!(
-                        "SELECT * FROM receipt WHERE tenant_code = ? AND bank_code = ? AND kind = 'N' AND outcome <> 'duplicate' AND {cond}"
-                    ),
-                ),
-                [tenant.as_str().into(), job.bank_code.clone().into(), list],
-            ))
-            .all(txn)
-            .await?;
+        let earlier =
+            receipts_by_bank_id(txn, tenant, &job.bank_code, &ids, receipt_kind::POSTED).await?;
         let numbers: Vec<String> = recs
             .iter()
             .filter_map(|r| {
@@ -727,19 +715,7 @@ impl CollectionApp {
             batch.add_bill(l.bill.clone());
             loaded.insert(l.bill.bill_id, l);
         }
-        let (cond, list) = bulk::text_in(b, "bank_receipt_id", &ids);
-        for c in receipt::Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
-                b,
-                sql(
-                    b,
-                    &format!(
-                        "SELECT * FROM receipt WHERE tenant_code = ? AND bank_code = ? AND kind = 'C' AND outcome = 'suspense' AND cancels IS NULL AND {cond} ORDER BY id"
-                    ),
-                ),
-                [tenant.as_str().into(), job.bank_code.clone().into(), list],
-            ))
-            .all(txn)
+        for c in receipts_by_bank_id(txn, tenant, &job.bank_code, &ids, receipt_kind::HELD_CANCEL)
             .await?
         {
             batch
@@ -976,6 +952,44 @@ impl CollectionApp {
     pub async fn progress_changed(&self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.progress.notified()).await;
     }
+}
+
+/// Which receipts a bank receipt id finds: SQL conditions on `receipt`, each the predicate of
+/// the partial index that serves it.
+pub(crate) mod receipt_kind {
+    /// A normal receipt posted (a repeat is kept as `duplicate` and does not count).
+    pub const POSTED: &str = "kind = 'N' AND outcome <> 'duplicate'";
+    /// A cancellation held in suspense until the receipt it cancels arrives.
+    pub const HELD_CANCEL: &str = "kind = 'C' AND outcome = 'suspense' AND cancels IS NULL";
+}
+
+/// The municipality's receipts from `bank_code` with these bank receipt ids that are `which`
+/// (a [`receipt_kind`]), oldest first.
+async fn receipts_by_bank_id(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    bank_code: &str,
+    ids: &[String],
+    which: &str,
+) -> AppResult<Vec<receipt::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let b = txn.get_database_backend();
+    let (cond, list) = bulk::text_in(b, "bank_receipt_id", ids);
+    Ok(receipt::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                &format!(
+                    "SELECT * FROM receipt WHERE tenant_code = ? AND bank_code = ? AND {which} AND {cond} ORDER BY id"
+                ),
+            ),
+            [tenant.as_str().into(), bank_code.into(), list],
+        ))
+        .all(txn)
+        .await?)
 }
 
 async fn store_chunk(

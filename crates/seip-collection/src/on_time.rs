@@ -26,7 +26,9 @@ use uuid::Uuid;
 use crate::domain::feed::{Receipt, RecordKind};
 use crate::domain::posting::{Outcome, Placement, Posting};
 use crate::domain::receivable::Status;
+use crate::import::receipt_kind;
 
+/// The statement, with `{posted}` and `{held_cancel}` from [`receipt_kind`].
 const SETTLE: &str = "
 WITH s AS (
   SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
@@ -44,14 +46,12 @@ WITH s AS (
      AND s.paid_on <= r.due_date AND s.total = r.principal_won AND s.total > 0
      AND r.principal_won = (SELECT sum(l.principal_won) FROM receivable_line l
                              WHERE l.bill_id = r.bill_id)
-     AND NOT EXISTS (SELECT 1 FROM receipt x
-                      WHERE x.tenant_code = $1 AND x.bank_code = $2
-                        AND x.bank_receipt_id = s.bank_receipt_id
-                        AND x.kind = 'N' AND x.outcome <> 'duplicate')
-     AND NOT EXISTS (SELECT 1 FROM receipt x
-                      WHERE x.tenant_code = $1 AND x.bank_code = $2
-                        AND x.bank_receipt_id = s.bank_receipt_id
-                        AND x.kind = 'C' AND x.outcome = 'suspense' AND x.cancels IS NULL)
+     AND NOT EXISTS (SELECT 1 FROM receipt
+                      WHERE tenant_code = $1 AND bank_code = $2
+                        AND bank_receipt_id = s.bank_receipt_id AND {posted})
+     AND NOT EXISTS (SELECT 1 FROM receipt
+                      WHERE tenant_code = $1 AND bank_code = $2
+                        AND bank_receipt_id = s.bank_receipt_id AND {held_cancel})
   RETURNING s.id, r.bill_id, r.taxpayer_id, r.e_payment_number
 ), stored AS (
   INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
@@ -132,10 +132,13 @@ pub(crate) async fn settle(
         .map(|(id, (i, _))| (*id, *i))
         .collect();
     let rec = |c: &(usize, String)| &recs[c.0];
+    let statement = SETTLE
+        .replace("{posted}", receipt_kind::POSTED)
+        .replace("{held_cancel}", receipt_kind::HELD_CANCEL);
     let rows = txn
         .query_all_raw(Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
-            SETTLE,
+            statement,
             [
                 tenant.as_str().into(),
                 bank_code.into(),

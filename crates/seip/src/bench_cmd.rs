@@ -236,6 +236,18 @@ async fn maintain(admin: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `SELECT COUNT(*) FROM {rows}`.
+async fn count(db: &DatabaseConnection, rows: &str) -> anyhow::Result<i64> {
+    Ok(db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {rows}"),
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no count of {rows}"))?
+        .try_get("", "n")?)
+}
+
 fn peak_rss_of(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -362,14 +374,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         let total = started.elapsed();
         let peak = peak_rss_of(service.child.id()).max(peak_killed);
         let s = done.summary.unwrap_or_default();
-        let paid: i64 = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM receivable WHERE status = 'paid'",
-            ))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no count"))?
-            .try_get("", "n")?;
+        let paid = count(&db, "receivable WHERE status = 'paid'").await?;
         drop(service);
         anyhow::ensure!(
             s.records_applied == i64::try_from(n)? && paid == i64::try_from(n)?,
@@ -377,14 +382,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             s.records_applied
         );
         anyhow::ensure!(s.applied_won + s.overpaid_won + s.suspense_won == s.total_won);
-        let receipts: i64 = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM receipt",
-            ))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no count"))?
-            .try_get("", "n")?;
+        let receipts = count(&db, "receipt").await?;
         anyhow::ensure!(receipts == i64::try_from(n)?, "{receipts} receipts for {n} records");
         let _ = std::fs::remove_file(&path);
         println!("Treasury feed on PostgreSQL, {n} records against {n} open bills ({size} bytes)");
