@@ -217,7 +217,9 @@ pub async fn outbox_event(
             backend,
             seip_runtime::db::sql(
                 backend,
-                "SELECT event_id, tenant_code, event_type, payload, traceparent FROM outbox WHERE consumer = ? ORDER BY seq LIMIT 1",
+                "SELECT o.event_id, e.tenant_code, e.event_type, e.payload, e.traceparent
+                   FROM outbox o JOIN outbox_event e ON e.event_id = o.event_id
+                  WHERE o.consumer = ? ORDER BY o.seq LIMIT 1",
             ),
             [consumer.into()],
         ))

@@ -1,7 +1,7 @@
 //! The transactional outbox, its relay, and the consumer's inbox.
 //!
 //! A producer writes each event in the same transaction as the change it reports
-//! ([`enqueue`]), one row per consumer. The [`Relay`] delivers pending rows to each consumer
+//! ([`enqueue`]): the event once, and one delivery row per consumer. The [`Relay`] delivers pending rows to each consumer
 //! in order, in batches, retrying with exponential backoff; a consumer applies a batch in one
 //! transaction and records every event id in its inbox in that same transaction
 //! ([`EventConsumer`]). Crash either side at any point and the effect still happens exactly
@@ -33,8 +33,9 @@ use crate::telemetry;
 /// Payload bytes per delivery batch, below the consumers' 4 MiB message limit.
 const BATCH_BYTES: i64 = 2 * 1024 * 1024;
 
-/// Write `event` to the outbox for each of `consumers`, inside the caller's transaction.
-/// The current span's trace context is stored with it.
+/// Write `event` to the outbox for each of `consumers`, inside the caller's transaction: the
+/// event once, and a delivery row per consumer. The current span's trace context is stored
+/// with it.
 pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
     conn: &C,
     consumers: &[ServiceName],
@@ -43,28 +44,41 @@ pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<seip_core::EventId> {
     let event_id = seip_core::EventId::new();
-    let traceparent = telemetry::current_traceparent();
-    let payload = event.encode_to_vec();
     let backend = conn.get_database_backend();
-    for consumer in consumers {
-        conn.execute_raw(Statement::from_sql_and_values(
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql(
             backend,
-            sql(
-                backend,
-                "INSERT INTO outbox (event_id, consumer, tenant_code, event_type, payload, traceparent, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ),
-            [
-                event_id.to_string().into(),
-                consumer.as_str().into(),
-                tenant_code.into(),
-                E::NAME.into(),
-                Value::Bytes(Some(payload.clone())),
-                traceparent.clone().into(),
-                now.into(),
-            ],
-        ))
-        .await?;
+            "INSERT INTO outbox_event (event_id, tenant_code, event_type, payload, traceparent, occurred_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ),
+        [
+            event_id.to_string().into(),
+            tenant_code.into(),
+            E::NAME.into(),
+            Value::Bytes(Some(event.encode_to_vec())),
+            telemetry::current_traceparent().into(),
+            now.into(),
+        ],
+    ))
+    .await?;
+    if consumers.is_empty() {
+        return Ok(event_id);
     }
+    let rows = vec!["(?, ?)"; consumers.len()].join(", ");
+    let mut values: Vec<Value> = Vec::with_capacity(2 * consumers.len());
+    for consumer in consumers {
+        values.push(event_id.to_string().into());
+        values.push(consumer.as_str().into());
+    }
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql(
+            backend,
+            &format!("INSERT INTO outbox (event_id, consumer) VALUES {rows}"),
+        ),
+        values,
+    ))
+    .await?;
     Ok(event_id)
 }
 
@@ -230,9 +244,10 @@ impl Relay {
                 backend,
                 sql(
                     backend,
-                    "SELECT seq, length(payload) AS size, next_attempt_at FROM outbox
-                     WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL
-                     ORDER BY seq LIMIT ?",
+                    "SELECT o.seq, length(e.payload) AS size, o.next_attempt_at
+                       FROM outbox o JOIN outbox_event e ON e.event_id = o.event_id
+                      WHERE o.consumer = ? AND o.delivered_at IS NULL AND o.parked_at IS NULL
+                      ORDER BY o.seq LIMIT ?",
                 ),
                 [
                     consumer.as_str().into(),
@@ -263,9 +278,12 @@ impl Relay {
                 backend,
                 sql(
                     backend,
-                    "SELECT seq, event_id, tenant_code, event_type, payload, traceparent, occurred_at, attempts, next_attempt_at
-                     FROM outbox WHERE consumer = ? AND delivered_at IS NULL AND parked_at IS NULL AND seq <= ?
-                     ORDER BY seq",
+                    "SELECT o.seq, o.event_id, e.tenant_code, e.event_type, e.payload, e.traceparent,
+                            e.occurred_at, o.attempts, o.next_attempt_at
+                       FROM outbox o JOIN outbox_event e ON e.event_id = o.event_id
+                      WHERE o.consumer = ? AND o.delivered_at IS NULL AND o.parked_at IS NULL
+                        AND o.seq <= ?
+                      ORDER BY o.seq",
                 ),
                 [consumer.as_str().into(), last.into()],
             ))

@@ -10,9 +10,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        let mut m = seip_runtime::migration::infrastructure();
-        m.push(Box::new(M20261121Initial));
-        m
+        seip_runtime::migration::with_infrastructure(vec![Box::new(M20261121Initial)])
     }
 }
 
