@@ -20,4 +20,4 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
-DATABASE_URL="$PG_URL" cargo test -p seip-e2e
+DATABASE_URL="$PG_URL" cargo test -p seip-e2e -p seip-collection

@@ -223,6 +223,7 @@ pub(crate) async fn settle(
 #[cfg(test)]
 mod tests {
     use chrono::{NaiveDate, NaiveTime};
+    use sea_orm::ConnectionTrait;
     use seip_core::NoticeKind;
 
     use super::*;
@@ -272,5 +273,203 @@ mod tests {
         let c: Vec<usize> = candidates(&recs).into_iter().map(|(i, _)| i).collect();
         assert_eq!(c, vec![0, 6]);
         assert_eq!(candidates(&recs)[1].1, number(7));
+    }
+
+    /// A fresh collection database on the PostgreSQL server of `DATABASE_URL`, migrated; none
+    /// without it (the set-based path is PostgreSQL's alone).
+    async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
+        use sea_orm_migration::MigratorTrait;
+        let server = std::env::var("DATABASE_URL").ok()?;
+        let name = format!("seip_test_{}", Uuid::new_v4().simple());
+        let url = seip_runtime::db::create_database(&server, &name)
+            .await
+            .unwrap();
+        let settings = seip_runtime::Settings {
+            database_url: Some(url.into()),
+            ..Default::default()
+        };
+        let db = seip_runtime::db::connect(&settings, seip_runtime::ServiceName::Collection)
+            .await
+            .unwrap();
+        crate::store::migration::Migrator::up(&db, None)
+            .await
+            .unwrap();
+        Some((db, server, name))
+    }
+
+    #[tokio::test]
+    async fn settles_exact_on_time_payments_of_untouched_bills_and_leaves_the_rest() {
+        use seip_runtime::bulk::{Cell, Rows, insert};
+        let Some((db, server, name)) = postgres().await else {
+            return;
+        };
+        let tenant = TenantCode::parse_field("11110", "t").unwrap();
+        let due = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let issued = DateTime::<Utc>::from_timestamp(1_780_000_000, 0).unwrap();
+        // Bills 1..=6 of 1,000 won: 700 + 300 on two lines; bill 6 has 100 won paid already.
+        let bill = |n: u64| Uuid::from_u128(u128::from(n));
+        let mut bills = Rows::new(&[
+            "bill_id",
+            "tenant_code",
+            "taxpayer_id",
+            "e_payment_number",
+            "tax_year",
+            "period_half",
+            "liability_established_on",
+            "due_date",
+            "status",
+            "issued_at",
+            "principal_won",
+            "principal_paid_won",
+            "late_charge_won",
+            "late_charge_paid_won",
+            "version",
+        ]);
+        let mut lines = Rows::new(&["bill_id", "line_no", "tax_item", "principal_won"]);
+        for n in 1..=6 {
+            bills.push(vec![
+                Cell::Uuid(Some(bill(n))),
+                Cell::Text(Some("11110".into())),
+                Cell::Uuid(Some(bill(100 + n))),
+                Cell::Text(Some(number(n))),
+                Cell::Int(Some(2026)),
+                Cell::Int(Some(1)),
+                Cell::Date(NaiveDate::from_ymd_opt(2026, 6, 1)),
+                Cell::Date(Some(due)),
+                Cell::Text(Some("open".into())),
+                Cell::Timestamp(Some(issued)),
+                Cell::Int(Some(1000)),
+                Cell::Int(Some(if n == 6 { 100 } else { 0 })),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(0)),
+            ]);
+            for (no, item, won) in [(1, "automobile_tax", 700), (2, "local_education_tax", 300)] {
+                lines.push(vec![
+                    Cell::Uuid(Some(bill(n))),
+                    Cell::Int(Some(no)),
+                    Cell::Text(Some(item.into())),
+                    Cell::Int(Some(won)),
+                ]);
+            }
+        }
+        insert(&db, "receivable", &bills).await.unwrap();
+        insert(&db, "receivable_line", &lines).await.unwrap();
+        // Bank receipt id "D" was posted by an earlier file.
+        let mut earlier = Rows::new(&[
+            "id",
+            "tenant_code",
+            "import_id",
+            "record_serial",
+            "bank_code",
+            "bank_receipt_id",
+            "kind",
+            "e_payment_number",
+            "paid_on",
+            "total_won",
+            "applied_won",
+            "overpaid_won",
+            "suspense_won",
+            "outcome",
+        ]);
+        earlier.push(vec![
+            Cell::Uuid(Some(Uuid::now_v7())),
+            Cell::Text(Some("11110".into())),
+            Cell::Uuid(Some(Uuid::now_v7())),
+            Cell::Int(Some(1)),
+            Cell::Text(Some("032".into())),
+            Cell::Text(Some("D".into())),
+            Cell::Text(Some("N".into())),
+            Cell::Text(Some(number(99))),
+            Cell::Date(Some(due)),
+            Cell::Int(Some(1000)),
+            Cell::Int(Some(0)),
+            Cell::Int(Some(0)),
+            Cell::Int(Some(1000)),
+            Cell::Text(Some("suspense".into())),
+        ]);
+        insert(&db, "receipt", &earlier).await.unwrap();
+
+        let mut recs = vec![
+            rec(&number(1), "A", RecordKind::Normal), // exact, on time: settled
+            rec(&number(2), "B", RecordKind::Normal), // partial
+            rec(&number(3), "C", RecordKind::Normal), // paid after the due date
+            rec(&number(4), "D", RecordKind::Normal), // its receipt id was posted before
+            rec(&number(5), "E", RecordKind::Normal), // two payments of one bill
+            rec(&number(5), "F", RecordKind::Normal),
+            rec(&number(6), "G", RecordKind::Normal), // a bill already partly paid
+        ];
+        recs[1].total = Won::new(600);
+        recs[2].paid_on = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        for (i, r) in recs.iter_mut().enumerate() {
+            r.serial = u32::try_from(i + 1).unwrap();
+        }
+        let import_id = Uuid::now_v7();
+        let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+        let settled = settle(&txn, tenant, "032", import_id, &recs, issued)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+
+        assert_eq!(settled.len(), 1, "{settled:?}");
+        let s = &settled[0];
+        assert_eq!(s.index, 0);
+        assert_eq!(s.posting.bill_id, bill(1));
+        assert_eq!(s.taxpayer_id, bill(101));
+        assert_eq!(
+            s.posting.lines,
+            vec![
+                (
+                    TaxItem::from_name("automobile_tax", "t").unwrap(),
+                    Won::new(700),
+                    Won::ZERO
+                ),
+                (
+                    TaxItem::from_name("local_education_tax", "t").unwrap(),
+                    Won::new(300),
+                    Won::ZERO
+                ),
+            ]
+        );
+        assert_eq!(s.placement.outcome, Outcome::Paid);
+        assert_eq!(s.placement.principal_applied, Won::new(1000));
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT r.bill_id, r.status, r.principal_paid_won, r.version,
+                        (SELECT COUNT(*) FROM receipt p WHERE p.bill_id = r.bill_id) AS receipts,
+                        (SELECT MAX(p.applied_won) FROM receipt p WHERE p.bill_id = r.bill_id) AS applied
+                   FROM receivable r ORDER BY r.bill_id",
+            ))
+            .await
+            .unwrap();
+        let state: Vec<(String, i64, i64, i64, Option<i64>)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "status").unwrap(),
+                    r.try_get("", "principal_paid_won").unwrap(),
+                    r.try_get("", "version").unwrap(),
+                    r.try_get("", "receipts").unwrap(),
+                    r.try_get("", "applied").unwrap(),
+                )
+            })
+            .collect();
+        let open = |paid| ("open".to_owned(), paid, 0, 0, None);
+        assert_eq!(
+            state,
+            vec![
+                ("paid".to_owned(), 1000, 1, 1, Some(1000)),
+                open(0),
+                open(0),
+                open(0),
+                open(0),
+                open(100),
+            ]
+        );
+        db.close().await.unwrap();
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
     }
 }
