@@ -21,8 +21,42 @@ use seip_runtime::{ServiceName, Settings, db, grpc};
 use uuid::Uuid;
 
 const TENANT: &str = "11110";
-const PRINCIPAL: i64 = 199_800;
-const EDUCATION: i64 = 59_940;
+
+/// A well-mixed 64-bit value of `x` (SplitMix64), so generated data looks like real data:
+/// random ids, varied amounts and names, which index and compress as real ones do.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A random-looking (version 4) UUID for bill `i` in id space `space`.
+fn random_id(space: u64, i: u64) -> Uuid {
+    let hi = mix(space.wrapping_mul(0x1_0000_0001) ^ i);
+    let lo = mix(hi ^ i.rotate_left(17));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi.to_be_bytes());
+    bytes[8..].copy_from_slice(&lo.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// Bill `i`'s automobile tax and local education tax (30% of it), won.
+fn amounts(i: u64) -> (i64, i64) {
+    let principal = 100_000 + i64::try_from(mix(i) % 50_000).unwrap_or(0) * 10;
+    (principal, principal * 3 / 100 * 10)
+}
+
+/// The payer of record `i`.
+fn payer(i: u64) -> String {
+    const FAMILY: [&str; 10] = ["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임"];
+    const GIVEN: [&str; 12] = [
+        "민준", "서연", "도윤", "지우", "하준", "서윤", "시우", "하은", "주원", "지민", "예준",
+        "수아",
+    ];
+    let m = usize::try_from(mix(i ^ 0x5EED) % 120).unwrap_or(0);
+    format!("{}{}", FAMILY[m % 10], GIVEN[m / 10])
+}
 
 /// `seip bench …`
 #[derive(Debug, clap::Subcommand)]
@@ -81,11 +115,12 @@ async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
         ]);
         let mut lines = Rows::new(&["bill_id", "line_no", "tax_item", "principal_won"]);
         for i in start..end {
-            let id = Uuid::from_u128(u128::from(i) + 1);
+            let id = random_id(1, i);
+            let (principal, education) = amounts(i);
             bills.push(vec![
                 Cell::Uuid(Some(id)),
                 Cell::Text(Some(TENANT.into())),
-                Cell::Uuid(Some(id)),
+                Cell::Uuid(Some(random_id(2, i))),
                 Cell::Text(Some(number(tenant, i)?)),
                 Cell::Int(Some(2026)),
                 Cell::Int(Some(1)),
@@ -93,15 +128,15 @@ async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
                 Cell::Date(Some(date(2026, 6, 30))),
                 Cell::Text(Some("open".into())),
                 Cell::Timestamp(issued),
-                Cell::Int(Some(PRINCIPAL + EDUCATION)),
+                Cell::Int(Some(principal + education)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
             ]);
             for (no, item, amount) in [
-                (1, "automobile_tax", PRINCIPAL),
-                (2, "local_education_tax", EDUCATION),
+                (1, "automobile_tax", principal),
+                (2, "local_education_tax", education),
             ] {
                 lines.push(vec![
                     Cell::Uuid(Some(id)),
@@ -132,17 +167,18 @@ fn write_file(path: &std::path::Path, n: u64) -> anyhow::Result<u64> {
     for i in 0..n {
         let number = number(tenant, i)?;
         let id = format!("B{i:019}");
+        let (principal, education) = amounts(i);
         w.write(&PaymentToWrite {
             e_payment_number: &number,
             tax_item_code: "501",
             fiscal_year: 2026,
             period: 1,
-            principal: Won::new(PRINCIPAL),
+            principal: Won::new(principal),
             late_charge: Won::ZERO,
-            education_tax: Won::new(EDUCATION),
+            education_tax: Won::new(education),
             paid_on: date(2026, 6, 29),
             channel: 1 + u8::try_from(i % 8).unwrap_or(0),
-            payer_name: "홍길동",
+            payer_name: &payer(i),
             bank_receipt_id: &id,
             cancel: false,
         })?;
@@ -248,6 +284,29 @@ async fn count(db: &DatabaseConnection, rows: &str) -> anyhow::Result<i64> {
         .try_get("", "n")?)
 }
 
+/// The server's write-ahead log position, as bytes since its start.
+async fn wal_position(admin: &DatabaseConnection) -> anyhow::Result<i64> {
+    Ok(admin
+        .query_one_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT CAST(pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS bigint) AS pos",
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no WAL position"))?
+        .try_get("", "pos")?)
+}
+
+/// CPU time (user + system) a process has used.
+fn cpu_time_of(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // The kernel reports in clock ticks, 100 a second on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn peak_rss_of(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -325,11 +384,15 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         let size = write_file(&path, n)?;
         eprintln!("wrote {} ({size} bytes)", path.display());
         maintain(&admin).await?;
+        let wal = wal_position(&admin).await?;
         let base = baseline(&db, &path).await?;
+        let base_wal = wal_position(&admin).await? - wal;
         eprintln!("baseline: {base:.2?}");
         maintain(&admin).await?;
 
         let rss_before = peak_rss_of(service.child.id());
+        let cpu_before = cpu_time_of(service.child.id()).unwrap_or_default();
+        let wal = wal_position(&admin).await?;
         let mut client = CollectionServiceClient::new(grpc::channel(&service.url)?);
         let started = Instant::now();
         let file_name = "RCPT_11110_032_20260629_0001.dat";
@@ -372,7 +435,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         let done = seip::treasury::wait(&mut client, TENANT, &job.import_id, |_| {}).await?;
         let total = started.elapsed();
+        let seip_wal = wal_position(&admin).await? - wal;
         let peak = peak_rss_of(service.child.id()).max(peak_killed);
+        let cpu = cpu_time_of(service.child.id()).map(|c| c.saturating_sub(cpu_before));
         let s = done.summary.unwrap_or_default();
         let paid = count(&db, "receivable WHERE status = 'paid'").await?;
         drop(service);
@@ -404,6 +469,14 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 rss_before.unwrap_or(0) / 1024
             ),
             None => println!("  peak RSS: not available on this system"),
+        }
+        println!(
+            "  WAL written: baseline {} MiB, Seip {} MiB",
+            base_wal >> 20,
+            seip_wal >> 20
+        );
+        if let (Some(cpu), None) = (cpu, kill_at) {
+            println!("  CPU time of the collection service during the import: {cpu:.2?}");
         }
         println!(
             "  every record applied once: {} receipts, {} bills paid, {} won placed of {} won",
