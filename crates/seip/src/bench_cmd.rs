@@ -307,6 +307,26 @@ fn cpu_time_of(pid: u32) -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// CPU time the whole machine has spent busy (every core, every process): steadier than
+/// elapsed time on a noisy machine, and it counts the database's work too.
+fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    // user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+    let ticks: Vec<u64> = cpu
+        .split_whitespace()
+        .map(|t| t.parse().unwrap_or(0))
+        .collect();
+    let busy: u64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .take(8)
+        .map(|(_, t)| *t)
+        .sum();
+    Some(Duration::from_millis(busy * 10))
+}
+
 fn peak_rss_of(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -385,7 +405,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         eprintln!("wrote {} ({size} bytes)", path.display());
         maintain(&admin).await?;
         let wal = wal_position(&admin).await?;
+        let busy = machine_busy();
         let base = baseline(&db, &path).await?;
+        let base_busy = machine_busy().zip(busy).map(|(b, a)| b.saturating_sub(a));
         let base_wal = wal_position(&admin).await? - wal;
         eprintln!("baseline: {base:.2?}");
         maintain(&admin).await?;
@@ -393,6 +415,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         let rss_before = peak_rss_of(service.child.id());
         let cpu_before = cpu_time_of(service.child.id()).unwrap_or_default();
         let wal = wal_position(&admin).await?;
+        let busy = machine_busy();
         let mut client = CollectionServiceClient::new(grpc::channel(&service.url)?);
         let started = Instant::now();
         let file_name = "RCPT_11110_032_20260629_0001.dat";
@@ -406,6 +429,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         )
         .await?;
         let uploaded = started.elapsed();
+        let cpu_uploaded = cpu_time_of(service.child.id());
         let job = up.job.ok_or_else(|| anyhow::anyhow!("no job"))?;
         let mut peak_killed = None;
         if let Some(pct) = kill_at {
@@ -436,6 +460,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         let done = seip::treasury::wait(&mut client, TENANT, &job.import_id, |_| {}).await?;
         let total = started.elapsed();
         let seip_wal = wal_position(&admin).await? - wal;
+        let seip_busy = machine_busy().zip(busy).map(|(b, a)| b.saturating_sub(a));
         let peak = peak_rss_of(service.child.id()).max(peak_killed);
         let cpu = cpu_time_of(service.child.id()).map(|c| c.saturating_sub(cpu_before));
         let s = done.summary.unwrap_or_default();
@@ -475,8 +500,20 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             base_wal >> 20,
             seip_wal >> 20
         );
-        if let (Some(cpu), None) = (cpu, kill_at) {
-            println!("  CPU time of the collection service during the import: {cpu:.2?}");
+        if let (Some(base), Some(seip)) = (base_busy, seip_busy) {
+            let ratio = seip.as_millis() * 100 / base.as_millis().max(1);
+            println!(
+                "  CPU time of the whole machine: baseline {base:.2?}, Seip {seip:.2?} ({}.{:02}×)",
+                ratio / 100,
+                ratio % 100
+            );
+        }
+        if let (Some(cpu), Some(up), None) = (cpu, cpu_uploaded, kill_at) {
+            let up = up.saturating_sub(cpu_before);
+            println!(
+                "  CPU time of the collection service: {cpu:.2?} (upload {up:.2?}, apply {:.2?})",
+                cpu.saturating_sub(up)
+            );
         }
         println!(
             "  every record applied once: {} receipts, {} bills paid, {} won placed of {} won",
