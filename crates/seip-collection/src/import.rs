@@ -180,7 +180,7 @@ impl CollectionApp {
         let (to_store, mut stored) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
         let store = async {
             while let Some((no, first, bytes)) = stored.recv().await {
-                store_chunk(&txn, import_id, no, first, &bytes).await?;
+                store_chunk(&txn, import_id, no, first, bytes).await?;
             }
             AppResult::Ok(())
         };
@@ -252,7 +252,7 @@ impl CollectionApp {
             });
         }
         if !buf.is_empty() {
-            store_chunk(&txn, import_id, chunk_no, first_serial, &buf).await?;
+            store_chunk(&txn, import_id, chunk_no, first_serial, buf).await?;
             chunk_no += 1;
         }
         let model = treasury_import::ActiveModel {
@@ -993,23 +993,26 @@ async fn receipts_by_bank_id(
         .await?)
 }
 
+/// Store one chunk of an upload. The insert returns nothing: sea-orm's default would send
+/// the whole chunk back.
 async fn store_chunk(
     txn: &DatabaseTransaction,
     import_id: Uuid,
     chunk_no: i32,
     first_serial: i32,
-    bytes: &[u8],
+    bytes: Vec<u8>,
 ) -> AppResult<()> {
-    treasury_file_chunk::ActiveModel {
+    let chunk = treasury_file_chunk::ActiveModel {
         import_id: Set(import_id),
         chunk_no: Set(chunk_no),
         first_serial: Set(first_serial),
         records: Set(i32::try_from(bytes.len() / RECORD_LEN).unwrap_or(i32::MAX)),
         has_cancel: Set(bytes.chunks(RECORD_LEN).any(|r| r.get(159) == Some(&b'C'))),
-        bytes: Set(bytes.to_vec()),
+        bytes: Set(bytes),
         applied: Set(false),
-    }
-    .insert(txn)
-    .await?;
+    };
+    treasury_file_chunk::Entity::insert(chunk)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
