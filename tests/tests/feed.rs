@@ -505,6 +505,48 @@ async fn exact_partial_over_and_double_payments_follow_the_rules() {
 }
 
 #[tokio::test]
+async fn payments_of_one_bill_in_chunks_applied_at_once_take_effect_in_file_order() {
+    // One record a chunk, several chunks at a time (on PostgreSQL): each bill is paid twice
+    // in a row, and a bank receipt id repeats, in neighbouring chunks.
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| s.feed.chunk_records = 1)
+        .await
+        .unwrap();
+    let b = bills(&p, 3).await;
+    let paid = day(2026, 6, 29);
+    let mut recs = Vec::new();
+    for (i, bill) in b.iter().enumerate() {
+        recs.push(pay(bill, 259_740, paid, ["R1", "R3", "R5"][i]));
+        recs.push(pay(bill, 259_740, paid, ["R2", "R4", "R6"][i]));
+    }
+    let unknown = unknown_number(7);
+    recs.push(Rec {
+        number: &unknown,
+        ..pay(&b[0], 1_000, paid, "R7")
+    });
+    recs.push(Rec {
+        number: &unknown,
+        ..pay(&b[0], 1_000, paid, "R7")
+    });
+    import(&p, file(1, paid, &recs)).await;
+    let first = row("paid", 259_740, 0, 0);
+    let second = row("double_payment", 0, 259_740, 0);
+    assert_eq!(
+        receipts(&p).await,
+        [
+            first.clone(),
+            second.clone(),
+            first.clone(),
+            second.clone(),
+            first,
+            second,
+            row("suspense", 0, 0, 1_000),
+            row("duplicate", 0, 0, 1_000),
+        ]
+    );
+    finish(p).await;
+}
+
+#[tokio::test]
 async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_them() {
     let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
     let b = bills(&p, 1).await;

@@ -34,6 +34,7 @@ use crate::app::{
 };
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
+use crate::in_flight::InFlight;
 use crate::on_time;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
@@ -389,9 +390,9 @@ impl CollectionApp {
         } else {
             1
         };
-        let next = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+        let in_flight = InFlight::default();
         futures::future::join_all(
-            (0..workers).map(|_| self.chunk_worker(import_id, chunks, next.clone())),
+            (0..workers).map(|_| self.chunk_worker(import_id, chunks, &in_flight)),
         )
         .await;
         let mut backoff = Duration::from_millis(50);
@@ -401,8 +402,8 @@ impl CollectionApp {
                 Ok(false) => {
                     // A chunk is still in flight elsewhere (another replica): look again.
                     self.progress_changed().await;
-                    next.store(0, std::sync::atomic::Ordering::SeqCst);
-                    self.chunk_worker(import_id, chunks, next.clone()).await;
+                    in_flight.rewind();
+                    self.chunk_worker(import_id, chunks, &in_flight).await;
                 }
                 Err(e) => {
                     tracing::warn!(%import_id, error = %e, "finishing import failed; retrying");
@@ -440,18 +441,9 @@ impl CollectionApp {
         Ok(earlier.is_none().then_some(job.chunks))
     }
 
-    /// Take chunks from `next` and apply each, until none is left.
-    async fn chunk_worker(
-        &self,
-        import_id: Uuid,
-        chunks: i32,
-        next: std::sync::Arc<std::sync::atomic::AtomicI32>,
-    ) {
-        loop {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            if n >= chunks {
-                return;
-            }
+    /// Take chunks in file order and apply each, until none is left.
+    async fn chunk_worker(&self, import_id: Uuid, chunks: i32, in_flight: &InFlight) {
+        while let Some(n) = in_flight.take_next(chunks) {
             let mut backoff = Duration::from_millis(50);
             loop {
                 let step = match self.chunk_ready(import_id, n).await {
@@ -463,11 +455,14 @@ impl CollectionApp {
                         .await;
                         continue;
                     }
-                    Ok(true) => self.apply_chunk_no(import_id, n).await,
+                    Ok(true) => self.apply_chunk_no(import_id, n, in_flight).await,
                     Err(e) => Err(e),
                 };
                 match step {
-                    Ok(()) => break,
+                    Ok(()) => {
+                        in_flight.done(n);
+                        break;
+                    }
                     Err(e) => {
                         tracing::warn!(%import_id, chunk = n, error = %e, "import batch failed; retrying");
                         tokio::time::sleep(backoff).await;
@@ -509,8 +504,9 @@ impl CollectionApp {
         Ok(q.count(&self.db).await? == 0)
     }
 
-    /// Apply chunk `n` of `import_id` in one transaction, unless it already is.
-    pub async fn apply_chunk_no(&self, import_id: Uuid, n: i32) -> AppResult<()> {
+    /// Apply chunk `n` of `import_id` in one transaction, unless it already is; it waits its
+    /// turn among the chunks `in_flight`.
+    async fn apply_chunk_no(&self, import_id: Uuid, n: i32, in_flight: &InFlight) -> AppResult<()> {
         let txn = self.db.begin().await?;
         let job = treasury_import::Entity::find_by_id(import_id)
             .one(&txn)
@@ -536,7 +532,9 @@ impl CollectionApp {
             .await?
             .ok_or_else(|| AppError::Internal(format!("import {import_id}: chunk {n} missing")))?;
         let tenant = seip_runtime::convert::tenant(&job.tenant_code)?;
-        let counts = self.apply_chunk(&txn, tenant, &job, &chunk).await?;
+        let counts = self
+            .apply_chunk(&txn, tenant, &job, &chunk, in_flight)
+            .await?;
         let backend = txn.get_database_backend();
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -641,6 +639,7 @@ impl CollectionApp {
         tenant: TenantCode,
         job: &treasury_import::Model,
         chunk: &treasury_file_chunk::Model,
+        in_flight: &InFlight,
     ) -> AppResult<Counts> {
         let t0 = std::time::Instant::now();
         let records = usize::try_from(chunk.records).unwrap_or(0);
@@ -653,6 +652,8 @@ impl CollectionApp {
                 .ok_or_else(|| AppError::Internal("stored chunk is short".into()))?;
             recs.push(feed::parse_data(line, bytes).map_err(feed_error)?);
         }
+        // Records of a bill take effect in file order, whichever chunk commits first.
+        in_flight.wait_turn(chunk.chunk_no, &recs).await;
         let now = self.clock.now();
         let b = txn.get_database_backend();
         // The common case first, set-based; the general matcher takes the rest, in file order.

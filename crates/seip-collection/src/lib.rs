@@ -11,6 +11,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod import;
+mod in_flight;
 mod on_time;
 pub mod operator;
 pub mod reconcile;
