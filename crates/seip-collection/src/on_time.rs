@@ -82,19 +82,18 @@ pub(crate) struct Settled {
     pub e_payment_number: String,
 }
 
-/// Indices of the records that may take this path: normal records with a well-formed number,
-/// whose bank receipt id and bill appear in no other record of the batch.
-fn candidates(recs: &[Receipt]) -> Vec<(usize, String)> {
+/// Indices of the records that may take this path, with their numbers: normal records with
+/// a well-formed number, whose bank receipt id and bill appear in no other record of the
+/// batch.
+fn candidates(recs: &[Receipt]) -> Vec<(usize, EPaymentNumber)> {
     let mut ids: HashMap<&str, u32> = HashMap::with_capacity(recs.len());
-    let mut numbers: HashMap<String, u32> = HashMap::with_capacity(recs.len());
+    let mut numbers: HashMap<EPaymentNumber, u32> = HashMap::with_capacity(recs.len());
     let mut parsed = Vec::with_capacity(recs.len());
     for r in recs {
         *ids.entry(r.bank_receipt_id.as_str()).or_default() += 1;
-        let n = EPaymentNumber::parse_field(&r.e_payment_number, "e_payment_number")
-            .ok()
-            .map(|n| n.to_string());
-        if let Some(n) = &n {
-            *numbers.entry(n.clone()).or_default() += 1;
+        let n = EPaymentNumber::parse_field(&r.e_payment_number, "e_payment_number").ok();
+        if let Some(n) = n {
+            *numbers.entry(n).or_default() += 1;
         }
         parsed.push(n);
     }
@@ -131,7 +130,7 @@ pub(crate) async fn settle(
         .zip(&cands)
         .map(|(id, (i, _))| (*id, *i))
         .collect();
-    let rec = |c: &(usize, String)| &recs[c.0];
+    let rec = |c: &(usize, EPaymentNumber)| &recs[c.0];
     let statement = SETTLE
         .replace("{posted}", receipt_kind::POSTED)
         .replace("{held_cancel}", receipt_kind::HELD_CANCEL);
@@ -272,7 +271,7 @@ mod tests {
         ];
         let c: Vec<usize> = candidates(&recs).into_iter().map(|(i, _)| i).collect();
         assert_eq!(c, vec![0, 6]);
-        assert_eq!(candidates(&recs)[1].1, number(7));
+        assert_eq!(candidates(&recs)[1].1.as_str(), number(7));
     }
 
     /// A fresh collection database on the PostgreSQL server of `DATABASE_URL`, migrated; none
