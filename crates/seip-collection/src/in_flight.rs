@@ -114,34 +114,11 @@ impl InFlight {
 mod tests {
     use std::time::Duration;
 
-    use chrono::{NaiveDate, NaiveTime};
-    use seip_core::Won;
-
     use super::*;
     use crate::domain::feed::RecordKind;
 
     fn rec(number: &str, id: &str) -> Receipt {
-        let day = NaiveDate::from_ymd_opt(2026, 6, 29).unwrap();
-        Receipt {
-            line: 2,
-            serial: 1,
-            e_payment_number: number.into(),
-            tax_item_code: "101".into(),
-            fiscal_year: 2026,
-            period: 1,
-            principal: Won::new(1000),
-            late_charge: Won::ZERO,
-            education_tax: Won::ZERO,
-            total: Won::new(1000),
-            paid_on: day,
-            paid_at: NaiveTime::MIN,
-            collecting_institution: "0000000".into(),
-            channel: 1,
-            payer_name: String::new(),
-            transfer_date: day,
-            kind: RecordKind::Normal,
-            bank_receipt_id: id.into(),
-        }
+        Receipt::example(number, id, RecordKind::Normal)
     }
 
     async fn waits(f: impl std::future::Future<Output = ()>) -> bool {

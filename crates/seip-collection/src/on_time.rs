@@ -221,7 +221,7 @@ pub(crate) async fn settle(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, NaiveTime};
+    use chrono::NaiveDate;
     use sea_orm::ConnectionTrait;
     use seip_core::NoticeKind;
 
@@ -235,27 +235,7 @@ mod tests {
     }
 
     fn rec(number: &str, id: &str, kind: RecordKind) -> Receipt {
-        let day = NaiveDate::from_ymd_opt(2026, 6, 29).unwrap();
-        Receipt {
-            line: 2,
-            serial: 1,
-            e_payment_number: number.into(),
-            tax_item_code: "101".into(),
-            fiscal_year: 2026,
-            period: 1,
-            principal: Won::new(1000),
-            late_charge: Won::ZERO,
-            education_tax: Won::ZERO,
-            total: Won::new(1000),
-            paid_on: day,
-            paid_at: NaiveTime::MIN,
-            collecting_institution: "0000000".into(),
-            channel: 1,
-            payer_name: String::new(),
-            transfer_date: day,
-            kind,
-            bank_receipt_id: id.into(),
-        }
+        Receipt::example(number, id, kind)
     }
 
     #[test]

@@ -92,6 +92,34 @@ pub struct Receipt {
     pub bank_receipt_id: String,
 }
 
+#[cfg(test)]
+impl Receipt {
+    /// A 1,000-won payment (or its cancellation) paid on 2026-06-29, for unit tests.
+    pub(crate) fn example(e_payment_number: &str, bank_receipt_id: &str, kind: RecordKind) -> Self {
+        let day = NaiveDate::from_ymd_opt(2026, 6, 29).unwrap_or_default();
+        Self {
+            line: 2,
+            serial: 1,
+            e_payment_number: e_payment_number.into(),
+            tax_item_code: "101".into(),
+            fiscal_year: 2026,
+            period: 1,
+            principal: Won::new(1000),
+            late_charge: Won::ZERO,
+            education_tax: Won::ZERO,
+            total: Won::new(1000),
+            paid_on: day,
+            paid_at: NaiveTime::MIN,
+            collecting_institution: "0000000".into(),
+            channel: 1,
+            payer_name: String::new(),
+            transfer_date: day,
+            kind,
+            bank_receipt_id: bank_receipt_id.into(),
+        }
+    }
+}
+
 /// The trailer record (T).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trailer {
