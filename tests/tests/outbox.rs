@@ -17,22 +17,28 @@ async fn run(db: &DatabaseConnection, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `(consumer, event_id, payload, delivered)` of every delivery row, in order.
-async fn deliveries(
-    db: &DatabaseConnection,
-    query: &str,
-) -> anyhow::Result<Vec<(String, String, Vec<u8>, bool)>> {
+/// Every delivery row with its event, in order: the texts (consumer, event id, tenant, type,
+/// traceparent, when it occurred, when delivered), then the payload.
+type Delivery = (Vec<Option<String>>, Vec<u8>);
+
+async fn deliveries(db: &DatabaseConnection, query: &str) -> anyhow::Result<Vec<Delivery>> {
     let b = db.get_database_backend();
     let rows = db.query_all_raw(Statement::from_string(b, query)).await?;
     rows.iter()
         .map(|r| {
-            let delivered: Option<String> = r.try_get("", "delivered")?;
-            Ok((
-                r.try_get("", "consumer")?,
-                r.try_get("", "event_id")?,
-                r.try_get("", "payload")?,
-                delivered.is_some(),
-            ))
+            let texts = [
+                "consumer",
+                "event_id",
+                "tenant_code",
+                "event_type",
+                "traceparent",
+                "occurred",
+                "delivered",
+            ]
+            .iter()
+            .map(|c| r.try_get::<Option<String>>("", c))
+            .collect::<Result<_, _>>()?;
+            Ok((texts, r.try_get("", "payload")?))
         })
         .collect()
 }
@@ -52,6 +58,16 @@ async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back(
         ("e2", "reporting", "02", None),
         ("e2", "arrears_enforcement", "02", None),
     ] {
+        let (tenant, event_type, traceparent, occurred) = if event == "e1" {
+            ("11110", "seip.collection.v1.PaymentsPosted", "00-aa-01", ts)
+        } else {
+            (
+                "26110",
+                "seip.collection.v1.BillOverdue",
+                "00-bb-01",
+                "'2026-07-01 00:00:00+00:00'",
+            )
+        };
         let bytes = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => format!("'\\x{payload}'::bytea"),
             _ => format!("X'{payload}'"),
@@ -60,25 +76,26 @@ async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back(
             &db,
             &format!(
                 "INSERT INTO outbox (event_id, consumer, tenant_code, event_type, payload, traceparent, occurred_at, delivered_at)
-                 VALUES ('{event}', '{consumer}', '11110', 'seip.collection.v1.PaymentsPosted', {bytes}, '', {ts}, {})",
+                 VALUES ('{event}', '{consumer}', '{tenant}', '{event_type}', {bytes}, '{traceparent}', {occurred}, {})",
                 delivered.unwrap_or("NULL")
             ),
         )
         .await
         .unwrap();
     }
-    let delivered = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "CAST(delivered_at AS TEXT)",
-        _ => "delivered_at",
+    // Timestamps compared as the database writes them out.
+    let text = |c: &str| match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => format!("CAST({c} AS TEXT)"),
+        _ => c.to_owned(),
     };
-    let before = deliveries(
-        &db,
-        &format!(
-            "SELECT consumer, event_id, payload, {delivered} AS delivered FROM outbox ORDER BY seq"
-        ),
-    )
-    .await
-    .unwrap();
+    let columns = format!(
+        "consumer, event_id, tenant_code, event_type, traceparent, {} AS occurred, {} AS delivered, payload",
+        text("occurred_at"),
+        text("delivered_at")
+    );
+    let before = deliveries(&db, &format!("SELECT {columns} FROM outbox ORDER BY seq"))
+        .await
+        .unwrap();
 
     Migrator::up(&db, None).await.unwrap();
     let events = db
@@ -97,16 +114,19 @@ async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back(
     let after = deliveries(
         &db,
         &format!(
-            "SELECT o.consumer, o.event_id, e.payload, {} AS delivered
+            "SELECT o.consumer, o.event_id, e.tenant_code, e.event_type, e.traceparent,
+                    {} AS occurred, {} AS delivered, e.payload
                FROM outbox o JOIN outbox_event e ON e.event_id = o.event_id ORDER BY o.seq",
-            delivered.replace("delivered_at", "o.delivered_at")
+            text("e.occurred_at"),
+            text("o.delivered_at")
         ),
     )
     .await
     .unwrap();
     assert_eq!(after, before);
-    assert_eq!(after[0].2, vec![0x01, 0xff]);
-    assert!(after[0].3 && !after[1].3);
+    assert_eq!(after[0].1, vec![0x01, 0xff]);
+    assert_eq!(after[2].0[2].as_deref(), Some("26110"));
+    assert!(after[0].0[6].is_some() && after[1].0[6].is_none());
     let first = seip_e2e::outbox_event(&db, "arrears_enforcement")
         .await
         .unwrap();
@@ -117,14 +137,9 @@ async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back(
     let applied = Migrator::get_applied_migrations(&db).await.unwrap().len();
     let later = u32::try_from(applied).unwrap() - BEFORE_EVENT_ONCE;
     Migrator::down(&db, Some(later)).await.unwrap();
-    let back = deliveries(
-        &db,
-        &format!(
-            "SELECT consumer, event_id, payload, {delivered} AS delivered FROM outbox ORDER BY seq"
-        ),
-    )
-    .await
-    .unwrap();
+    let back = deliveries(&db, &format!("SELECT {columns} FROM outbox ORDER BY seq"))
+        .await
+        .unwrap();
     assert_eq!(back, before);
     db.close().await.unwrap();
     if let Some((server, name)) = pg {

@@ -461,6 +461,11 @@ impl CollectionApp {
                 match step {
                     Ok(()) => {
                         in_flight.done(n);
+                        if (n + 1).count_ones() == 1
+                            && let Err(e) = self.sample_young_ledger().await
+                        {
+                            tracing::warn!(%import_id, error = %e, "sampling the receipts ledger failed");
+                        }
                         break;
                     }
                     Err(e) => {
@@ -504,9 +509,20 @@ impl CollectionApp {
         Ok(q.count(&self.db).await? == 0)
     }
 
-    /// Apply chunk `n` of `import_id` in one transaction, unless it already is; it waits its
-    /// turn among the chunks `in_flight`.
+    /// Apply chunk `n` of `import_id` in one transaction, unless it already is, once its turn
+    /// among the chunks `in_flight` has come. The chunk is read and the turn awaited before
+    /// the transaction begins: a waiting chunk holds no connection and no lock.
     async fn apply_chunk_no(&self, import_id: Uuid, n: i32, in_flight: &InFlight) -> AppResult<()> {
+        let chunk = treasury_file_chunk::Entity::find_by_id((import_id, n))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("import {import_id}: chunk {n} missing")))?;
+        if chunk.applied {
+            return Ok(());
+        }
+        let recs = parse_chunk(&chunk)?;
+        // Records of a bill take effect in file order, whichever chunk commits first.
+        in_flight.wait_turn(n, &recs).await;
         let txn = self.db.begin().await?;
         let job = treasury_import::Entity::find_by_id(import_id)
             .one(&txn)
@@ -527,14 +543,8 @@ impl CollectionApp {
         if claimed != 1 {
             return Ok(());
         }
-        let chunk = treasury_file_chunk::Entity::find_by_id((import_id, n))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("import {import_id}: chunk {n} missing")))?;
         let tenant = seip_runtime::convert::tenant(&job.tenant_code)?;
-        let counts = self
-            .apply_chunk(&txn, tenant, &job, &chunk, in_flight)
-            .await?;
+        let counts = self.apply_chunk(&txn, tenant, &job, recs).await?;
         let backend = txn.get_database_backend();
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -559,12 +569,30 @@ impl CollectionApp {
         txn.commit().await?;
         self.relay.notify_one();
         self.progress.notify_waiters();
-        // A young receipts ledger grows faster than autovacuum samples it: until it has been
-        // sampled once with rows in it, the planner takes it for nearly empty and would scan
-        // it whole for every batch's lookups. Once sampled, its estimates grow with the
-        // table, so the first chunks of an import are enough (and cheap: the ledger is
-        // small then; sampling a large one costs seconds).
-        if n < 8 && (n + 1).count_ones() == 1 && backend == sea_orm::DbBackend::Postgres {
+        Ok(())
+    }
+
+    /// Sample the receipts ledger while it is young. It then grows faster than autovacuum
+    /// samples it, and until it has been sampled once with rows in it the planner takes it
+    /// for nearly empty and would scan it whole for every chunk's lookups. Once sampled, the
+    /// planner scales its estimates with the table: a ledger already past a few chunks'
+    /// worth of receipts is left to autovacuum (sampling a large one costs seconds).
+    async fn sample_young_ledger(&self) -> AppResult<()> {
+        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        let sampled = self
+            .db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT CAST(reltuples AS bigint) AS n FROM pg_class WHERE oid = CAST('receipt' AS regclass)",
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(-1);
+        let young = i64::try_from(self.feed.chunk_records.saturating_mul(8)).unwrap_or(i64::MAX);
+        if sampled < young {
             self.db.execute_unprepared("ANALYZE receipt").await?;
         }
         Ok(())
@@ -638,22 +666,10 @@ impl CollectionApp {
         txn: &DatabaseTransaction,
         tenant: TenantCode,
         job: &treasury_import::Model,
-        chunk: &treasury_file_chunk::Model,
-        in_flight: &InFlight,
+        mut recs: Vec<feed::Receipt>,
     ) -> AppResult<Counts> {
         let t0 = std::time::Instant::now();
-        let records = usize::try_from(chunk.records).unwrap_or(0);
-        let mut recs = Vec::with_capacity(records);
-        for i in 0..records {
-            let line = usize::try_from(chunk.first_serial).unwrap_or(0) + i + 1;
-            let bytes = chunk
-                .bytes
-                .get(i * RECORD_LEN..(i + 1) * RECORD_LEN)
-                .ok_or_else(|| AppError::Internal("stored chunk is short".into()))?;
-            recs.push(feed::parse_data(line, bytes).map_err(feed_error)?);
-        }
-        // Records of a bill take effect in file order, whichever chunk commits first.
-        in_flight.wait_turn(chunk.chunk_no, &recs).await;
+        let records = recs.len();
         let now = self.clock.now();
         let b = txn.get_database_backend();
         // The common case first, set-based; the general matcher takes the rest, in file order.
@@ -992,6 +1008,21 @@ async fn receipts_by_bank_id(
         ))
         .all(txn)
         .await?)
+}
+
+/// The records of a stored chunk.
+fn parse_chunk(chunk: &treasury_file_chunk::Model) -> AppResult<Vec<feed::Receipt>> {
+    let records = usize::try_from(chunk.records).unwrap_or(0);
+    let first = usize::try_from(chunk.first_serial).unwrap_or(0);
+    (0..records)
+        .map(|i| {
+            let bytes = chunk
+                .bytes
+                .get(i * RECORD_LEN..(i + 1) * RECORD_LEN)
+                .ok_or_else(|| AppError::Internal("stored chunk is short".into()))?;
+            feed::parse_data(first + i + 1, bytes).map_err(feed_error)
+        })
+        .collect()
 }
 
 /// Store one chunk of an upload. The insert returns nothing: sea-orm's default would send

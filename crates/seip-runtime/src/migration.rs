@@ -30,11 +30,10 @@ impl MigrationName for M20261121Infrastructure {
 impl MigrationTrait for M20261121Infrastructure {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let seq = match db.get_database_backend() {
-            DbBackend::Postgres => "BIGSERIAL PRIMARY KEY",
-            _ => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        let (seq, bytes, ts) = match db.get_database_backend() {
+            DbBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", "TIMESTAMPTZ"),
+            _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "TEXT"),
         };
-        let (bytes, ts) = types(db.get_database_backend());
         // One row per event and consumer, so each consumer's delivery is tracked on its own.
         db.execute_unprepared(&format!(
             "CREATE TABLE outbox (
@@ -128,7 +127,8 @@ impl MigrationName for M20261122EventOnce {
 }
 
 /// The columns that move from each delivery row to the event, after `event_id`, with the
-/// definition `down` gives them back (its defaults are overwritten at once).
+/// definition `down` gives them back (the defaults only fill existing rows until they are
+/// overwritten).
 const EVENT_COLUMNS: [(&str, &str); 5] = [
     ("tenant_code", "TEXT NOT NULL DEFAULT ''"),
     ("event_type", "TEXT NOT NULL DEFAULT ''"),
@@ -149,6 +149,11 @@ fn types(backend: DbBackend) -> (&'static str, &'static str) {
 
 #[async_trait::async_trait]
 impl MigrationTrait for M20261122EventOnce {
+    /// All or nothing on SQLite too, where sea-orm runs migrations outside a transaction.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let (bytes, ts) = types(db.get_database_backend());
@@ -190,6 +195,13 @@ impl MigrationTrait for M20261122EventOnce {
                 "UPDATE outbox SET {column} = (SELECT e.{column} FROM outbox_event e WHERE e.event_id = outbox.event_id)"
             ))
             .await?;
+            if db.get_database_backend() == DbBackend::Postgres {
+                // As the column was (SQLite cannot drop a default in place).
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE outbox ALTER COLUMN {column} DROP DEFAULT"
+                ))
+                .await?;
+            }
         }
         db.execute_unprepared("DROP TABLE outbox_event").await?;
         Ok(())

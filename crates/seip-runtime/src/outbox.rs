@@ -44,6 +44,9 @@ pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<seip_core::EventId> {
     let event_id = seip_core::EventId::new();
+    if consumers.is_empty() {
+        return Ok(event_id);
+    }
     let backend = conn.get_database_backend();
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -61,9 +64,6 @@ pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
         ],
     ))
     .await?;
-    if consumers.is_empty() {
-        return Ok(event_id);
-    }
     let rows = vec!["(?, ?)"; consumers.len()].join(", ");
     let mut values: Vec<Value> = Vec::with_capacity(2 * consumers.len());
     for consumer in consumers {

@@ -625,6 +625,11 @@ impl MigrationName for M20261122ReceiptImportBrin {
 
 #[async_trait::async_trait]
 impl MigrationTrait for M20261122ReceiptImportBrin {
+    /// All or nothing on SQLite too, where sea-orm runs migrations outside a transaction.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         db.execute_unprepared("DROP INDEX receipt_import").await?;
@@ -662,6 +667,11 @@ impl MigrationName for M20261122OpenBillsIndex {
 
 #[async_trait::async_trait]
 impl MigrationTrait for M20261122OpenBillsIndex {
+    /// All or nothing on SQLite too, where sea-orm runs migrations outside a transaction.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         db.execute_unprepared("DROP INDEX receivable_due").await?;
