@@ -16,5 +16,7 @@ mod on_time;
 pub mod operator;
 pub mod reconcile;
 pub mod store;
+#[cfg(test)]
+mod testing;
 
 pub use app::CollectionApp;

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 use seip_core::{EPaymentNumber, TaxItem, TenantCode, Won};
 use seip_runtime::bulk::pg_array;
 use seip_runtime::error::AppResult;
@@ -28,7 +28,9 @@ use crate::domain::posting::{Outcome, Placement, Posting};
 use crate::domain::receivable::Status;
 use crate::import::receipt_kind;
 
-/// The statement, with `{posted}` and `{held_cancel}` from [`receipt_kind`].
+/// The statement, with `{posted}` (the check that no receipt with the record's bank receipt
+/// id was posted before, or nothing) and `{held_cancel}` from [`receipt_kind`]. Each settled
+/// record comes back once, with its bill's lines as `item:won` pairs in line order.
 const SETTLE: &str = "
 WITH s AS (
   SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
@@ -46,26 +48,34 @@ WITH s AS (
      AND s.paid_on <= r.due_date AND s.total = r.principal_won AND s.total > 0
      AND r.principal_won = (SELECT sum(l.principal_won) FROM receivable_line l
                              WHERE l.bill_id = r.bill_id)
-     AND NOT EXISTS (SELECT 1 FROM receipt
-                      WHERE tenant_code = $1 AND bank_code = $2
-                        AND bank_receipt_id = s.bank_receipt_id AND {posted})
+     {posted}
      AND NOT EXISTS (SELECT 1 FROM receipt
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {held_cancel})
-  RETURNING s.id, r.bill_id, r.taxpayer_id, r.e_payment_number
+  RETURNING s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
+            r.taxpayer_id, r.e_payment_number,
+            (SELECT string_agg(l.tax_item || ':' || l.principal_won, ',' ORDER BY l.line_no)
+               FROM receivable_line l WHERE l.bill_id = r.bill_id) AS lines
 ), stored AS (
   INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
                        kind, e_payment_number, bill_id, paid_on, total_won, applied_won,
                        principal_applied_won, late_charge_applied_won, overpaid_won,
                        suspense_won, outcome, cancelled, stamped)
-  SELECT s.id, $1, $3, s.serial, $2, s.bank_receipt_id, 'N', s.raw_number, paid.bill_id,
-         s.paid_on, s.total, s.total, s.total, 0, 0, 0, 'paid', FALSE, FALSE
-    FROM paid JOIN s ON s.id = paid.id
+  SELECT id, $1, $3, serial, $2, bank_receipt_id, 'N', raw_number, bill_id, paid_on, total,
+         total, total, 0, 0, 0, 'paid', FALSE, FALSE
+    FROM paid
 )
-SELECT paid.id, paid.bill_id, paid.taxpayer_id, paid.e_payment_number, l.tax_item,
-       l.principal_won
-  FROM paid LEFT JOIN receivable_line l ON l.bill_id = paid.bill_id
- ORDER BY paid.id, l.line_no";
+SELECT id, bill_id, taxpayer_id, e_payment_number, lines FROM paid";
+
+/// The check that a record's bank receipt id was never posted. Left out on the first try: the
+/// unique index on posted receipt ids then refuses a repeat, which is rare, and the statement
+/// runs again with the check (one index probe a record saved).
+const POSTED_CHECK: &str = "AND NOT EXISTS (SELECT 1 FROM receipt
+                      WHERE tenant_code = $1 AND bank_code = $2
+                        AND bank_receipt_id = s.bank_receipt_id AND {posted})";
+
+/// The unique index on posted receipt ids.
+const POSTED_ONCE_INDEX: &str = "receipt_posted_once";
 
 /// A record settled here.
 #[derive(Debug)]
@@ -131,49 +141,73 @@ pub(crate) async fn settle(
         .map(|(id, (i, _))| (*id, *i))
         .collect();
     let rec = |c: &(usize, EPaymentNumber)| &recs[c.0];
-    let statement = SETTLE
-        .replace("{posted}", receipt_kind::POSTED)
-        .replace("{held_cancel}", receipt_kind::HELD_CANCEL);
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
+    let values = [
+        tenant.as_str().into(),
+        bank_code.into(),
+        import_id.into(),
+        now.into(),
+        pg_array(&ids),
+        pg_array(cands.iter().map(|c| rec(c).serial)),
+        pg_array(cands.iter().map(|c| &rec(c).bank_receipt_id)),
+        pg_array(cands.iter().map(|c| &rec(c).e_payment_number)),
+        pg_array(cands.iter().map(|c| &c.1)),
+        pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
+        pg_array(cands.iter().map(|c| rec(c).paid_on)),
+    ];
+    let statement = |posted: &str| {
+        Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
-            statement,
-            [
-                tenant.as_str().into(),
-                bank_code.into(),
-                import_id.into(),
-                now.into(),
-                pg_array(&ids),
-                pg_array(cands.iter().map(|c| rec(c).serial)),
-                pg_array(cands.iter().map(|c| &rec(c).bank_receipt_id)),
-                pg_array(cands.iter().map(|c| &rec(c).e_payment_number)),
-                pg_array(cands.iter().map(|c| &c.1)),
-                pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
-                pg_array(cands.iter().map(|c| rec(c).paid_on)),
-            ],
-        ))
-        .await?;
-    let mut settled: Vec<Settled> = Vec::new();
+            SETTLE
+                .replace("{posted}", posted)
+                .replace("{posted}", receipt_kind::POSTED)
+                .replace("{held_cancel}", receipt_kind::HELD_CANCEL),
+            values.clone(),
+        )
+    };
+    // First without the posted-before check, under a savepoint: a repeated bank receipt id
+    // breaks the unique index, and the statement runs again with the check.
+    let optimistic = txn.begin().await?;
+    let rows = match optimistic.query_all_raw(statement("")).await {
+        Ok(rows) => {
+            optimistic.commit().await?;
+            rows
+        }
+        Err(e) if is_posted_twice(&e) => {
+            optimistic.rollback().await?;
+            txn.query_all_raw(statement(POSTED_CHECK)).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let internal = seip_runtime::error::AppError::Internal;
+    let mut settled: Vec<Settled> = Vec::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("", "id")?;
-        let item: Option<String> = row.try_get("", "tax_item")?;
-        let item = item.ok_or_else(|| {
-            seip_runtime::error::AppError::Internal(format!("receipt {id}: its bill has no lines"))
-        })?;
-        let line = (
-            TaxItem::from_name(&item, "tax_item")?,
-            Won::new(row.try_get("", "principal_won")?),
-            Won::ZERO,
-        );
-        if let Some(last) = settled.last_mut()
-            && last.placement.id == id
-        {
-            last.posting.lines.push(line);
-            continue;
+        let text: Option<String> = row.try_get("", "lines")?;
+        let lines = text
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (item, won) = l
+                    .split_once(':')
+                    .ok_or_else(|| internal(format!("receipt {id}: bill line {l:?}")))?;
+                let won = won
+                    .parse::<i64>()
+                    .map_err(|_| internal(format!("receipt {id}: bill line {l:?}")))?;
+                Ok((
+                    TaxItem::from_name(item, "tax_item")?,
+                    Won::new(won),
+                    Won::ZERO,
+                ))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        if lines.is_empty() {
+            return Err(internal(format!("receipt {id}: its bill has no lines")));
         }
-        let index = *index_of.get(&id).ok_or_else(|| {
-            seip_runtime::error::AppError::Internal(format!("settled an unknown receipt {id}"))
-        })?;
+        let index = *index_of
+            .get(&id)
+            .ok_or_else(|| internal(format!("settled an unknown receipt {id}")))?;
         let r = &recs[index];
         let bill_id: Uuid = row.try_get("", "bill_id")?;
         settled.push(Settled {
@@ -194,7 +228,7 @@ pub(crate) async fn settle(
                 bill_id,
                 receipt_id: id,
                 paid_on: r.paid_on,
-                lines: vec![line],
+                lines,
                 status: Status::Paid,
                 unpaid_principal: Won::ZERO,
                 unpaid_charge: Won::ZERO,
@@ -217,6 +251,11 @@ pub(crate) async fn settle(
     }
     settled.sort_by_key(|s| s.index);
     Ok(settled)
+}
+
+/// Whether `e` is the unique index on posted receipt ids refusing a repeat.
+fn is_posted_twice(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) if m.contains(POSTED_ONCE_INDEX))
 }
 
 #[cfg(test)]
@@ -254,32 +293,10 @@ mod tests {
         assert_eq!(candidates(&recs)[1].1.as_str(), number(7));
     }
 
-    /// A fresh collection database on the PostgreSQL server of `DATABASE_URL`, migrated; none
-    /// without it (the set-based path is PostgreSQL's alone).
-    async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
-        use sea_orm_migration::MigratorTrait;
-        let server = std::env::var("DATABASE_URL").ok()?;
-        let name = format!("seip_test_{}", Uuid::new_v4().simple());
-        let url = seip_runtime::db::create_database(&server, &name)
-            .await
-            .unwrap();
-        let settings = seip_runtime::Settings {
-            database_url: Some(url.into()),
-            ..Default::default()
-        };
-        let db = seip_runtime::db::connect(&settings, seip_runtime::ServiceName::Collection)
-            .await
-            .unwrap();
-        crate::store::migration::Migrator::up(&db, None)
-            .await
-            .unwrap();
-        Some((db, server, name))
-    }
-
     #[tokio::test]
     async fn settles_exact_on_time_payments_of_untouched_bills_and_leaves_the_rest() {
         use seip_runtime::bulk::{Cell, Rows, insert};
-        let Some((db, server, name)) = postgres().await else {
+        let Some((db, server, name)) = crate::testing::postgres().await else {
             return;
         };
         let tenant = TenantCode::parse_field("11110", "t").unwrap();

@@ -1,0 +1,25 @@
+//! Helpers for the unit tests.
+
+use uuid::Uuid;
+
+/// A fresh collection database on the PostgreSQL server of `DATABASE_URL`, migrated; none
+/// without it (what these tests check is PostgreSQL's alone).
+pub(crate) async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
+    use sea_orm_migration::MigratorTrait;
+    let server = std::env::var("DATABASE_URL").ok()?;
+    let name = format!("seip_test_{}", Uuid::new_v4().simple());
+    let url = seip_runtime::db::create_database(&server, &name)
+        .await
+        .unwrap();
+    let settings = seip_runtime::Settings {
+        database_url: Some(url.into()),
+        ..Default::default()
+    };
+    let db = seip_runtime::db::connect(&settings, seip_runtime::ServiceName::Collection)
+        .await
+        .unwrap();
+    crate::store::migration::Migrator::up(&db, None)
+        .await
+        .unwrap();
+    Some((db, server, name))
+}
