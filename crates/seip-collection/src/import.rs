@@ -382,6 +382,17 @@ impl CollectionApp {
                 }
             }
         };
+        // One process applies an import at a time: file order across the chunks in flight
+        // is kept within a process. A replica that resumes the same job waits here.
+        let lock = loop {
+            match self.job_lock(import_id).await {
+                Ok(lock) => break lock,
+                Err(e) => {
+                    tracing::warn!(%import_id, error = %e, "taking the import's lock failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
         // PostgreSQL applies several chunks at a time (each waits on the service, the
         // database and its commit's flush in turn, so one leaves the machine half idle);
         // SQLite has one writer.
@@ -398,7 +409,13 @@ impl CollectionApp {
         let mut backoff = Duration::from_millis(50);
         loop {
             match self.try_finish(import_id).await {
-                Ok(true) => return,
+                Ok(true) => {
+                    if let Some(conn) = lock {
+                        // Closing the session releases the lock.
+                        let _ = sea_orm::sqlx::Connection::close(conn).await;
+                    }
+                    return;
+                }
                 Ok(false) => {
                     // A chunk is still in flight elsewhere (another replica): look again.
                     self.progress_changed().await;
@@ -412,6 +429,32 @@ impl CollectionApp {
                 }
             }
         }
+    }
+
+    /// On PostgreSQL, a session of its own holding `import_id`'s advisory lock, taken once
+    /// no other process holds it. The lock lives with the session, so a runner that dies
+    /// releases it with its connection, and dropping the session (a stopped job) does too.
+    async fn job_lock(&self, import_id: Uuid) -> AppResult<Option<sea_orm::sqlx::PgConnection>> {
+        use sea_orm::{DbErr, RuntimeErr};
+        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(None);
+        }
+        let err =
+            |e| AppError::Database(DbErr::Conn(RuntimeErr::SqlxError(std::sync::Arc::new(e))));
+        // Out of the pool: the pool would hand the session, lock and all, to someone else.
+        let mut conn = self
+            .db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(err)?
+            .detach();
+        sea_orm::sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+            .bind(format!("seip.treasury_import.{import_id}"))
+            .execute(&mut conn)
+            .await
+            .map_err(err)?;
+        Ok(Some(conn))
     }
 
     /// The number of chunks of `import_id` once no earlier file of its bank is still being
@@ -1047,4 +1090,65 @@ async fn store_chunk(
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Advisory locks some session waits for.
+    async fn waiting_for_locks(db: &sea_orm::DatabaseConnection) -> i64 {
+        db.query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_process_at_a_time_applies_an_import() {
+        let Some((db, server, name)) = crate::testing::postgres().await else {
+            return;
+        };
+        let app = || {
+            CollectionApp::new(
+                db.clone(),
+                seip_core::Clock::system(),
+                Arc::new(tokio::sync::Notify::new()),
+            )
+        };
+        let (first, second) = (app(), app());
+        let import_id = Uuid::now_v7();
+        let held = first.job_lock(import_id).await.unwrap().unwrap();
+        // Another import is free to run.
+        assert!(second.job_lock(Uuid::now_v7()).await.unwrap().is_some());
+        let waiting = tokio::spawn(async move { second.job_lock(import_id).await });
+        for _ in 0..100 {
+            if waiting_for_locks(&db).await == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(waiting_for_locks(&db).await, 1);
+        assert!(!waiting.is_finished());
+        // The first process goes away, and its lock with its session.
+        drop(held);
+        let taken = tokio::time::timeout(Duration::from_secs(30), waiting)
+            .await
+            .expect("the lock was not released with the session")
+            .unwrap()
+            .unwrap();
+        assert!(taken.is_some());
+        drop(taken);
+        db.close().await.unwrap();
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
+    }
 }

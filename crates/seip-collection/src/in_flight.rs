@@ -8,7 +8,8 @@
 //! waits until no earlier chunk still in flight touches one of its own. A chunk whose
 //! records are not read yet may touch anything, so later chunks wait for it to be read.
 //! Waits only ever point to earlier chunks, so they cannot form a cycle; memory is bounded
-//! by the chunks in flight, whatever the size of the file.
+//! by the chunks in flight, whatever the size of the file. One process applies an import at a
+//! time (the job holds the import's lock), so the chunks in flight here are all there are.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
