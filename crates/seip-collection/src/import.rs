@@ -327,22 +327,33 @@ impl CollectionApp {
         };
         let mut running: JoinSet<()> = JoinSet::new();
         let mut started: HashSet<Uuid> = HashSet::new();
-        match treasury_import::Entity::find()
-            .filter(treasury_import::Column::Status.eq(status::APPLYING))
-            .order_by_asc(treasury_import::Column::Id)
-            .all(&self.db)
-            .await
-        {
-            Ok(unfinished) => {
-                for m in unfinished {
-                    tracing::info!(import_id = %m.id, records_applied = m.records_applied, records = m.records, "resuming import");
-                    started.insert(m.id);
-                    running.spawn(self.clone().run_job(m.id));
+        tokio::pin!(stop);
+        // Jobs left unfinished, listed until the database answers: a job not resumed here
+        // would wait for the next start.
+        let mut backoff = Duration::from_millis(100);
+        let unfinished = loop {
+            let listed = treasury_import::Entity::find()
+                .filter(treasury_import::Column::Status.eq(status::APPLYING))
+                .order_by_asc(treasury_import::Column::Id)
+                .all(&self.db)
+                .await;
+            match listed {
+                Ok(unfinished) => break unfinished,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not list unfinished imports; retrying");
+                    tokio::select! {
+                        () = &mut stop => return,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             }
-            Err(e) => tracing::error!(error = %e, "could not list unfinished imports"),
+        };
+        for m in unfinished {
+            tracing::info!(import_id = %m.id, records_applied = m.records_applied, records = m.records, "resuming import");
+            started.insert(m.id);
+            running.spawn(self.clone().run_job(m.id));
         }
-        tokio::pin!(stop);
         loop {
             tokio::select! {
                 () = &mut stop => break,
