@@ -1109,11 +1109,12 @@ mod tests {
 
     use super::*;
 
-    /// Advisory locks some session waits for.
+    /// Advisory locks some session of this database waits for.
     async fn waiting_for_locks(db: &sea_orm::DatabaseConnection) -> i64 {
         db.query_one_raw(Statement::from_string(
             sea_orm::DbBackend::Postgres,
-            "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         ))
         .await
         .unwrap()
