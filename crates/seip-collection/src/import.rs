@@ -428,7 +428,8 @@ impl CollectionApp {
                     return;
                 }
                 Ok(false) => {
-                    // A chunk is still in flight elsewhere (another replica): look again.
+                    // A chunk is still in flight elsewhere (a replica of a version without the
+                    // import lock, during a rolling deploy): look again.
                     self.progress_changed().await;
                     in_flight.rewind();
                     self.chunk_worker(import_id, chunks, &in_flight).await;

@@ -28,9 +28,9 @@ use crate::domain::posting::{Outcome, Placement, Posting};
 use crate::domain::receivable::Status;
 use crate::import::receipt_kind;
 
-/// The statement, with `{posted}` (the check that no receipt with the record's bank receipt
-/// id was posted before, or nothing) and `{held_cancel}` from [`receipt_kind`]. Each settled
-/// record comes back once, with its bill's lines as `item:won` pairs in line order.
+/// The statement, with `{posted}` ([`POSTED_CHECK`] or nothing) and `{held_cancel}` from
+/// [`receipt_kind`]. Each settled record comes back once, with its bill's lines in line order
+/// as a JSON array of `[tax_item, won]` pairs.
 const SETTLE: &str = "
 WITH s AS (
   SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
@@ -54,7 +54,8 @@ WITH s AS (
                         AND bank_receipt_id = s.bank_receipt_id AND {held_cancel})
   RETURNING s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
             r.taxpayer_id, r.e_payment_number,
-            (SELECT string_agg(l.tax_item || ':' || l.principal_won, ',' ORDER BY l.line_no)
+            (SELECT CAST(json_agg(json_build_array(l.tax_item, l.principal_won)
+                                  ORDER BY l.line_no) AS text)
                FROM receivable_line l WHERE l.bill_id = r.bill_id) AS lines
 ), stored AS (
   INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
@@ -67,9 +68,10 @@ WITH s AS (
 )
 SELECT id, bill_id, taxpayer_id, e_payment_number, lines FROM paid";
 
-/// The check that a record's bank receipt id was never posted. Left out on the first try: the
-/// unique index on posted receipt ids then refuses a repeat, which is rare, and the statement
-/// runs again with the check (one index probe a record saved).
+/// The check that a record's bank receipt id was never posted, with `{posted}` from
+/// [`receipt_kind`]. Left out on the first try: the unique index on posted receipt ids then
+/// refuses a repeat, which is rare, and the statement runs again with the check (one index
+/// probe a record saved).
 const POSTED_CHECK: &str = "AND NOT EXISTS (SELECT 1 FROM receipt
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {posted})";
@@ -154,12 +156,16 @@ pub(crate) async fn settle(
         pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
         pg_array(cands.iter().map(|c| rec(c).paid_on)),
     ];
-    let statement = |posted: &str| {
+    let statement = |checked: bool| {
+        let posted = if checked {
+            POSTED_CHECK.replace("{posted}", receipt_kind::POSTED)
+        } else {
+            String::new()
+        };
         Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             SETTLE
-                .replace("{posted}", posted)
-                .replace("{posted}", receipt_kind::POSTED)
+                .replace("{posted}", &posted)
                 .replace("{held_cancel}", receipt_kind::HELD_CANCEL),
             values.clone(),
         )
@@ -167,14 +173,14 @@ pub(crate) async fn settle(
     // First without the posted-before check, under a savepoint: a repeated bank receipt id
     // breaks the unique index, and the statement runs again with the check.
     let optimistic = txn.begin().await?;
-    let rows = match optimistic.query_all_raw(statement("")).await {
+    let rows = match optimistic.query_all_raw(statement(false)).await {
         Ok(rows) => {
             optimistic.commit().await?;
             rows
         }
         Err(e) if is_posted_twice(&e) => {
             optimistic.rollback().await?;
-            txn.query_all_raw(statement(POSTED_CHECK)).await?
+            txn.query_all_raw(statement(true)).await?
         }
         Err(e) => return Err(e.into()),
     };
@@ -182,21 +188,17 @@ pub(crate) async fn settle(
     let mut settled: Vec<Settled> = Vec::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("", "id")?;
-        let text: Option<String> = row.try_get("", "lines")?;
-        let lines = text
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                let (item, won) = l
-                    .split_once(':')
-                    .ok_or_else(|| internal(format!("receipt {id}: bill line {l:?}")))?;
-                let won = won
-                    .parse::<i64>()
-                    .map_err(|_| internal(format!("receipt {id}: bill line {l:?}")))?;
+        let json: Option<String> = row.try_get("", "lines")?;
+        let pairs: Vec<(String, i64)> = match json {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| internal(format!("receipt {id}: its bill's lines: {e}")))?,
+            None => Vec::new(),
+        };
+        let lines = pairs
+            .into_iter()
+            .map(|(item, won)| {
                 Ok((
-                    TaxItem::from_name(item, "tax_item")?,
+                    TaxItem::from_name(&item, "tax_item")?,
                     Won::new(won),
                     Won::ZERO,
                 ))
@@ -253,9 +255,15 @@ pub(crate) async fn settle(
     Ok(settled)
 }
 
-/// Whether `e` is the unique index on posted receipt ids refusing a repeat.
+/// Whether `e` is the unique index on posted receipt ids refusing a repeat (by the
+/// constraint the server names, not by its message, which the server may translate).
 fn is_posted_twice(e: &sea_orm::DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) if m.contains(POSTED_ONCE_INDEX))
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e))) = e else {
+        return false;
+    };
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation() && d.constraint() == Some(POSTED_ONCE_INDEX))
 }
 
 #[cfg(test)]
