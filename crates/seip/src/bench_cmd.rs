@@ -366,13 +366,22 @@ impl Child {
             )
             .spawn()?;
         let url = format!("http://127.0.0.1:{port}");
+        // The port is bound before migrations run, so a connection alone does not mean the
+        // schema is there: wait for a call to be answered.
         for _ in 0..300 {
-            if tonic::transport::Endpoint::from_shared(url.clone())?
+            if let Ok(channel) = tonic::transport::Endpoint::from_shared(url.clone())?
                 .connect()
                 .await
-                .is_ok()
             {
-                return Ok(Self { child, url });
+                let answered = CollectionServiceClient::new(channel)
+                    .list_imports(seip_proto::collection::v1::ListImportsRequest {
+                        tenant_code: TENANT.into(),
+                        limit: 1,
+                    })
+                    .await;
+                if answered.is_ok() {
+                    return Ok(Self { child, url });
+                }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
