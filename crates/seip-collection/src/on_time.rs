@@ -11,8 +11,8 @@
 //!
 //! Concurrent batches stay safe as in the general path: the update re-checks its conditions
 //! on a row another batch changed first (the record then falls to the general matcher), and
-//! the unique index on posted receipt ids makes a batch that races another on the same id
-//! fail and retry.
+//! the unique index on posted receipt ids refuses a batch that races another on the same id,
+//! and the statement runs again with the check that leaves that record to the matcher.
 
 use std::collections::HashMap;
 
@@ -28,7 +28,7 @@ use crate::domain::posting::{Outcome, Placement, Posting};
 use crate::domain::receivable::Status;
 use crate::import::receipt_kind;
 
-/// The statement, with `{posted}` ([`POSTED_CHECK`] or nothing) and `{held_cancel}` from
+/// The statement, with `{checks}` ([`CHECKS`] or nothing) and `{held_cancel}` from
 /// [`receipt_kind`]. Each settled record comes back once, with its bill's lines in line order
 /// as a JSON array of `[tax_item, won]` pairs.
 const SETTLE: &str = "
@@ -46,9 +46,7 @@ WITH s AS (
      AND r.status = 'open' AND r.overdue_at IS NULL AND r.overdue_withdrawn_at IS NULL
      AND r.principal_paid_won = 0 AND r.late_charge_won = 0 AND r.late_charge_paid_won = 0
      AND s.paid_on <= r.due_date AND s.total = r.principal_won AND s.total > 0
-     AND r.principal_won = (SELECT sum(l.principal_won) FROM receivable_line l
-                             WHERE l.bill_id = r.bill_id)
-     {posted}
+     {checks}
      AND NOT EXISTS (SELECT 1 FROM receipt
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {held_cancel})
@@ -68,11 +66,15 @@ WITH s AS (
 )
 SELECT id, bill_id, taxpayer_id, e_payment_number, lines FROM paid";
 
-/// The check that a record's bank receipt id was never posted, with `{posted}` from
-/// [`receipt_kind`]. Left out on the first try: the unique index on posted receipt ids then
-/// refuses a repeat, which is rare, and the statement runs again with the check (one index
-/// probe a record saved).
-const POSTED_CHECK: &str = "AND NOT EXISTS (SELECT 1 FROM receipt
+/// Two checks for what is rare, with `{posted}` from [`receipt_kind`]: the bill's lines sum
+/// to its principal, and the record's bank receipt id was never posted. Both are left out on
+/// the first try, which saves two index probes a record: a repeated receipt id is then
+/// refused by the unique index on posted receipt ids, and lines that disagree with the
+/// principal are seen in the lines the statement returns. Either way the statement runs
+/// again with the checks, and the records they exclude go to the general matcher.
+const CHECKS: &str = "AND r.principal_won = (SELECT sum(l.principal_won) FROM receivable_line l
+                             WHERE l.bill_id = r.bill_id)
+     AND NOT EXISTS (SELECT 1 FROM receipt
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {posted})";
 
@@ -157,33 +159,59 @@ pub(crate) async fn settle(
         pg_array(cands.iter().map(|c| rec(c).paid_on)),
     ];
     let statement = |checked: bool| {
-        let posted = if checked {
-            POSTED_CHECK.replace("{posted}", receipt_kind::POSTED)
+        let checks = if checked {
+            CHECKS.replace("{posted}", receipt_kind::POSTED)
         } else {
             String::new()
         };
         Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             SETTLE
-                .replace("{posted}", &posted)
+                .replace("{checks}", &checks)
                 .replace("{held_cancel}", receipt_kind::HELD_CANCEL),
             values.clone(),
         )
     };
-    // First without the posted-before check, under a savepoint: a repeated bank receipt id
-    // breaks the unique index, and the statement runs again with the check.
+    // First without the checks, under a savepoint; if what they guard against shows, the
+    // statement runs again with them.
     let optimistic = txn.begin().await?;
-    let rows = match optimistic.query_all_raw(statement(false)).await {
-        Ok(rows) => {
-            optimistic.commit().await?;
-            rows
-        }
-        Err(e) if is_posted_twice(&e) => {
-            optimistic.rollback().await?;
-            txn.query_all_raw(statement(true)).await?
-        }
+    let first = match optimistic.query_all_raw(statement(false)).await {
+        Ok(rows) => Some(read_settled(rows, recs, &index_of)?),
+        Err(e) if is_posted_twice(&e) => None,
         Err(e) => return Err(e.into()),
     };
+    let mut settled = if let Some(first) = first.filter(|f| f.iter().all(lines_agree)) {
+        optimistic.commit().await?;
+        first
+    } else {
+        optimistic.rollback().await?;
+        let rows = txn.query_all_raw(statement(true)).await?;
+        read_settled(rows, recs, &index_of)?
+    };
+    // With the checks, every won of each settled record is on its bill's lines.
+    if let Some(s) = settled.iter().find(|s| !lines_agree(s)) {
+        let lines: Won = s.posting.lines.iter().map(|l| l.1).sum();
+        return Err(seip_runtime::error::AppError::Internal(format!(
+            "bill {}: lines bill {lines} won but {} won settled it",
+            s.posting.bill_id, s.placement.principal_applied
+        )));
+    }
+    settled.sort_by_key(|s| s.index);
+    Ok(settled)
+}
+
+/// Whether every won that settled `s` is on its bill's lines.
+fn lines_agree(s: &Settled) -> bool {
+    !s.posting.lines.is_empty()
+        && s.posting.lines.iter().map(|l| l.1).sum::<Won>() == s.placement.principal_applied
+}
+
+/// The records the statement settled, from the rows it returned.
+fn read_settled(
+    rows: Vec<sea_orm::QueryResult>,
+    recs: &[Receipt],
+    index_of: &HashMap<Uuid, usize>,
+) -> AppResult<Vec<Settled>> {
     let internal = seip_runtime::error::AppError::Internal;
     let mut settled: Vec<Settled> = Vec::with_capacity(rows.len());
     for row in rows {
@@ -204,9 +232,6 @@ pub(crate) async fn settle(
                 ))
             })
             .collect::<AppResult<Vec<_>>>()?;
-        if lines.is_empty() {
-            return Err(internal(format!("receipt {id}: its bill has no lines")));
-        }
         let index = *index_of
             .get(&id)
             .ok_or_else(|| internal(format!("settled an unknown receipt {id}")))?;
@@ -241,17 +266,6 @@ pub(crate) async fn settle(
             e_payment_number: row.try_get("", "e_payment_number")?,
         });
     }
-    // Every won of each settled record is on its bill's lines.
-    for s in &settled {
-        let lines: Won = s.posting.lines.iter().map(|l| l.1).sum();
-        if lines != s.placement.principal_applied {
-            return Err(seip_runtime::error::AppError::Internal(format!(
-                "bill {}: lines bill {lines} won but {} won settled it",
-                s.posting.bill_id, s.placement.principal_applied
-            )));
-        }
-    }
-    settled.sort_by_key(|s| s.index);
     Ok(settled)
 }
 
@@ -310,7 +324,8 @@ mod tests {
         let tenant = TenantCode::parse_field("11110", "t").unwrap();
         let due = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
         let issued = DateTime::<Utc>::from_timestamp(1_780_000_000, 0).unwrap();
-        // Bills 1..=6 of 1,000 won: 700 + 300 on two lines; bill 6 has 100 won paid already.
+        // Bills 1..=8 of 1,000 won: 700 + 300 on two lines; bill 6 has 100 won paid already;
+        // bill 7's lines bill only 900 won.
         let bill = |n: u64| Uuid::from_u128(u128::from(n));
         let mut bills = Rows::new(&[
             "bill_id",
@@ -330,7 +345,7 @@ mod tests {
             "version",
         ]);
         let mut lines = Rows::new(&["bill_id", "line_no", "tax_item", "principal_won"]);
-        for n in 1..=6 {
+        for n in 1..=8 {
             bills.push(vec![
                 Cell::Uuid(Some(bill(n))),
                 Cell::Text(Some("11110".into())),
@@ -348,7 +363,11 @@ mod tests {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
             ]);
-            for (no, item, won) in [(1, "automobile_tax", 700), (2, "local_education_tax", 300)] {
+            let education = if n == 7 { 200 } else { 300 };
+            for (no, item, won) in [
+                (1, "automobile_tax", 700),
+                (2, "local_education_tax", education),
+            ] {
                 lines.push(vec![
                     Cell::Uuid(Some(bill(n))),
                     Cell::Int(Some(no)),
@@ -469,8 +488,42 @@ mod tests {
                 open(0),
                 open(0),
                 open(100),
+                open(0),
+                open(0),
             ]
         );
+
+        // No repeated receipt id this time, so the first try runs to the end: it settles
+        // bill 7, whose lines disagree with its principal, and is rolled back for it.
+        let recs = vec![
+            rec(&number(7), "H", RecordKind::Normal),
+            rec(&number(8), "I", RecordKind::Normal),
+        ];
+        let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+        let settled = settle(&txn, tenant, "032", import_id, &recs, issued)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        let bills: Vec<Uuid> = settled.iter().map(|s| s.posting.bill_id).collect();
+        assert_eq!(bills, vec![bill(8)]);
+        assert_eq!(settled[0].index, 1);
+        let paid = db
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT r.bill_id, (SELECT COUNT(*) FROM receipt p WHERE p.bill_id = r.bill_id) AS receipts
+                   FROM receivable r WHERE r.status = 'paid' ORDER BY r.bill_id",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get::<Uuid>("", "bill_id").unwrap(),
+                    r.try_get::<i64>("", "receipts").unwrap(),
+                )
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(paid, vec![(bill(1), 1), (bill(8), 1)]);
         db.close().await.unwrap();
         seip_runtime::db::drop_database(&server, &name)
             .await
