@@ -7,9 +7,9 @@ use std::future::Future;
 use opentelemetry::global;
 use opentelemetry::propagation::{Extractor, Injector};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Endpoint, Server};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -84,7 +84,10 @@ pub async fn serve(
     Server::builder()
         .trace_fn(move |req| server_span(service, req))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        )
         .await?;
     tracing::info!(service = service.as_str(), "stopped");
     Ok(())
