@@ -15,6 +15,11 @@ use crate::pool::options::PoolConnectionMetadata;
 
 const CLOSE_ON_DROP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long returning a dropped connection to the pool may take (its rollback and ping). A
+/// connection left mid-message by a cancelled call, or whose peer went silent, can wait for an
+/// answer that never comes; past this it is discarded, which releases its pool permit.
+const RETURN_TO_POOL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A connection managed by a [`Pool`][crate::pool::Pool].
 ///
 /// Will be returned to the pool on-drop.
@@ -143,7 +148,11 @@ impl<DB: Database> PoolConnection<DB> {
 
         async move {
             let returned_to_pool = if let Some(floating) = floating {
-                floating.return_to_pool().await
+                // On timeout the floating connection is dropped with the future: its guard
+                // gives back the permit and the socket closes.
+                crate::rt::timeout(RETURN_TO_POOL_TIMEOUT, floating.return_to_pool())
+                    .await
+                    .unwrap_or(false)
             } else {
                 false
             };
