@@ -20,7 +20,7 @@ use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
 use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{ServiceName, idempotency, outbox};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
 use crate::domain::posting::Posting;
@@ -48,6 +48,9 @@ pub struct CollectionApp {
     pub(crate) jobs_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Uuid>>>>,
     /// Woken after every applied batch, for watchers.
     pub(crate) progress: Arc<Notify>,
+    /// Set when the job runner is told to stop: jobs finish the chunk in hand and take no
+    /// other.
+    pub(crate) stopping: Arc<watch::Sender<bool>>,
     /// How treasury files are stored and applied.
     pub(crate) feed: seip_runtime::config::FeedSettings,
 }
@@ -335,6 +338,7 @@ impl CollectionApp {
             jobs,
             jobs_rx: Arc::new(Mutex::new(Some(rx))),
             progress: Arc::new(Notify::new()),
+            stopping: Arc::new(watch::Sender::new(false)),
             feed: seip_runtime::config::FeedSettings::default(),
         }
     }

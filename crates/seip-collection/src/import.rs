@@ -39,6 +39,9 @@ use crate::on_time;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
 /// Postings per `PaymentsPosted` event.
+/// How long a stopping job runner waits for its jobs to finish the chunks in hand.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
 const POSTINGS_PER_EVENT: usize = 2000;
 
 /// Largest file accepted (a million records is about 200 MiB).
@@ -318,8 +321,10 @@ impl CollectionApp {
     }
 
     /// Run import jobs until `stop` resolves: first every job left unfinished (by a crash or
-    /// a deploy), then each new upload. Stopping abandons the batch in flight (its transaction
-    /// rolls back); the next start resumes it.
+    /// a deploy), then each new upload. Stopping lets each job finish the chunks in hand, for
+    /// up to [`STOP_GRACE`], and takes no other; a job still running then is abandoned (its
+    /// transaction rolls back). The next start resumes every job from its first unapplied
+    /// chunk.
     pub async fn run_jobs(self, stop: impl std::future::Future<Output = ()>) {
         let Some(mut rx) = self.jobs_rx.lock().ok().and_then(|mut g| g.take()) else {
             tracing::error!("import job runner started twice");
@@ -365,8 +370,29 @@ impl CollectionApp {
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
         }
-        running.abort_all();
-        while running.join_next().await.is_some() {}
+        // Cancelling a job mid-statement would leave its connection waiting for an answer
+        // that never comes; jobs are asked to stop between chunks first.
+        self.stopping.send_replace(true);
+        self.progress.notify_waiters();
+        let drained = tokio::time::timeout(STOP_GRACE, async {
+            while running.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("import jobs still running after the stop grace; abandoning them");
+            running.abort_all();
+            while running.join_next().await.is_some() {}
+        }
+    }
+
+    /// Whether the job runner has been told to stop.
+    fn stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// Resolves once the job runner is told to stop.
+    async fn stop_requested(&self) {
+        let _ = self.stopping.subscribe().wait_for(|s| *s).await;
     }
 
     async fn run_job(self, import_id: Uuid) {
@@ -384,6 +410,9 @@ impl CollectionApp {
         // Files of a bank are applied in the order of their accounting date and sequence, so
         // a cancellation never overtakes the receipt it cancels.
         let chunks = loop {
+            if self.stopping() {
+                return;
+            }
             match self.job_ready(import_id).await {
                 Ok(Some(chunks)) => break chunks,
                 Ok(None) => self.progress_changed().await,
@@ -396,7 +425,12 @@ impl CollectionApp {
         // One process applies an import at a time: file order across the chunks in flight
         // is kept within a process. A replica that resumes the same job waits here.
         let lock = loop {
-            match self.job_lock(import_id).await {
+            // Waiting for another process's lock holds no pooled connection: stop at once.
+            let taken = tokio::select! {
+                taken = self.job_lock(import_id) => taken,
+                () = self.stop_requested() => return,
+            };
+            match taken {
                 Ok(lock) => break lock,
                 Err(e) => {
                     tracing::warn!(%import_id, error = %e, "taking the import's lock failed; retrying");
@@ -419,6 +453,9 @@ impl CollectionApp {
         .await;
         let mut backoff = Duration::from_millis(50);
         loop {
+            if self.stopping() {
+                return;
+            }
             match self.try_finish(import_id).await {
                 Ok(true) => {
                     if let Some(conn) = lock {
@@ -498,9 +535,14 @@ impl CollectionApp {
 
     /// Take chunks in file order and apply each, until none is left.
     async fn chunk_worker(&self, import_id: Uuid, chunks: i32, in_flight: &InFlight) {
-        while let Some(n) = in_flight.take_next(chunks) {
+        while !self.stopping()
+            && let Some(n) = in_flight.take_next(chunks)
+        {
             let mut backoff = Duration::from_millis(50);
             loop {
+                if self.stopping() {
+                    return;
+                }
                 let step = match self.chunk_ready(import_id, n).await {
                     Ok(false) => {
                         let _ = tokio::time::timeout(
