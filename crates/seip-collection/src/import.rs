@@ -38,10 +38,10 @@ use crate::in_flight::InFlight;
 use crate::on_time;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
-/// Postings per `PaymentsPosted` event.
 /// How long a stopping job runner waits for its jobs to finish the chunks in hand.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// Postings per `PaymentsPosted` event.
 const POSTINGS_PER_EVENT: usize = 2000;
 
 /// Largest file accepted (a million records is about 200 MiB).
@@ -371,7 +371,8 @@ impl CollectionApp {
             }
         }
         // Cancelling a job mid-statement would leave its connection waiting for an answer
-        // that never comes; jobs are asked to stop between chunks first.
+        // that never comes (until the pool gives up on it after a few seconds) and throw
+        // away the chunk's work: jobs are asked to stop between chunks first.
         self.stopping.send_replace(true);
         self.progress.notify_waiters();
         let drained = tokio::time::timeout(STOP_GRACE, async {
@@ -473,7 +474,10 @@ impl CollectionApp {
                 }
                 Err(e) => {
                     tracing::warn!(%import_id, error = %e, "finishing import failed; retrying");
-                    tokio::time::sleep(backoff).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = self.stop_requested() => return,
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             }
@@ -556,7 +560,10 @@ impl CollectionApp {
                     Err(e) => Err(e),
                 };
                 match step {
-                    Ok(()) => {
+                    // Stopped while waiting for its turn: left for the next start, and not
+                    // marked done, so no later chunk of the same bills overtakes it.
+                    Ok(false) => return,
+                    Ok(true) => {
                         in_flight.done(n);
                         if (n + 1).count_ones() == 1
                             && let Err(e) = self.sample_young_ledger().await
@@ -567,7 +574,10 @@ impl CollectionApp {
                     }
                     Err(e) => {
                         tracing::warn!(%import_id, chunk = n, error = %e, "import batch failed; retrying");
-                        tokio::time::sleep(backoff).await;
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff) => {}
+                            () = self.stop_requested() => return,
+                        }
                         backoff = (backoff * 2).min(Duration::from_secs(10));
                     }
                 }
@@ -608,18 +618,27 @@ impl CollectionApp {
 
     /// Apply chunk `n` of `import_id` in one transaction, unless it already is, once its turn
     /// among the chunks `in_flight` has come. The chunk is read and the turn awaited before
-    /// the transaction begins: a waiting chunk holds no connection and no lock.
-    async fn apply_chunk_no(&self, import_id: Uuid, n: i32, in_flight: &InFlight) -> AppResult<()> {
+    /// the transaction begins: a waiting chunk holds no connection and no lock. Returns
+    /// `false` if the runner was told to stop before the chunk's turn came.
+    async fn apply_chunk_no(
+        &self,
+        import_id: Uuid,
+        n: i32,
+        in_flight: &InFlight,
+    ) -> AppResult<bool> {
         let chunk = treasury_file_chunk::Entity::find_by_id((import_id, n))
             .one(&self.db)
             .await?
             .ok_or_else(|| AppError::Internal(format!("import {import_id}: chunk {n} missing")))?;
         if chunk.applied {
-            return Ok(());
+            return Ok(true);
         }
         let recs = parse_chunk(&chunk)?;
         // Records of a bill take effect in file order, whichever chunk commits first.
-        in_flight.wait_turn(n, &recs).await;
+        tokio::select! {
+            () = in_flight.wait_turn(n, &recs) => {}
+            () = self.stop_requested() => return Ok(false),
+        }
         let txn = self.db.begin().await?;
         let job = treasury_import::Entity::find_by_id(import_id)
             .one(&txn)
@@ -638,7 +657,7 @@ impl CollectionApp {
             .await?
             .rows_affected;
         if claimed != 1 {
-            return Ok(());
+            return Ok(true);
         }
         let tenant = seip_runtime::convert::tenant(&job.tenant_code)?;
         let counts = self.apply_chunk(&txn, tenant, &job, recs).await?;
@@ -666,7 +685,7 @@ impl CollectionApp {
         txn.commit().await?;
         self.relay.notify_one();
         self.progress.notify_waiters();
-        Ok(())
+        Ok(true)
     }
 
     /// Sample the receipts ledger while it is young. It then grows faster than autovacuum

@@ -12,7 +12,8 @@
 //! Concurrent batches stay safe as in the general path: the update re-checks its conditions
 //! on a row another batch changed first (the record then falls to the general matcher), and
 //! the unique index on posted receipt ids refuses a batch that races another on the same id,
-//! and the statement runs again with the check that leaves that record to the matcher.
+//! and the statement runs again with the checks that leave that record to the matcher (a race
+//! lost again on that second run fails the chunk, which is retried).
 
 use std::collections::HashMap;
 

@@ -352,7 +352,7 @@ impl Child {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let child = std::process::Command::new(std::env::current_exe()?)
+        let mut child = std::process::Command::new(std::env::current_exe()?)
             .args(["serve", "collection"])
             .env("SEIP_DATABASE_URL", database_url)
             .env("SEIP_LISTEN__COLLECTION", format!("127.0.0.1:{port}"))
@@ -368,11 +368,14 @@ impl Child {
         let url = format!("http://127.0.0.1:{port}");
         // The port is bound before migrations run, so a connection alone does not mean the
         // schema is there: wait for a call to be answered.
+        let endpoint = tonic::transport::Endpoint::from_shared(url.clone())?
+            .connect_timeout(Duration::from_secs(1))
+            .timeout(Duration::from_secs(5));
         for _ in 0..300 {
-            if let Ok(channel) = tonic::transport::Endpoint::from_shared(url.clone())?
-                .connect()
-                .await
-            {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("the collection service exited at start ({status})");
+            }
+            if let Ok(channel) = endpoint.connect().await {
                 let answered = CollectionServiceClient::new(channel)
                     .list_imports(seip_proto::collection::v1::ListImportsRequest {
                         tenant_code: TENANT.into(),
