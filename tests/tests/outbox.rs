@@ -148,3 +148,86 @@ async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back(
             .unwrap();
     }
 }
+
+/// Number of rows of `table`.
+async fn count(db: &DatabaseConnection, table: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT COUNT(*) AS n FROM {table}"),
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get("", "n")
+    .unwrap()
+}
+
+#[tokio::test]
+async fn delivered_events_past_retention_are_deleted_and_nothing_else() {
+    use chrono::{TimeZone, Utc};
+    use sea_orm::Value;
+    use seip_proto::collection::v1::PaymentsPosted;
+    use seip_runtime::outbox;
+
+    let (settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
+    let db = seip_runtime::db::connect(&settings, ServiceName::Collection)
+        .await
+        .unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let consumers = [ServiceName::Reporting, ServiceName::ArrearsEnforcement];
+    let at = |d: u32| Utc.with_ymd_and_hms(2026, 6, d, 6, 0, 0).unwrap();
+    let mut events = Vec::new();
+    for d in [1, 2, 3] {
+        let id = outbox::enqueue(&db, &consumers, "11110", &PaymentsPosted::default(), at(d))
+            .await
+            .unwrap();
+        events.push(id.to_string());
+    }
+    let b = db.get_database_backend();
+    let deliver = |event: &str, consumer: ServiceName, when| {
+        Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                "UPDATE outbox SET delivered_at = ? WHERE event_id = ? AND consumer = ?",
+            ),
+            [Value::from(when), event.into(), consumer.as_str().into()],
+        )
+    };
+    // The first event reached both consumers on the 1st; the second reached reporting on the
+    // 2nd and is still pending for arrears-enforcement; the third reached both on the 20th.
+    for s in [
+        deliver(&events[0], ServiceName::Reporting, at(1)),
+        deliver(&events[0], ServiceName::ArrearsEnforcement, at(1)),
+        deliver(&events[1], ServiceName::Reporting, at(2)),
+        deliver(&events[2], ServiceName::Reporting, at(20)),
+        deliver(&events[2], ServiceName::ArrearsEnforcement, at(20)),
+    ] {
+        db.execute_raw(s).await.unwrap();
+    }
+
+    let deleted = outbox::prune(&db, at(10)).await.unwrap();
+    assert_eq!(
+        deleted, 1,
+        "only the event every consumer had before the 10th"
+    );
+    assert_eq!(count(&db, "outbox_event").await, 2);
+    assert_eq!(count(&db, "outbox").await, 3);
+    let pending = seip_e2e::outbox_event(&db, "arrears_enforcement")
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.event_id, events[1],
+        "the pending delivery is intact"
+    );
+    // Again: nothing more is old enough.
+    assert_eq!(outbox::prune(&db, at(10)).await.unwrap(), 0);
+    assert_eq!(count(&db, "outbox").await, 3);
+
+    db.close().await.unwrap();
+    if let Some((server, name)) = pg {
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
+    }
+}

@@ -127,6 +127,10 @@ pub struct RelaySettings {
     pub initial_backoff_ms: u64,
     /// Longest retry delay in milliseconds.
     pub max_backoff_ms: u64,
+    /// Days a delivered event is kept in the outbox before it is deleted
+    /// (`SEIP_RELAY__RETENTION_DAYS`; 0 keeps it for ever). Events not yet delivered to every
+    /// consumer, or parked, are always kept.
+    pub retention_days: u32,
 }
 
 impl Default for RelaySettings {
@@ -136,6 +140,7 @@ impl Default for RelaySettings {
             poll_interval_ms: 500,
             initial_backoff_ms: 100,
             max_backoff_ms: 30_000,
+            retention_days: 30,
         }
     }
 }

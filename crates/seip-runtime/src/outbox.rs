@@ -82,6 +82,36 @@ pub async fn enqueue<E: Message + EventName, C: ConnectionTrait>(
     Ok(event_id)
 }
 
+/// Delete what every consumer has had since before `before`: delivery rows delivered then,
+/// and the events no delivery row still refers to. Rows not yet delivered, or parked, stay,
+/// and so does their event. Returns the number of events deleted.
+pub async fn prune(db: &DatabaseConnection, before: DateTime<Utc>) -> AppResult<u64> {
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql(
+            backend,
+            "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+        ),
+        [before.into()],
+    ))
+    .await?;
+    let events = txn
+        .execute_raw(Statement::from_string(
+            backend,
+            "DELETE FROM outbox_event
+              WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = outbox_event.event_id)",
+        ))
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok(events)
+}
+
+/// How often the relay deletes delivered events past their retention.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Counts of the outbox, for operators and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxStats {
@@ -185,7 +215,23 @@ impl Relay {
     /// Deliver until `shutdown` resolves.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
+        let mut pruned: Option<tokio::time::Instant> = None;
         loop {
+            if self.settings.retention_days > 0 && pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY)
+            {
+                pruned = Some(tokio::time::Instant::now());
+                let before = self.clock.now()
+                    - chrono::Duration::days(i64::from(self.settings.retention_days));
+                match prune(&self.db, before).await {
+                    Ok(0) => {}
+                    Ok(events) => {
+                        tracing::info!(producer = self.producer.as_str(), events, %before, "delivered events past retention deleted");
+                    }
+                    Err(e) => {
+                        tracing::warn!(producer = self.producer.as_str(), error = %e, "deleting delivered events failed");
+                    }
+                }
+            }
             let pass = match self.pass().await {
                 Ok(p) => p,
                 Err(e) => {
