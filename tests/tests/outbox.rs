@@ -98,19 +98,7 @@ async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back(
         .unwrap();
 
     Migrator::up(&db, None).await.unwrap();
-    let events = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM outbox_event",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        events.try_get::<i64>("", "n").unwrap(),
-        2,
-        "each event once"
-    );
+    assert_eq!(count(&db, "outbox_event").await, 2, "each event once");
     let after = deliveries(
         &db,
         &format!(
