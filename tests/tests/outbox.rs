@@ -212,6 +212,40 @@ async fn delivered_events_past_retention_are_deleted_and_nothing_else() {
     assert_eq!(outbox::prune(&db, at(10)).await.unwrap(), 0);
     assert_eq!(count(&db, "outbox").await, 3);
 
+    // An event parked for one consumer long ago is kept, with its parked row, for an
+    // operator; its old delivery to the other consumer goes.
+    let parked = outbox::enqueue(&db, &consumers, "11110", &PaymentsPosted::default(), at(4))
+        .await
+        .unwrap()
+        .to_string();
+    db.execute_raw(deliver(&parked, ServiceName::Reporting, at(4)))
+        .await
+        .unwrap();
+    db.execute_raw(Statement::from_sql_and_values(
+        b,
+        sql(
+            b,
+            "UPDATE outbox SET parked_at = ? WHERE event_id = ? AND consumer = ?",
+        ),
+        [
+            Value::from(at(4)),
+            parked.as_str().into(),
+            ServiceName::ArrearsEnforcement.as_str().into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(outbox::prune(&db, at(10)).await.unwrap(), 0);
+    assert_eq!(count(&db, "outbox_event").await, 3);
+    assert_eq!(
+        outbox::stats(&db).await.unwrap(),
+        outbox::OutboxStats {
+            pending: 1,
+            delivered: 2,
+            parked: 1
+        }
+    );
+
     db.close().await.unwrap();
     if let Some((server, name)) = pg {
         seip_runtime::db::drop_database(&server, &name)

@@ -48,8 +48,8 @@ pub struct CollectionApp {
     pub(crate) jobs_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Uuid>>>>,
     /// Woken after every applied batch, for watchers.
     pub(crate) progress: Arc<Notify>,
-    /// Set when the job runner is told to stop: jobs finish the chunk in hand and take no
-    /// other.
+    /// Set when the job runner is told to stop: chunks being applied commit, and no other
+    /// starts.
     pub(crate) stopping: Arc<watch::Sender<bool>>,
     /// How treasury files are stored and applied.
     pub(crate) feed: seip_runtime::config::FeedSettings,

@@ -38,7 +38,7 @@ use crate::in_flight::InFlight;
 use crate::on_time;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
-/// How long a stopping job runner waits for its jobs to finish the chunks in hand.
+/// How long a stopping job runner waits for the chunks being applied to commit.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Postings per `PaymentsPosted` event.
@@ -321,8 +321,8 @@ impl CollectionApp {
     }
 
     /// Run import jobs until `stop` resolves: first every job left unfinished (by a crash or
-    /// a deploy), then each new upload. Stopping lets each job finish the chunks in hand, for
-    /// up to [`STOP_GRACE`], and takes no other; a job still running then is abandoned (its
+    /// a deploy), then each new upload. Stopping lets the chunks being applied commit, for up
+    /// to [`STOP_GRACE`], and starts no other; a job still running then is abandoned (its
     /// transaction rolls back). The next start resumes every job from its first unapplied
     /// chunk.
     pub async fn run_jobs(self, stop: impl std::future::Future<Output = ()>) {

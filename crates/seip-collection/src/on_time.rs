@@ -191,20 +191,25 @@ pub(crate) async fn settle(
     };
     // With the checks, every won of each settled record is on its bill's lines.
     if let Some(s) = settled.iter().find(|s| !lines_agree(s)) {
-        let lines: Won = s.posting.lines.iter().map(|l| l.1).sum();
         return Err(seip_runtime::error::AppError::Internal(format!(
-            "bill {}: lines bill {lines} won but {} won settled it",
-            s.posting.bill_id, s.placement.principal_applied
+            "bill {}: lines bill {} won but {} won settled it",
+            s.posting.bill_id,
+            lines_total(s),
+            s.placement.principal_applied
         )));
     }
     settled.sort_by_key(|s| s.index);
     Ok(settled)
 }
 
+/// The principal on the lines of `s`'s bill.
+fn lines_total(s: &Settled) -> Won {
+    s.posting.lines.iter().map(|l| l.1).sum()
+}
+
 /// Whether every won that settled `s` is on its bill's lines.
 fn lines_agree(s: &Settled) -> bool {
-    !s.posting.lines.is_empty()
-        && s.posting.lines.iter().map(|l| l.1).sum::<Won>() == s.placement.principal_applied
+    !s.posting.lines.is_empty() && lines_total(s) == s.placement.principal_applied
 }
 
 /// The records the statement settled, from the rows it returned.

@@ -112,12 +112,22 @@ pub async fn prune(db: &DatabaseConnection, before: DateTime<Utc>) -> AppResult<
 /// How often the relay deletes delivered events past their retention.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// The moment before which a delivered event is past a retention of `days` days at `now`;
+/// `None` when nothing is: a retention of 0 (keep for ever), or one reaching back before
+/// the earliest representable date.
+fn retention_cutoff(now: DateTime<Utc>, days: u32) -> Option<DateTime<Utc>> {
+    if days == 0 {
+        return None;
+    }
+    now.checked_sub_signed(chrono::TimeDelta::try_days(i64::from(days))?)
+}
+
 /// Counts of the outbox, for operators and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxStats {
     /// Rows not yet delivered (and not parked).
     pub pending: u64,
-    /// Rows delivered.
+    /// Rows delivered (and not yet deleted past their retention).
     pub delivered: u64,
     /// Rows parked because the consumer refused them as malformed.
     pub parked: u64,
@@ -217,11 +227,11 @@ impl Relay {
         tokio::pin!(shutdown);
         let mut pruned: Option<tokio::time::Instant> = None;
         loop {
-            if self.settings.retention_days > 0 && pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY)
+            if pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY)
+                && let Some(before) =
+                    retention_cutoff(self.clock.now(), self.settings.retention_days)
             {
                 pruned = Some(tokio::time::Instant::now());
-                let before = self.clock.now()
-                    - chrono::Duration::days(i64::from(self.settings.retention_days));
                 match prune(&self.db, before).await {
                     Ok(0) => {}
                     Ok(events) => {
@@ -600,5 +610,24 @@ impl<H: EventHandler> EventConsumerService for EventConsumer<H> {
         }
         txn.commit().await.map_err(AppError::from)?;
         Ok(tonic::Response::new(resp))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn retention_reaches_back_its_days_and_never_past_the_calendar() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        assert_eq!(
+            retention_cutoff(now, 30),
+            Some(Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap())
+        );
+        assert_eq!(retention_cutoff(now, 0), None, "0 keeps every event");
+        // Millions of years back: nothing delivered is that old, and nothing panics.
+        assert_eq!(retention_cutoff(now, u32::MAX), None);
     }
 }
