@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
-use seip_core::{Clock, EPaymentNumber, TaxItem, TenantCode, Won};
+use seip_core::{Clock, EPaymentNumber, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::domain::posting::Posting;
 use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
-use crate::store::{receipt, receivable, receivable_line};
+use crate::store::{receipt, receivable};
 
 /// Who receives collection's events.
 pub const CONSUMERS: [ServiceName; 2] = [ServiceName::ArrearsEnforcement, ServiceName::Reporting];
@@ -77,18 +77,11 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
     if models.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = models.iter().map(|m| m.bill_id).collect();
-    let lines = receivable_line::Entity::find()
-        .filter(receivable_line::Column::BillId.is_in(ids))
-        .order_by_asc(receivable_line::Column::BillId)
-        .order_by_asc(receivable_line::Column::LineNo)
-        .all(conn)
-        .await?;
-    assemble(conn, models, lines).await
+    assemble(conn, models).await
 }
 
 /// Load the municipality's receivables with these payment numbers (a batch of thousands is
-/// two statements), with their lines and histories.
+/// one statement, two where principal was paid before), with their lines and histories.
 pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantCode,
@@ -110,35 +103,13 @@ pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
         ))
         .all(conn)
         .await?;
-    let (cond, list) = bulk::text_in(b, "r.e_payment_number", numbers);
-    let lines = receivable_line::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            b,
-            sql(
-                b,
-                &format!(
-                    "SELECT l.* FROM receivable_line l JOIN receivable r ON r.bill_id = l.bill_id WHERE r.tenant_code = ? AND {cond} ORDER BY l.bill_id, l.line_no"
-                ),
-            ),
-            [tenant.as_str().into(), list],
-        ))
-        .all(conn)
-        .await?;
-    assemble(conn, models, lines).await
+    load_bills(conn, models).await
 }
 
 async fn assemble<C: ConnectionTrait>(
     conn: &C,
     models: Vec<receivable::Model>,
-    rows: Vec<receivable_line::Model>,
 ) -> AppResult<Vec<Loaded>> {
-    let mut lines: HashMap<Uuid, Vec<BilledLine>> = HashMap::with_capacity(models.len());
-    for l in rows {
-        lines.entry(l.bill_id).or_default().push(BilledLine {
-            tax_item: TaxItem::from_name(&l.tax_item, "tax_item")?,
-            principal: Won::new(l.principal_won),
-        });
-    }
     let with_history: Vec<Uuid> = models
         .iter()
         .filter(|m| m.principal_paid_won > 0)
@@ -179,7 +150,7 @@ async fn assemble<C: ConnectionTrait>(
                     })?,
                     closed_overdue: m.overdue_at.is_some(),
                     overdue_withdrawn: m.overdue_withdrawn_at.is_some(),
-                    lines: lines.remove(&m.bill_id).unwrap_or_default(),
+                    lines: receivable::lines_from_json(m.bill_id, &m.lines)?,
                     principal_paid: Won::new(m.principal_paid_won),
                     charge_paid: Won::new(m.late_charge_paid_won),
                     late_charge: Won::new(m.late_charge_won),
@@ -379,6 +350,16 @@ impl CollectionApp {
         if bill.lines.iter().any(|l| l.amount_won < 0) {
             return Err(AppError::invalid("bill.lines.amount_won", "negative"));
         }
+        let lines = bill
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(BilledLine {
+                    tax_item: tax_item_from_proto(l.tax_item, "bill.lines.tax_item")?,
+                    principal: Won::new(l.amount_won),
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
         receivable::ActiveModel {
             bill_id: Set(bill_id),
             tenant_code: Set(tenant.to_string()),
@@ -397,25 +378,15 @@ impl CollectionApp {
             overdue_at: Set(None),
             paid_at: Set(None),
             overdue_withdrawn_at: Set(None),
-            principal_won: Set(bill.lines.iter().map(|l| l.amount_won).sum()),
+            principal_won: Set(lines.iter().map(|l| l.principal.to_i64()).sum()),
             principal_paid_won: Set(0),
             late_charge_won: Set(0),
             late_charge_paid_won: Set(0),
             version: Set(0),
+            lines: Set(receivable::lines_to_json(&lines)),
         }
         .insert(txn)
         .await?;
-        for (i, l) in bill.lines.iter().enumerate() {
-            let item = tax_item_from_proto(l.tax_item, "bill.lines.tax_item")?;
-            receivable_line::ActiveModel {
-                bill_id: Set(bill_id),
-                line_no: Set(i16::try_from(i + 1).unwrap_or(i16::MAX)),
-                tax_item: Set(item.name().into()),
-                principal_won: Set(l.amount_won),
-            }
-            .insert(txn)
-            .await?;
-        }
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
-use seip_core::{EPaymentNumber, TaxItem, TenantCode, Won};
+use seip_core::{EPaymentNumber, TenantCode, Won};
 use seip_runtime::bulk::pg_array;
 use seip_runtime::error::AppResult;
 use uuid::Uuid;
@@ -30,8 +30,7 @@ use crate::domain::receivable::Status;
 use crate::import::receipt_kind;
 
 /// The statement, with `{checks}` ([`CHECKS`] or nothing) and `{held_cancel}` from
-/// [`receipt_kind`]. Each settled record comes back once, with its bill's lines in line order
-/// as a JSON array of `[tax_item, won]` pairs.
+/// [`receipt_kind`]. Each settled record comes back once, with its bill's lines as stored.
 const SETTLE: &str = "
 WITH s AS (
   SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
@@ -52,10 +51,7 @@ WITH s AS (
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {held_cancel})
   RETURNING s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
-            r.taxpayer_id, r.e_payment_number,
-            (SELECT CAST(json_agg(json_build_array(l.tax_item, l.principal_won)
-                                  ORDER BY l.line_no) AS text)
-               FROM receivable_line l WHERE l.bill_id = r.bill_id) AS lines
+            r.taxpayer_id, r.e_payment_number, r.lines
 ), stored AS (
   INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
                        kind, e_payment_number, bill_id, paid_on, total_won, applied_won,
@@ -69,12 +65,13 @@ SELECT id, bill_id, taxpayer_id, e_payment_number, lines FROM paid";
 
 /// Two checks for what is rare, with `{posted}` from [`receipt_kind`]: the bill's lines sum
 /// to its principal, and the record's bank receipt id was never posted. Both are left out on
-/// the first try, which saves two index probes a record: a repeated receipt id is then
-/// refused by the unique index on posted receipt ids, and lines that disagree with the
-/// principal are seen in the lines the statement returns. Either way the statement runs
-/// again with the checks, and the records they exclude go to the general matcher.
-const CHECKS: &str = "AND r.principal_won = (SELECT sum(l.principal_won) FROM receivable_line l
-                             WHERE l.bill_id = r.bill_id)
+/// the first try, which saves an index probe and a reading of the lines a record: a
+/// repeated receipt id is then refused by the unique index on posted receipt ids, and lines
+/// that disagree with the principal are seen in the lines the statement returns. Either way
+/// the statement runs again with the checks, and the records they exclude go to the general
+/// matcher.
+const CHECKS: &str = "AND r.principal_won = (SELECT sum(CAST(l->>'principal_won' AS bigint))
+                             FROM json_array_elements(CAST(r.lines AS json)) l)
      AND NOT EXISTS (SELECT 1 FROM receipt
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {posted})";
@@ -222,27 +219,16 @@ fn read_settled(
     let mut settled: Vec<Settled> = Vec::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("", "id")?;
-        let json: Option<String> = row.try_get("", "lines")?;
-        let pairs: Vec<(String, i64)> = match json {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| internal(format!("receipt {id}: its bill's lines: {e}")))?,
-            None => Vec::new(),
-        };
-        let lines = pairs
+        let bill_id: Uuid = row.try_get("", "bill_id")?;
+        let json: String = row.try_get("", "lines")?;
+        let lines = crate::store::receivable::lines_from_json(bill_id, &json)?
             .into_iter()
-            .map(|(item, won)| {
-                Ok((
-                    TaxItem::from_name(&item, "tax_item")?,
-                    Won::new(won),
-                    Won::ZERO,
-                ))
-            })
-            .collect::<AppResult<Vec<_>>>()?;
+            .map(|l| (l.tax_item, l.principal, Won::ZERO))
+            .collect();
         let index = *index_of
             .get(&id)
             .ok_or_else(|| internal(format!("settled an unknown receipt {id}")))?;
         let r = &recs[index];
-        let bill_id: Uuid = row.try_get("", "bill_id")?;
         settled.push(Settled {
             index,
             placement: Placement {
@@ -290,7 +276,7 @@ fn is_posted_twice(e: &sea_orm::DbErr) -> bool {
 mod tests {
     use chrono::NaiveDate;
     use sea_orm::ConnectionTrait;
-    use seip_core::NoticeKind;
+    use seip_core::{NoticeKind, TaxItem};
 
     use super::*;
 
@@ -349,9 +335,10 @@ mod tests {
             "late_charge_won",
             "late_charge_paid_won",
             "version",
+            "lines",
         ]);
-        let mut lines = Rows::new(&["bill_id", "line_no", "tax_item", "principal_won"]);
         for n in 1..=8 {
+            let education = if n == 7 { 200 } else { 300 };
             bills.push(vec![
                 Cell::Uuid(Some(bill(n))),
                 Cell::Text(Some("11110".into())),
@@ -368,22 +355,12 @@ mod tests {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
+                Cell::Text(Some(format!(
+                    r#"[{{"tax_item":"automobile_tax","principal_won":700}},{{"tax_item":"local_education_tax","principal_won":{education}}}]"#
+                ))),
             ]);
-            let education = if n == 7 { 200 } else { 300 };
-            for (no, item, won) in [
-                (1, "automobile_tax", 700),
-                (2, "local_education_tax", education),
-            ] {
-                lines.push(vec![
-                    Cell::Uuid(Some(bill(n))),
-                    Cell::Int(Some(no)),
-                    Cell::Text(Some(item.into())),
-                    Cell::Int(Some(won)),
-                ]);
-            }
         }
         insert(&db, "receivable", &bills).await.unwrap();
-        insert(&db, "receivable_line", &lines).await.unwrap();
         // Bank receipt id "D" was posted by an earlier file.
         let mut earlier = Rows::new(&[
             "id",

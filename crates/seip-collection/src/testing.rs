@@ -6,6 +6,16 @@ use uuid::Uuid;
 /// without it (what these tests check is PostgreSQL's alone).
 pub(crate) async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
     use sea_orm_migration::MigratorTrait;
+    let (db, server, name) = postgres_unmigrated().await?;
+    crate::store::migration::Migrator::up(&db, None)
+        .await
+        .unwrap();
+    Some((db, server, name))
+}
+
+/// A fresh, empty collection database on the PostgreSQL server of `DATABASE_URL`, with the
+/// server's URL and the database's name (to drop it); none without `DATABASE_URL`.
+pub(crate) async fn postgres_unmigrated() -> Option<(sea_orm::DatabaseConnection, String, String)> {
     let server = std::env::var("DATABASE_URL").ok()?;
     let name = format!("seip_test_{}", Uuid::new_v4().simple());
     let url = seip_runtime::db::create_database(&server, &name)
@@ -16,9 +26,6 @@ pub(crate) async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, S
         ..Default::default()
     };
     let db = seip_runtime::db::connect(&settings, seip_runtime::ServiceName::Collection)
-        .await
-        .unwrap();
-    crate::store::migration::Migrator::up(&db, None)
         .await
         .unwrap();
     Some((db, server, name))

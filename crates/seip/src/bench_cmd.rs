@@ -112,8 +112,8 @@ async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
             "late_charge_won",
             "late_charge_paid_won",
             "version",
+            "lines",
         ]);
-        let mut lines = Rows::new(&["bill_id", "line_no", "tax_item", "principal_won"]);
         for i in start..end {
             let id = random_id(1, i);
             let (principal, education) = amounts(i);
@@ -133,21 +133,12 @@ async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
+                Cell::Text(Some(format!(
+                    r#"[{{"tax_item":"automobile_tax","principal_won":{principal}}},{{"tax_item":"local_education_tax","principal_won":{education}}}]"#
+                ))),
             ]);
-            for (no, item, amount) in [
-                (1, "automobile_tax", principal),
-                (2, "local_education_tax", education),
-            ] {
-                lines.push(vec![
-                    Cell::Uuid(Some(id)),
-                    Cell::Int(Some(no)),
-                    Cell::Text(Some(item.into())),
-                    Cell::Int(Some(amount)),
-                ]);
-            }
         }
         bulk::insert(db, "receivable", &bills).await?;
-        bulk::insert(db, "receivable_line", &lines).await?;
         start = end;
     }
     Ok(())
@@ -260,11 +251,7 @@ async fn baseline(db: &DatabaseConnection, path: &std::path::Path) -> anyhow::Re
 }
 
 async fn maintain(admin: &DatabaseConnection) -> anyhow::Result<()> {
-    for sql in [
-        "VACUUM ANALYZE collection.receivable",
-        "VACUUM ANALYZE collection.receivable_line",
-        "CHECKPOINT",
-    ] {
+    for sql in ["VACUUM ANALYZE collection.receivable", "CHECKPOINT"] {
         admin
             .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
             .await?;

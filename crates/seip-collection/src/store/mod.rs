@@ -6,7 +6,6 @@ pub mod migration;
 pub mod operator_action;
 pub mod receipt;
 pub mod receivable;
-pub mod receivable_line;
 pub mod reconciliation_exception;
 pub mod treasury_file_chunk;
 pub mod treasury_import;
