@@ -31,6 +31,11 @@ use crate::import::receipt_kind;
 
 /// The statement, with `{checks}` ([`CHECKS`] or nothing) and `{held_cancel}` from
 /// [`receipt_kind`]. Each settled record comes back once, with its bill's lines as stored.
+///
+/// A record whose bank receipt id a held cancellation carries is left to the matcher, which
+/// pairs the two. Held cancellations are rare, so the statement first asks once whether the
+/// bank has any (evaluated once, in the statement's own snapshot) and looks each record up
+/// only if it has.
 const SETTLE: &str = "
 WITH s AS (
   SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
@@ -47,9 +52,11 @@ WITH s AS (
      AND r.principal_paid_won = 0 AND r.late_charge_won = 0 AND r.late_charge_paid_won = 0
      AND s.paid_on <= r.due_date AND s.total = r.principal_won AND s.total > 0
      {checks}
-     AND NOT EXISTS (SELECT 1 FROM receipt
-                      WHERE tenant_code = $1 AND bank_code = $2
-                        AND bank_receipt_id = s.bank_receipt_id AND {held_cancel})
+     AND (NOT EXISTS (SELECT 1 FROM receipt
+                       WHERE tenant_code = $1 AND bank_code = $2 AND {held_cancel})
+          OR NOT EXISTS (SELECT 1 FROM receipt
+                          WHERE tenant_code = $1 AND bank_code = $2
+                            AND bank_receipt_id = s.bank_receipt_id AND {held_cancel}))
   RETURNING s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
             r.taxpayer_id, r.e_payment_number, r.lines
 ), stored AS (
@@ -476,11 +483,47 @@ mod tests {
             ]
         );
 
+        // A cancellation of receipt id "J" is held, waiting for the receipt it cancels: the
+        // record with that id goes to the matcher, which pairs the two.
+        let mut held = Rows::new(&[
+            "id",
+            "tenant_code",
+            "import_id",
+            "record_serial",
+            "bank_code",
+            "bank_receipt_id",
+            "kind",
+            "e_payment_number",
+            "paid_on",
+            "total_won",
+            "applied_won",
+            "overpaid_won",
+            "suspense_won",
+            "outcome",
+        ]);
+        held.push(vec![
+            Cell::Uuid(Some(Uuid::now_v7())),
+            Cell::Text(Some("11110".into())),
+            Cell::Uuid(Some(Uuid::now_v7())),
+            Cell::Int(Some(1)),
+            Cell::Text(Some("032".into())),
+            Cell::Text(Some("J".into())),
+            Cell::Text(Some("C".into())),
+            Cell::Text(Some(number(2))),
+            Cell::Date(Some(due)),
+            Cell::Int(Some(1000)),
+            Cell::Int(Some(0)),
+            Cell::Int(Some(0)),
+            Cell::Int(Some(1000)),
+            Cell::Text(Some("suspense".into())),
+        ]);
+        insert(&db, "receipt", &held).await.unwrap();
         // No repeated receipt id this time, so the first try runs to the end: it settles
         // bill 7, whose lines disagree with its principal, and is rolled back for it.
         let recs = vec![
             rec(&number(7), "H", RecordKind::Normal),
             rec(&number(8), "I", RecordKind::Normal),
+            rec(&number(2), "J", RecordKind::Normal),
         ];
         let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
         let settled = settle(&txn, tenant, "032", import_id, &recs, issued)
