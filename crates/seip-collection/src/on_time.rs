@@ -368,40 +368,47 @@ mod tests {
             ]);
         }
         insert(&db, "receivable", &bills).await.unwrap();
+        // A receipt of 1,000 won an earlier file left in suspense: kind "N" is a payment,
+        // "C" a cancellation held until the receipt it cancels arrives.
+        let in_suspense = |bank_receipt_id: &str, kind: &str, number: String| {
+            let mut rows = Rows::new(&[
+                "id",
+                "tenant_code",
+                "import_id",
+                "record_serial",
+                "bank_code",
+                "bank_receipt_id",
+                "kind",
+                "e_payment_number",
+                "paid_on",
+                "total_won",
+                "applied_won",
+                "overpaid_won",
+                "suspense_won",
+                "outcome",
+            ]);
+            rows.push(vec![
+                Cell::Uuid(Some(Uuid::now_v7())),
+                Cell::Text(Some("11110".into())),
+                Cell::Uuid(Some(Uuid::now_v7())),
+                Cell::Int(Some(1)),
+                Cell::Text(Some("032".into())),
+                Cell::Text(Some(bank_receipt_id.into())),
+                Cell::Text(Some(kind.into())),
+                Cell::Text(Some(number)),
+                Cell::Date(Some(due)),
+                Cell::Int(Some(1000)),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(0)),
+                Cell::Int(Some(1000)),
+                Cell::Text(Some("suspense".into())),
+            ]);
+            rows
+        };
         // Bank receipt id "D" was posted by an earlier file.
-        let mut earlier = Rows::new(&[
-            "id",
-            "tenant_code",
-            "import_id",
-            "record_serial",
-            "bank_code",
-            "bank_receipt_id",
-            "kind",
-            "e_payment_number",
-            "paid_on",
-            "total_won",
-            "applied_won",
-            "overpaid_won",
-            "suspense_won",
-            "outcome",
-        ]);
-        earlier.push(vec![
-            Cell::Uuid(Some(Uuid::now_v7())),
-            Cell::Text(Some("11110".into())),
-            Cell::Uuid(Some(Uuid::now_v7())),
-            Cell::Int(Some(1)),
-            Cell::Text(Some("032".into())),
-            Cell::Text(Some("D".into())),
-            Cell::Text(Some("N".into())),
-            Cell::Text(Some(number(99))),
-            Cell::Date(Some(due)),
-            Cell::Int(Some(1000)),
-            Cell::Int(Some(0)),
-            Cell::Int(Some(0)),
-            Cell::Int(Some(1000)),
-            Cell::Text(Some("suspense".into())),
-        ]);
-        insert(&db, "receipt", &earlier).await.unwrap();
+        insert(&db, "receipt", &in_suspense("D", "N", number(99)))
+            .await
+            .unwrap();
 
         let mut recs = vec![
             rec(&number(1), "A", RecordKind::Normal), // exact, on time: settled
@@ -485,39 +492,9 @@ mod tests {
 
         // A cancellation of receipt id "J" is held, waiting for the receipt it cancels: the
         // record with that id goes to the matcher, which pairs the two.
-        let mut held = Rows::new(&[
-            "id",
-            "tenant_code",
-            "import_id",
-            "record_serial",
-            "bank_code",
-            "bank_receipt_id",
-            "kind",
-            "e_payment_number",
-            "paid_on",
-            "total_won",
-            "applied_won",
-            "overpaid_won",
-            "suspense_won",
-            "outcome",
-        ]);
-        held.push(vec![
-            Cell::Uuid(Some(Uuid::now_v7())),
-            Cell::Text(Some("11110".into())),
-            Cell::Uuid(Some(Uuid::now_v7())),
-            Cell::Int(Some(1)),
-            Cell::Text(Some("032".into())),
-            Cell::Text(Some("J".into())),
-            Cell::Text(Some("C".into())),
-            Cell::Text(Some(number(2))),
-            Cell::Date(Some(due)),
-            Cell::Int(Some(1000)),
-            Cell::Int(Some(0)),
-            Cell::Int(Some(0)),
-            Cell::Int(Some(1000)),
-            Cell::Text(Some("suspense".into())),
-        ]);
-        insert(&db, "receipt", &held).await.unwrap();
+        insert(&db, "receipt", &in_suspense("J", "C", number(2)))
+            .await
+            .unwrap();
         // No repeated receipt id this time, so the first try runs to the end: it settles
         // bill 7, whose lines disagree with its principal, and is rolled back for it.
         let recs = vec![
