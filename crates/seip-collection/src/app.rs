@@ -350,6 +350,16 @@ impl CollectionApp {
         if bill.lines.iter().any(|l| l.amount_won < 0) {
             return Err(AppError::invalid("bill.lines.amount_won", "negative"));
         }
+        let principal = bill
+            .lines
+            .iter()
+            .try_fold(0_i64, |total, l| total.checked_add(l.amount_won))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "bill.lines.amount_won",
+                    "the lines add up to more than a bill can hold",
+                )
+            })?;
         let lines = bill
             .lines
             .iter()
@@ -378,12 +388,12 @@ impl CollectionApp {
             overdue_at: Set(None),
             paid_at: Set(None),
             overdue_withdrawn_at: Set(None),
-            principal_won: Set(lines.iter().map(|l| l.principal.to_i64()).sum()),
+            principal_won: Set(principal),
             principal_paid_won: Set(0),
             late_charge_won: Set(0),
             late_charge_paid_won: Set(0),
             version: Set(0),
-            lines: Set(receivable::lines_to_json(&lines)),
+            lines: Set(receivable::lines_to_json(&lines)?),
         }
         .insert(txn)
         .await?;
@@ -526,5 +536,110 @@ impl CollectionApp {
         txn.commit().await?;
         tracing::info!(%due_date, bills_overdue = resp.bills_overdue, late_charge_won = resp.late_charge_won, "due-date close");
         Ok(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::MigratorTrait;
+    use seip_core::NoticeKind;
+    use seip_proto::assessment::v1::{Bill as LevyBill, BillLine};
+    use seip_proto::common::v1::{Date, TaxItem as PbTaxItem};
+
+    use super::*;
+
+    /// A levied bill with lines of `won`, each a separate tax item in order.
+    fn levied(serial: u64, won: &[i64]) -> LevyBill {
+        let tenant = TenantCode::parse_field("11110", "t").unwrap();
+        let items = [PbTaxItem::AutomobileTax, PbTaxItem::LocalEducationTax];
+        let date = |month, day| {
+            Some(Date {
+                year: 2026,
+                month,
+                day,
+            })
+        };
+        LevyBill {
+            bill_id: Uuid::now_v7().to_string(),
+            taxpayer_id: Uuid::now_v7().to_string(),
+            e_payment_number: EPaymentNumber::compose(
+                tenant,
+                NoticeKind::Periodic,
+                2026,
+                "10",
+                serial,
+            )
+            .unwrap()
+            .to_string(),
+            tax_year: 2026,
+            liability_established_on: date(6, 1),
+            due_date: date(6, 30),
+            lines: won
+                .iter()
+                .zip(items)
+                .map(|(w, item)| BillLine {
+                    tax_item: item as i32,
+                    tax_item_code: String::new(),
+                    amount_won: *w,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_levied_bill_opens_with_its_lines_and_one_adding_up_past_i64_is_refused() {
+        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
+        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
+            .await
+            .unwrap();
+        crate::store::migration::Migrator::up(&db, None)
+            .await
+            .unwrap();
+        let app = CollectionApp::new(db.clone(), Clock::system(), Arc::new(Notify::new()));
+        let tenant = TenantCode::parse_field("11110", "t").unwrap();
+
+        let too_much = levied(1, &[i64::MAX, 10]);
+        let txn = db.begin().await.unwrap();
+        let err = app
+            .open_receivable(&txn, "11110", &too_much)
+            .await
+            .unwrap_err()
+            .to_string();
+        txn.rollback().await.unwrap();
+        assert!(err.contains("bill.lines.amount_won"), "{err}");
+        assert!(
+            receivable::Entity::find()
+                .all(&db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let bill = levied(2, &[700, 300]);
+        let txn = db.begin().await.unwrap();
+        app.open_receivable(&txn, "11110", &bill).await.unwrap();
+        txn.commit().await.unwrap();
+        let number = EPaymentNumber::parse_field(&bill.e_payment_number, "n").unwrap();
+        let loaded = CollectionApp::load_by_number(&db, tenant, &number)
+            .await
+            .unwrap();
+        let lines: Vec<(&str, Won)> = loaded
+            .bill
+            .lines
+            .iter()
+            .map(|l| (l.tax_item.name(), l.principal))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("automobile_tax", Won::new(700)),
+                ("local_education_tax", Won::new(300))
+            ]
+        );
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

@@ -285,6 +285,8 @@ mod tests {
     use sea_orm::ConnectionTrait;
     use seip_core::{NoticeKind, TaxItem};
 
+    use crate::domain::receivable::BilledLine;
+
     use super::*;
 
     fn number(serial: u64) -> String {
@@ -362,9 +364,19 @@ mod tests {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
-                Cell::Text(Some(format!(
-                    r#"[{{"tax_item":"automobile_tax","principal_won":700}},{{"tax_item":"local_education_tax","principal_won":{education}}}]"#
-                ))),
+                Cell::Text(Some(
+                    crate::store::receivable::lines_to_json(&[
+                        BilledLine {
+                            tax_item: TaxItem::AutomobileTax,
+                            principal: Won::new(700),
+                        },
+                        BilledLine {
+                            tax_item: TaxItem::LocalEducationTax,
+                            principal: Won::new(education),
+                        },
+                    ])
+                    .unwrap(),
+                )),
             ]);
         }
         insert(&db, "receivable", &bills).await.unwrap();

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite, RECORD_LEN};
-use seip_core::{EPaymentNumber, NoticeKind, TenantCode, Won};
+use seip_collection::domain::receivable::BilledLine;
+use seip_collection::store::receivable::lines_to_json;
+use seip_core::{EPaymentNumber, NoticeKind, TaxItem, TenantCode, Won};
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
 use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::{ServiceName, Settings, db, grpc};
@@ -139,9 +141,16 @@ async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
-                Cell::Text(Some(format!(
-                    r#"[{{"tax_item":"automobile_tax","principal_won":{principal}}},{{"tax_item":"local_education_tax","principal_won":{education}}}]"#
-                ))),
+                Cell::Text(Some(lines_to_json(&[
+                    BilledLine {
+                        tax_item: TaxItem::AutomobileTax,
+                        principal: Won::new(principal),
+                    },
+                    BilledLine {
+                        tax_item: TaxItem::LocalEducationTax,
+                        principal: Won::new(education),
+                    },
+                ])?)),
             ]);
         }
         bulk::insert(db, "receivable", &bills).await?;

@@ -729,10 +729,10 @@ impl MigrationTrait for M20261201LinesOnReceivable {
             }
             _ => {
                 "UPDATE receivable SET lines = (
-                   SELECT json_group_array(json_object('tax_item', tax_item,
-                                                       'principal_won', principal_won))
-                     FROM (SELECT tax_item, principal_won FROM receivable_line l
-                            WHERE l.bill_id = receivable.bill_id ORDER BY l.line_no))
+                   SELECT json_group_array(json_object('tax_item', l.tax_item,
+                                                       'principal_won', l.principal_won)
+                                           ORDER BY l.line_no)
+                     FROM receivable_line l WHERE l.bill_id = receivable.bill_id)
                   WHERE EXISTS (SELECT 1 FROM receivable_line l
                                  WHERE l.bill_id = receivable.bill_id)"
             }

@@ -69,8 +69,8 @@ struct StoredLine {
     principal_won: i64,
 }
 
-/// The stored form of a bill's lines.
-pub(crate) fn lines_to_json(lines: &[BilledLine]) -> String {
+/// The stored form of a bill's lines: the one writer of [`Model::lines`].
+pub fn lines_to_json(lines: &[BilledLine]) -> AppResult<String> {
     let stored: Vec<StoredLine> = lines
         .iter()
         .map(|l| StoredLine {
@@ -78,7 +78,8 @@ pub(crate) fn lines_to_json(lines: &[BilledLine]) -> String {
             principal_won: l.principal.to_i64(),
         })
         .collect();
-    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(&stored)
+        .map_err(|e| AppError::Internal(format!("writing a bill's lines: {e}")))
 }
 
 /// A bill's lines from their stored form; an error names the bill and what is wrong.
@@ -114,7 +115,7 @@ mod tests {
                 principal: Won::new(101_540),
             },
         ];
-        let json = lines_to_json(&lines);
+        let json = lines_to_json(&lines).unwrap();
         assert_eq!(
             json,
             r#"[{"tax_item":"automobile_tax","principal_won":338490},{"tax_item":"local_education_tax","principal_won":101540}]"#
