@@ -5,7 +5,6 @@
 //! [`crate::reconcile`] (deposits, reconciliation, stamping) and [`crate::operator`]
 //! (suspense, over-payments, the audit trail).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,8 +23,8 @@ use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
 use crate::domain::posting::Posting;
-use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
-use crate::store::{receipt, receivable};
+use crate::domain::receivable::{Bill, BilledLine, Status};
+use crate::store::receivable;
 
 /// Who receives collection's events.
 pub const CONSUMERS: [ServiceName; 2] = [ServiceName::ArrearsEnforcement, ServiceName::Reporting];
@@ -69,19 +68,8 @@ pub(crate) fn rule(e: seip_rules::RuleError) -> AppError {
     AppError::Internal(format!("late charge: {e}"))
 }
 
-/// Load receivables with their lines and, where principal was paid, its history.
-pub(crate) async fn load_bills<C: ConnectionTrait>(
-    conn: &C,
-    models: Vec<receivable::Model>,
-) -> AppResult<Vec<Loaded>> {
-    if models.is_empty() {
-        return Ok(Vec::new());
-    }
-    assemble(conn, models).await
-}
-
-/// Load the municipality's receivables with these payment numbers (a batch of thousands is
-/// one statement, two where principal was paid before), with their lines and histories.
+/// Load the municipality's receivables with these payment numbers, whole (a batch of
+/// thousands is one statement).
 pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantCode,
@@ -103,38 +91,11 @@ pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
         ))
         .all(conn)
         .await?;
-    load_bills(conn, models).await
+    loaded_bills(models)
 }
 
-async fn assemble<C: ConnectionTrait>(
-    conn: &C,
-    models: Vec<receivable::Model>,
-) -> AppResult<Vec<Loaded>> {
-    let with_history: Vec<Uuid> = models
-        .iter()
-        .filter(|m| m.principal_paid_won > 0)
-        .map(|m| m.bill_id)
-        .collect();
-    let mut history: HashMap<Uuid, Vec<PrincipalPayment>> = HashMap::new();
-    if !with_history.is_empty() {
-        for r in receipt::Entity::find()
-            .filter(receipt::Column::BillId.is_in(with_history))
-            .filter(receipt::Column::Kind.eq("N"))
-            .filter(receipt::Column::Cancelled.eq(false))
-            .filter(receipt::Column::PrincipalAppliedWon.gt(0))
-            .order_by_asc(receipt::Column::Id)
-            .all(conn)
-            .await?
-        {
-            if let Some(b) = r.bill_id {
-                history.entry(b).or_default().push(PrincipalPayment {
-                    receipt_id: r.id,
-                    paid_on: r.paid_on,
-                    amount: Won::new(r.principal_applied_won),
-                });
-            }
-        }
-    }
+/// Bills from their rows, which hold all their state: lines, and payments as applied.
+pub(crate) fn loaded_bills(models: Vec<receivable::Model>) -> AppResult<Vec<Loaded>> {
     models
         .into_iter()
         .map(|m| {
@@ -154,7 +115,7 @@ async fn assemble<C: ConnectionTrait>(
                     principal_paid: Won::new(m.principal_paid_won),
                     charge_paid: Won::new(m.late_charge_paid_won),
                     late_charge: Won::new(m.late_charge_won),
-                    history: history.remove(&m.bill_id).unwrap_or_default(),
+                    history: receivable::payments_from_json(m.bill_id, &m.principal_payments)?,
                     version: m.version,
                 },
                 tax_year: m.tax_year,
@@ -181,6 +142,7 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
         "overdue_at",
         "paid_at",
         "overdue_withdrawn_at",
+        "principal_payments",
         "version",
     ]);
     for l in bills {
@@ -197,6 +159,7 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
                 b.overdue_withdrawn
                     .then(|| l.overdue_withdrawn_at.unwrap_or(now)),
             ),
+            Cell::Text(Some(receivable::payments_to_json(&b.history)?)),
             Cell::Int(Some(b.version)),
         ]);
     }
@@ -394,6 +357,7 @@ impl CollectionApp {
             late_charge_paid_won: Set(0),
             version: Set(0),
             lines: Set(receivable::lines_to_json(&lines)?),
+            principal_payments: Set(receivable::payments_to_json(&[])?),
         }
         .insert(txn)
         .await?;
@@ -416,8 +380,7 @@ impl CollectionApp {
                     "e_payment_number: no bill with this number in this municipality",
                 )
             })?;
-        load_bills(conn, vec![m])
-            .await?
+        loaded_bills(vec![m])?
             .pop()
             .ok_or_else(|| AppError::Internal("bill vanished while loading".into()))
     }
@@ -448,8 +411,7 @@ impl CollectionApp {
             .limit(EXPORT_PAGE)
             .all(&self.db)
             .await?;
-        load_bills(&self.db, models)
-            .await?
+        loaded_bills(models)?
             .into_iter()
             .map(|l| {
                 let b = &l.bill;
@@ -502,7 +464,7 @@ impl CollectionApp {
                 txn.rollback().await?;
                 break;
             }
-            let mut bills = load_bills(&txn, batch).await?;
+            let mut bills = loaded_bills(batch)?;
             let now = self.clock.now();
             for l in &mut bills {
                 resp.bills_examined += 1;

@@ -6,7 +6,7 @@
 //! instead of loading each bill, posting it in memory and writing it back. The result is the
 //! one [`Batch::post`](crate::domain::posting::Batch::post) would give: the whole principal
 //! applied line by line (P-3 fills every line when all of it is paid), no late charge (none
-//! accrues by the due date), the bill paid. Every other record, and any record of the batch
+//! accrues by the due date), the bill paid with this one principal payment (it had none). Every other record, and any record of the batch
 //! that shares a bill or a bank receipt id with another, goes through the general matcher.
 //!
 //! Concurrent batches stay safe as in the general path: the update re-checks its conditions
@@ -45,6 +45,8 @@ WITH s AS (
 ), paid AS (
   UPDATE receivable r
      SET principal_paid_won = r.principal_won, status = 'paid', paid_at = $4,
+         principal_payments = CAST(json_build_array(json_build_object(
+           'receipt_id', s.id, 'paid_on', s.paid_on, 'principal_won', s.total)) AS text),
          version = r.version + 1
     FROM s
    WHERE r.tenant_code = $1 AND r.e_payment_number = s.e_payment_number
@@ -500,6 +502,25 @@ mod tests {
                 open(0),
                 open(0),
             ]
+        );
+        // The settled bill holds its one payment, as the general matcher would record it.
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT principal_payments FROM receivable WHERE bill_id = $1",
+                [bill(1).into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let json: String = row.try_get("", "principal_payments").unwrap();
+        assert_eq!(
+            crate::store::receivable::payments_from_json(bill(1), &json).unwrap(),
+            vec![crate::domain::receivable::PrincipalPayment {
+                receipt_id: s.placement.id,
+                paid_on: recs[0].paid_on,
+                amount: Won::new(1000),
+            }]
         );
 
         // A cancellation of receipt id "J" is held, waiting for the receipt it cancels: the

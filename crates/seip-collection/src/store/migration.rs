@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261122ReceiptImportBrin),
             Box::new(M20261122OpenBillsIndex),
             Box::new(M20261201LinesOnReceivable),
+            Box::new(M20261201PaymentsOnReceivable),
         ])
     }
 }
@@ -782,6 +783,84 @@ impl MigrationTrait for M20261201LinesOnReceivable {
     }
 }
 
+/// A bill's principal payments move onto its receivable row, as a JSON array in the order
+/// applied. They were read from the receipts ledger through an index on the bill, which
+/// every receipt wrote an entry into at a random place: for the treasury feed, a sixth of
+/// the time settling a batch took. Now every posting writes them back with the bill, and no
+/// reader needs receipts by bill.
+#[derive(Debug)]
+struct M20261201PaymentsOnReceivable;
+
+impl MigrationName for M20261201PaymentsOnReceivable {
+    fn name(&self) -> &str {
+        "m20261201_000002_collection_payments_on_receivable"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M20261201PaymentsOnReceivable {
+    /// All or nothing on SQLite too, where sea-orm runs migrations outside a transaction.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "ALTER TABLE receivable ADD COLUMN principal_payments TEXT NOT NULL DEFAULT '[]'",
+        )
+        .await?;
+        // The payments standing: normal receipts not cancelled that applied principal, in
+        // the order applied (receipt ids are time-ordered).
+        db.execute_unprepared(match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                "UPDATE receivable r SET principal_payments = p.payments
+                   FROM (SELECT bill_id,
+                                CAST(json_agg(json_build_object('receipt_id', id,
+                                                                'paid_on', paid_on,
+                                                                'principal_won',
+                                                                principal_applied_won)
+                                              ORDER BY id) AS text) AS payments
+                           FROM receipt
+                          WHERE bill_id IS NOT NULL AND kind = 'N' AND NOT cancelled
+                            AND principal_applied_won > 0
+                          GROUP BY bill_id) p
+                  WHERE p.bill_id = r.bill_id"
+            }
+            // Ids are 16-byte blobs here, written out in their usual form.
+            _ => {
+                "UPDATE receivable SET principal_payments = (
+                   SELECT json_group_array(json_object(
+                            'receipt_id', lower(substr(hex(p.id), 1, 8) || '-' ||
+                                                substr(hex(p.id), 9, 4) || '-' ||
+                                                substr(hex(p.id), 13, 4) || '-' ||
+                                                substr(hex(p.id), 17, 4) || '-' ||
+                                                substr(hex(p.id), 21)),
+                            'paid_on', p.paid_on,
+                            'principal_won', p.principal_applied_won) ORDER BY p.id)
+                     FROM receipt p
+                    WHERE p.bill_id = receivable.bill_id AND p.kind = 'N' AND NOT p.cancelled
+                      AND p.principal_applied_won > 0)
+                  WHERE EXISTS (SELECT 1 FROM receipt p
+                                 WHERE p.bill_id = receivable.bill_id AND p.kind = 'N'
+                                   AND NOT p.cancelled AND p.principal_applied_won > 0)"
+            }
+        })
+        .await?;
+        db.execute_unprepared("DROP INDEX receipt_bill").await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("CREATE INDEX receipt_bill ON receipt (bill_id)")
+            .await?;
+        db.execute_unprepared("ALTER TABLE receivable DROP COLUMN principal_payments")
+            .await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -790,17 +869,31 @@ mod tests {
     use uuid::Uuid;
 
     use super::Migrator;
-    use crate::store::receivable::lines_from_json;
+    use crate::store::receivable::{lines_from_json, payments_from_json};
+
+    /// How many migrations run before the one named `name`.
+    fn before(name: &str) -> u32 {
+        let at = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == name)
+            .unwrap();
+        u32::try_from(at).unwrap()
+    }
+
+    /// How many migrations run from the one named `name` on.
+    fn from(name: &str) -> u32 {
+        u32::try_from(Migrator::migrations().len()).unwrap() - before(name)
+    }
+
+    const LINES: &str = "m20261201_000001_collection_lines_on_receivable";
+    const PAYMENTS: &str = "m20261201_000002_collection_payments_on_receivable";
 
     /// Migrate `db` to just before the lines moved, write two bills the old way (one with two
     /// lines stored out of order, one with none), migrate the rest, read them back, and
     /// revert.
     async fn lines_move_onto_their_receivable(db: &DatabaseConnection) {
         let b = db.get_database_backend();
-        let before = Migrator::migrations().len() - 1;
-        Migrator::up(db, Some(u32::try_from(before).unwrap()))
-            .await
-            .unwrap();
+        Migrator::up(db, Some(before(LINES))).await.unwrap();
         let (with_lines, without) = (Uuid::from_u128(1), Uuid::from_u128(2));
         for (bill, number) in [(with_lines, "1"), (without, "2")] {
             db.execute_raw(Statement::from_sql_and_values(
@@ -872,7 +965,7 @@ mod tests {
             "receivable_line is dropped"
         );
         // Reverted, the lines are rows again, in the same order.
-        Migrator::down(db, Some(1)).await.unwrap();
+        Migrator::down(db, Some(from(LINES))).await.unwrap();
         let rows = db
             .query_all_raw(Statement::from_string(
                 b,
@@ -899,6 +992,138 @@ mod tests {
         );
         Migrator::up(db, None).await.unwrap();
         assert_eq!(lines(without).await, []);
+    }
+
+    /// Migrate `db` to just before the payments moved, write a bill with receipts of every
+    /// kind and one with none, migrate the rest: the bill holds the payments standing, in the
+    /// order applied. Reverted and migrated again, nothing is lost.
+    async fn payments_move_onto_their_receivable(db: &DatabaseConnection) {
+        let b = db.get_database_backend();
+        Migrator::up(db, Some(before(PAYMENTS))).await.unwrap();
+        let (paid, unpaid) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        for (bill, number) in [(paid, "1"), (unpaid, "2")] {
+            db.execute_raw(Statement::from_sql_and_values(
+                b,
+                sql(
+                    b,
+                    "INSERT INTO receivable (bill_id, tenant_code, taxpayer_id, e_payment_number, tax_year, period_half, liability_established_on, due_date, status, issued_at, principal_won, principal_paid_won)
+                     VALUES (?, '11110', ?, ?, 2026, 1, ?, ?, 'open', ?, 1000, ?)",
+                ),
+                [
+                    bill.into(),
+                    Uuid::from_u128(9).into(),
+                    number.into(),
+                    chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap().into(),
+                    chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap().into(),
+                    chrono::DateTime::<chrono::Utc>::from_timestamp(1_780_000_000, 0)
+                        .unwrap()
+                        .into(),
+                    if bill == paid { 1000_i64 } else { 0 }.into(),
+                ],
+            ))
+            .await
+            .unwrap();
+        }
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 6, d).unwrap();
+        // Receipt id, kind, principal applied, cancelled, paid on; written out of order.
+        let receipts = [
+            (0x50_u128, "N", 400_i64, false, day(29)),
+            (0x10, "N", 600, false, day(12)),
+            (0x20, "N", 250, true, day(15)),
+            (0x30, "N", 0, false, day(16)),
+            (0x40, "C", 0, false, day(20)),
+        ];
+        for (no, (id, kind, principal, cancelled, paid_on)) in receipts.into_iter().enumerate() {
+            db.execute_raw(Statement::from_sql_and_values(
+                b,
+                sql(
+                    b,
+                    "INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id, kind, e_payment_number, bill_id, paid_on, total_won, applied_won, overpaid_won, suspense_won, outcome, principal_applied_won, cancelled)
+                     VALUES (?, '11110', ?, ?, '032', ?, ?, '1', ?, ?, ?, ?, 0, 0, 'paid', ?, ?)",
+                ),
+                [
+                    Uuid::from_u128(id).into(),
+                    Uuid::from_u128(8).into(),
+                    i32::try_from(no).unwrap().into(),
+                    format!("B{id}").into(),
+                    kind.into(),
+                    paid.into(),
+                    paid_on.into(),
+                    principal.into(),
+                    principal.into(),
+                    principal.into(),
+                    cancelled.into(),
+                ],
+            ))
+            .await
+            .unwrap();
+        }
+        Migrator::up(db, None).await.unwrap();
+        let payments = |bill: Uuid| async move {
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    b,
+                    sql(
+                        b,
+                        "SELECT principal_payments FROM receivable WHERE bill_id = ?",
+                    ),
+                    [bill.into()],
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let json: String = row.try_get("", "principal_payments").unwrap();
+            payments_from_json(bill, &json)
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.receipt_id, p.paid_on, p.amount.to_i64()))
+                .collect::<Vec<_>>()
+        };
+        let standing = [
+            (Uuid::from_u128(0x10), day(12), 600),
+            (Uuid::from_u128(0x50), day(29), 400),
+        ];
+        assert_eq!(payments(paid).await, standing);
+        assert_eq!(payments(unpaid).await, []);
+        // Reverted, the column is gone and the receipts are as they were; migrated again,
+        // the payments are back.
+        Migrator::down(db, Some(from(PAYMENTS))).await.unwrap();
+        assert!(
+            db.query_one_raw(Statement::from_string(
+                b,
+                "SELECT principal_payments FROM receivable"
+            ))
+            .await
+            .is_err(),
+            "principal_payments is dropped"
+        );
+        Migrator::up(db, None).await.unwrap();
+        assert_eq!(payments(paid).await, standing);
+    }
+
+    #[tokio::test]
+    async fn payments_move_onto_their_receivable_on_sqlite() {
+        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
+        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
+            .await
+            .unwrap();
+        payments_move_onto_their_receivable(&db).await;
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    #[tokio::test]
+    async fn payments_move_onto_their_receivable_on_postgres() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        payments_move_onto_their_receivable(&db).await;
+        db.close().await.unwrap();
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 use seip_core::{TaxItem, Won};
 use seip_runtime::error::{AppError, AppResult};
 
-use crate::domain::receivable::BilledLine;
+use crate::domain::receivable::{BilledLine, PrincipalPayment};
 
 /// A receivable row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -54,6 +54,12 @@ pub struct Model {
     /// reader of a bill needs them, so they live on its row, read with it at no extra cost.
     #[sea_orm(column_type = "Text")]
     pub lines: String,
+    /// The principal payments standing on the bill, in the order applied: a JSON array of
+    /// `{"receipt_id", "paid_on", "principal_won"}` objects (see [`payments_to_json`]). Late
+    /// charges run on them, so every posting to the bill reads them; kept on its row, they
+    /// come with it, and receipts need no index by bill.
+    #[sea_orm(column_type = "Text")]
+    pub principal_payments: String,
 }
 
 /// No relations are navigated through the ORM.
@@ -99,6 +105,46 @@ pub(crate) fn lines_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<Billed
         .collect()
 }
 
+/// One payment as stored in [`Model::principal_payments`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPayment {
+    receipt_id: Uuid,
+    paid_on: Date,
+    principal_won: i64,
+}
+
+/// The stored form of a bill's principal payments: the one writer of
+/// [`Model::principal_payments`] (the settle statement builds the same objects in SQL).
+pub fn payments_to_json(payments: &[PrincipalPayment]) -> AppResult<String> {
+    let stored: Vec<StoredPayment> = payments
+        .iter()
+        .map(|p| StoredPayment {
+            receipt_id: p.receipt_id,
+            paid_on: p.paid_on,
+            principal_won: p.amount.to_i64(),
+        })
+        .collect();
+    serde_json::to_string(&stored)
+        .map_err(|e| AppError::Internal(format!("writing a bill's principal payments: {e}")))
+}
+
+/// A bill's principal payments from their stored form; an error names the bill.
+pub fn payments_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<PrincipalPayment>> {
+    let stored: Vec<StoredPayment> = serde_json::from_str(json).map_err(|e| {
+        AppError::Internal(format!(
+            "bill {bill_id}: its stored principal payments: {e}"
+        ))
+    })?;
+    Ok(stored
+        .into_iter()
+        .map(|p| PrincipalPayment {
+            receipt_id: p.receipt_id,
+            paid_on: p.paid_on,
+            amount: Won::new(p.principal_won),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +183,43 @@ mod tests {
         assert!(err.contains(&bill.to_string()), "{err}");
         let err = lines_from_json(bill, "[{").unwrap_err().to_string();
         assert!(err.contains("stored lines"), "{err}");
+    }
+
+    #[test]
+    fn payments_read_back_as_written_in_order() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 6, d).unwrap();
+        let payments = vec![
+            PrincipalPayment {
+                receipt_id: Uuid::from_u128(9),
+                paid_on: day(29),
+                amount: Won::new(100_000),
+            },
+            PrincipalPayment {
+                receipt_id: Uuid::from_u128(3),
+                paid_on: day(12),
+                amount: Won::new(40_030),
+            },
+        ];
+        let json = payments_to_json(&payments).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"receipt_id":"00000000-0000-0000-0000-000000000009","paid_on":"2026-06-29","principal_won":100000},{"receipt_id":"00000000-0000-0000-0000-000000000003","paid_on":"2026-06-12","principal_won":40030}]"#
+        );
+        let bill = Uuid::from_u128(7);
+        assert_eq!(payments_from_json(bill, &json).unwrap(), payments);
+        assert_eq!(payments_from_json(bill, "[]").unwrap(), []);
+        // As PostgreSQL's json_build_object writes them.
+        assert_eq!(
+            payments_from_json(
+                bill,
+                r#"[{"receipt_id" : "00000000-0000-0000-0000-000000000009", "paid_on" : "2026-06-29", "principal_won" : 100000}]"#
+            )
+            .unwrap(),
+            payments[..1]
+        );
+        let err = payments_from_json(bill, r#"[{"receipt_id":"x"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&bill.to_string()), "{err}");
     }
 }
