@@ -189,8 +189,8 @@ impl TestPlatform {
             assert_eq!(paid, receipts, "bill {number}: paid totals against its receipts");
             assert!(paid >= 0, "bill {number}: negative paid");
         }
-        // Each bill's principal payments are the receipts standing on it that applied
-        // principal, and add up to the principal paid.
+        // Each bill names the receipts whose principal payments stand on it, and they add
+        // up to the principal paid.
         let mut standing: std::collections::HashMap<uuid::Uuid, Vec<(uuid::Uuid, i64)>> =
             std::collections::HashMap::new();
         for row in db
@@ -213,27 +213,24 @@ impl TestPlatform {
         for row in db
             .query_all_raw(Statement::from_string(
                 b,
-                "SELECT bill_id, e_payment_number, principal_paid_won, principal_payments FROM receivable",
+                "SELECT bill_id, e_payment_number, principal_paid_won, payment_receipt_ids FROM receivable",
             ))
             .await?
         {
             let bill: uuid::Uuid = row.try_get("", "bill_id")?;
             let number: String = row.try_get("", "e_payment_number")?;
             let principal_paid: i64 = row.try_get("", "principal_paid_won")?;
-            let json: String = row.try_get("", "principal_payments")?;
-            let mut stored: Vec<(uuid::Uuid, i64)> =
-                seip_collection::store::receivable::payments_from_json(bill, &json)?
-                    .into_iter()
-                    .map(|p| (p.receipt_id, p.amount.to_i64()))
-                    .collect();
-            stored.sort_unstable();
+            let json: String = row.try_get("", "payment_receipt_ids")?;
+            let mut named = seip_collection::store::receivable::receipt_ids_from_json(bill, &json)?;
+            named.sort_unstable();
             let mut receipts = standing.remove(&bill).unwrap_or_default();
             receipts.sort_unstable();
-            assert_eq!(stored, receipts, "bill {number}: its principal payments");
+            let ids: Vec<uuid::Uuid> = receipts.iter().map(|r| r.0).collect();
+            assert_eq!(named, ids, "bill {number}: the receipts of its principal payments");
             assert_eq!(
-                stored.iter().map(|p| p.1).sum::<i64>(),
+                receipts.iter().map(|r| r.1).sum::<i64>(),
                 principal_paid,
-                "bill {number}: principal payments against principal paid"
+                "bill {number}: its principal payments against its principal paid"
             );
         }
         Ok(())

@@ -5,6 +5,7 @@
 //! [`crate::reconcile`] (deposits, reconciliation, stamping) and [`crate::operator`]
 //! (suspense, over-payments, the audit trail).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,8 +24,8 @@ use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
 use crate::domain::posting::Posting;
-use crate::domain::receivable::{Bill, BilledLine, Status};
-use crate::store::receivable;
+use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
+use crate::store::{receipt, receivable};
 
 /// Who receives collection's events.
 pub const CONSUMERS: [ServiceName; 2] = [ServiceName::ArrearsEnforcement, ServiceName::Reporting];
@@ -69,7 +70,7 @@ pub(crate) fn rule(e: seip_rules::RuleError) -> AppError {
 }
 
 /// Load the municipality's receivables with these payment numbers, whole (a batch of
-/// thousands is one statement).
+/// thousands is one statement, two where principal was paid before).
 pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantCode,
@@ -91,14 +92,66 @@ pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
         ))
         .all(conn)
         .await?;
-    loaded_bills(models)
+    load_bills(conn, models).await
 }
 
-/// Bills from their rows, which hold all their state: lines, and payments as applied.
-pub(crate) fn loaded_bills(models: Vec<receivable::Model>) -> AppResult<Vec<Loaded>> {
+/// Bills from their rows, with their principal payments read from the receipts their rows
+/// name (by primary key, one statement for the lot).
+pub(crate) async fn load_bills<C: ConnectionTrait>(
+    conn: &C,
+    models: Vec<receivable::Model>,
+) -> AppResult<Vec<Loaded>> {
+    let mut named = Vec::with_capacity(models.len());
+    for m in &models {
+        named.push(receivable::receipt_ids_from_json(
+            m.bill_id,
+            &m.payment_receipt_ids,
+        )?);
+    }
+    let ids: Vec<Uuid> = named.iter().flatten().copied().collect();
+    let mut receipts: HashMap<Uuid, receipt::Model> = HashMap::with_capacity(ids.len());
+    if !ids.is_empty() {
+        for r in receipt::Entity::find()
+            .filter(receipt::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+        {
+            receipts.insert(r.id, r);
+        }
+    }
+    // A payment named stands: a normal receipt, not cancelled, that paid principal of this
+    // bill. Anything else means the bill and the ledger disagree, and nothing is posted.
+    let payment = |bill_id: Uuid, id: Uuid| -> AppResult<PrincipalPayment> {
+        match receipts.get(&id) {
+            Some(r)
+                if r.bill_id == Some(bill_id)
+                    && r.kind == "N"
+                    && !r.cancelled
+                    && r.principal_applied_won > 0 =>
+            {
+                Ok(PrincipalPayment {
+                    receipt_id: id,
+                    paid_on: r.paid_on,
+                    amount: Won::new(r.principal_applied_won),
+                })
+            }
+            _ => Err(AppError::Internal(format!(
+                "bill {bill_id}: receipt {id} it names is not a principal payment standing on it"
+            ))),
+        }
+    };
+    let mut history = Vec::with_capacity(models.len());
+    for (m, ids) in models.iter().zip(named) {
+        history.push(
+            ids.into_iter()
+                .map(|id| payment(m.bill_id, id))
+                .collect::<AppResult<Vec<_>>>()?,
+        );
+    }
     models
         .into_iter()
-        .map(|m| {
+        .zip(history)
+        .map(|(m, history)| {
             Ok(Loaded {
                 bill: Bill {
                     bill_id: m.bill_id,
@@ -115,7 +168,7 @@ pub(crate) fn loaded_bills(models: Vec<receivable::Model>) -> AppResult<Vec<Load
                     principal_paid: Won::new(m.principal_paid_won),
                     charge_paid: Won::new(m.late_charge_paid_won),
                     late_charge: Won::new(m.late_charge_won),
-                    history: receivable::payments_from_json(m.bill_id, &m.principal_payments)?,
+                    history,
                     version: m.version,
                 },
                 tax_year: m.tax_year,
@@ -142,7 +195,7 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
         "overdue_at",
         "paid_at",
         "overdue_withdrawn_at",
-        "principal_payments",
+        "payment_receipt_ids",
         "version",
     ]);
     for l in bills {
@@ -159,7 +212,9 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
                 b.overdue_withdrawn
                     .then(|| l.overdue_withdrawn_at.unwrap_or(now)),
             ),
-            Cell::Text(Some(receivable::payments_to_json(&b.history)?)),
+            Cell::Text(Some(receivable::receipt_ids_to_json(
+                b.history.iter().map(|h| h.receipt_id),
+            )?)),
             Cell::Int(Some(b.version)),
         ]);
     }
@@ -357,7 +412,7 @@ impl CollectionApp {
             late_charge_paid_won: Set(0),
             version: Set(0),
             lines: Set(receivable::lines_to_json(&lines)?),
-            principal_payments: Set(receivable::payments_to_json(&[])?),
+            payment_receipt_ids: Set(receivable::receipt_ids_to_json([])?),
         }
         .insert(txn)
         .await?;
@@ -380,7 +435,8 @@ impl CollectionApp {
                     "e_payment_number: no bill with this number in this municipality",
                 )
             })?;
-        loaded_bills(vec![m])?
+        load_bills(conn, vec![m])
+            .await?
             .pop()
             .ok_or_else(|| AppError::Internal("bill vanished while loading".into()))
     }
@@ -411,7 +467,8 @@ impl CollectionApp {
             .limit(EXPORT_PAGE)
             .all(&self.db)
             .await?;
-        loaded_bills(models)?
+        load_bills(&self.db, models)
+            .await?
             .into_iter()
             .map(|l| {
                 let b = &l.bill;
@@ -464,7 +521,7 @@ impl CollectionApp {
                 txn.rollback().await?;
                 break;
             }
-            let mut bills = loaded_bills(batch)?;
+            let mut bills = load_bills(&txn, batch).await?;
             let now = self.clock.now();
             for l in &mut bills {
                 resp.bills_examined += 1;

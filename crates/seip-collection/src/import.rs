@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::{
-    CONSUMERS, bill_overdue, load_bills_by_number, loaded_bills, posting_to_proto, rule, save_bills,
+    CONSUMERS, bill_overdue, load_bills, load_bills_by_number, posting_to_proto, rule, save_bills,
 };
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
@@ -840,7 +840,7 @@ impl CollectionApp {
                 .filter(receivable::Column::BillId.is_in(more))
                 .all(txn)
                 .await?;
-            bills.extend(loaded_bills(models)?);
+            bills.extend(load_bills(txn, models).await?);
         }
         let t1 = t0.elapsed();
         let mut loaded: std::collections::HashMap<Uuid, crate::app::Loaded> =

@@ -45,8 +45,7 @@ WITH s AS (
 ), paid AS (
   UPDATE receivable r
      SET principal_paid_won = r.principal_won, status = 'paid', paid_at = $4,
-         principal_payments = CAST(json_build_array(json_build_object(
-           'receipt_id', s.id, 'paid_on', s.paid_on, 'principal_won', s.total)) AS text),
+         payment_receipt_ids = '[\"' || s.id || '\"]',
          version = r.version + 1
     FROM s
    WHERE r.tenant_code = $1 AND r.e_payment_number = s.e_payment_number
@@ -60,7 +59,7 @@ WITH s AS (
                           WHERE tenant_code = $1 AND bank_code = $2
                             AND bank_receipt_id = s.bank_receipt_id AND {held_cancel}))
   RETURNING s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
-            r.taxpayer_id, r.e_payment_number, r.lines
+            r.taxpayer_id, r.lines
 ), stored AS (
   INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
                        kind, e_payment_number, bill_id, paid_on, total_won, applied_won,
@@ -70,7 +69,7 @@ WITH s AS (
          total, total, 0, 0, 0, 'paid', FALSE, FALSE
     FROM paid
 )
-SELECT id, bill_id, taxpayer_id, e_payment_number, lines FROM paid";
+SELECT id, bill_id, taxpayer_id, lines FROM paid";
 
 /// Two checks for what is rare, with `{posted}` from [`receipt_kind`]: the bill's lines sum
 /// to its principal, and the record's bank receipt id was never posted. Both are left out on
@@ -146,11 +145,8 @@ pub(crate) async fn settle(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = cands.iter().map(|_| Uuid::now_v7()).collect();
-    let index_of: HashMap<Uuid, usize> = ids
-        .iter()
-        .zip(&cands)
-        .map(|(id, (i, _))| (*id, *i))
-        .collect();
+    let index_of: HashMap<Uuid, &(usize, EPaymentNumber)> =
+        ids.iter().copied().zip(&cands).collect();
     let rec = |c: &(usize, EPaymentNumber)| &recs[c.0];
     let values = [
         tenant.as_str().into(),
@@ -222,21 +218,23 @@ fn lines_agree(s: &Settled) -> bool {
 fn read_settled(
     rows: Vec<sea_orm::QueryResult>,
     recs: &[Receipt],
-    index_of: &HashMap<Uuid, usize>,
+    index_of: &HashMap<Uuid, &(usize, EPaymentNumber)>,
 ) -> AppResult<Vec<Settled>> {
     let internal = seip_runtime::error::AppError::Internal;
     let mut settled: Vec<Settled> = Vec::with_capacity(rows.len());
     for row in rows {
-        let id: Uuid = row.try_get("", "id")?;
-        let bill_id: Uuid = row.try_get("", "bill_id")?;
-        let json: String = row.try_get("", "lines")?;
+        let id: Uuid = row.try_get_by("id")?;
+        let bill_id: Uuid = row.try_get_by("bill_id")?;
+        let json: String = row.try_get_by("lines")?;
         let lines = crate::store::receivable::lines_from_json(bill_id, &json)?
             .into_iter()
             .map(|l| (l.tax_item, l.principal, Won::ZERO))
             .collect();
-        let index = *index_of
+        // The bill's number is the one the record was matched on.
+        let (index, number) = *index_of
             .get(&id)
             .ok_or_else(|| internal(format!("settled an unknown receipt {id}")))?;
+        let index = *index;
         let r = &recs[index];
         settled.push(Settled {
             index,
@@ -263,8 +261,8 @@ fn read_settled(
                 overdue_withdrawn: false,
                 overdue_reinstated: None,
             },
-            taxpayer_id: row.try_get("", "taxpayer_id")?,
-            e_payment_number: row.try_get("", "e_payment_number")?,
+            taxpayer_id: row.try_get_by("taxpayer_id")?,
+            e_payment_number: number.to_string(),
         });
     }
     Ok(settled)
@@ -503,24 +501,20 @@ mod tests {
                 open(0),
             ]
         );
-        // The settled bill holds its one payment, as the general matcher would record it.
+        // The settled bill names its one payment, as the general matcher would.
         let row = db
             .query_one_raw(Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
-                "SELECT principal_payments FROM receivable WHERE bill_id = $1",
+                "SELECT payment_receipt_ids FROM receivable WHERE bill_id = $1",
                 [bill(1).into()],
             ))
             .await
             .unwrap()
             .unwrap();
-        let json: String = row.try_get("", "principal_payments").unwrap();
+        let json: String = row.try_get("", "payment_receipt_ids").unwrap();
         assert_eq!(
-            crate::store::receivable::payments_from_json(bill(1), &json).unwrap(),
-            vec![crate::domain::receivable::PrincipalPayment {
-                receipt_id: s.placement.id,
-                paid_on: recs[0].paid_on,
-                amount: Won::new(1000),
-            }]
+            crate::store::receivable::receipt_ids_from_json(bill(1), &json).unwrap(),
+            vec![s.placement.id]
         );
 
         // A cancellation of receipt id "J" is held, waiting for the receipt it cancels: the

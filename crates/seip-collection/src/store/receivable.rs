@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 use seip_core::{TaxItem, Won};
 use seip_runtime::error::{AppError, AppResult};
 
-use crate::domain::receivable::{BilledLine, PrincipalPayment};
+use crate::domain::receivable::BilledLine;
 
 /// A receivable row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -54,12 +54,12 @@ pub struct Model {
     /// reader of a bill needs them, so they live on its row, read with it at no extra cost.
     #[sea_orm(column_type = "Text")]
     pub lines: String,
-    /// The principal payments standing on the bill, in the order applied: a JSON array of
-    /// `{"receipt_id", "paid_on", "principal_won"}` objects (see [`payments_to_json`]). Late
-    /// charges run on them, so every posting to the bill reads them; kept on its row, they
-    /// come with it, and receipts need no index by bill.
+    /// The receipts whose principal payments stand on the bill, in the order applied: a
+    /// JSON array of receipt ids (see [`receipt_ids_to_json`]). Late charges run on those
+    /// payments, so every posting to the bill reads them: kept on its row, they are found by
+    /// the receipts' primary key, and receipts need no index by bill.
     #[sea_orm(column_type = "Text")]
-    pub principal_payments: String,
+    pub payment_receipt_ids: String,
 }
 
 /// No relations are navigated through the ORM.
@@ -69,9 +69,9 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// One line as stored in [`Model::lines`].
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredLine {
-    tax_item: String,
+#[derive(serde::Serialize)]
+struct StoredLine<'a> {
+    tax_item: &'a str,
     principal_won: i64,
 }
 
@@ -80,7 +80,7 @@ pub fn lines_to_json(lines: &[BilledLine]) -> AppResult<String> {
     let stored: Vec<StoredLine> = lines
         .iter()
         .map(|l| StoredLine {
-            tax_item: l.tax_item.name().into(),
+            tax_item: l.tax_item.name(),
             principal_won: l.principal.to_i64(),
         })
         .collect();
@@ -90,7 +90,14 @@ pub fn lines_to_json(lines: &[BilledLine]) -> AppResult<String> {
 
 /// A bill's lines from their stored form; an error names the bill and what is wrong.
 pub(crate) fn lines_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<BilledLine>> {
-    let stored: Vec<StoredLine> = serde_json::from_str(json)
+    /// As stored, read without copying the item's name.
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow)]
+        tax_item: std::borrow::Cow<'a, str>,
+        principal_won: i64,
+    }
+    let stored: Vec<Line<'_>> = serde_json::from_str(json)
         .map_err(|e| AppError::Internal(format!("bill {bill_id}: its stored lines: {e}")))?;
     stored
         .into_iter()
@@ -105,44 +112,18 @@ pub(crate) fn lines_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<Billed
         .collect()
 }
 
-/// One payment as stored in [`Model::principal_payments`].
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredPayment {
-    receipt_id: Uuid,
-    paid_on: Date,
-    principal_won: i64,
+/// The stored form of a bill's payment receipts: the one writer of
+/// [`Model::payment_receipt_ids`] (the settle statement writes the same in SQL).
+pub fn receipt_ids_to_json(ids: impl IntoIterator<Item = Uuid>) -> AppResult<String> {
+    serde_json::to_string(&ids.into_iter().collect::<Vec<_>>())
+        .map_err(|e| AppError::Internal(format!("writing a bill's payment receipts: {e}")))
 }
 
-/// The stored form of a bill's principal payments: the one writer of
-/// [`Model::principal_payments`] (the settle statement builds the same objects in SQL).
-pub fn payments_to_json(payments: &[PrincipalPayment]) -> AppResult<String> {
-    let stored: Vec<StoredPayment> = payments
-        .iter()
-        .map(|p| StoredPayment {
-            receipt_id: p.receipt_id,
-            paid_on: p.paid_on,
-            principal_won: p.amount.to_i64(),
-        })
-        .collect();
-    serde_json::to_string(&stored)
-        .map_err(|e| AppError::Internal(format!("writing a bill's principal payments: {e}")))
-}
-
-/// A bill's principal payments from their stored form; an error names the bill.
-pub fn payments_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<PrincipalPayment>> {
-    let stored: Vec<StoredPayment> = serde_json::from_str(json).map_err(|e| {
-        AppError::Internal(format!(
-            "bill {bill_id}: its stored principal payments: {e}"
-        ))
-    })?;
-    Ok(stored
-        .into_iter()
-        .map(|p| PrincipalPayment {
-            receipt_id: p.receipt_id,
-            paid_on: p.paid_on,
-            amount: Won::new(p.principal_won),
-        })
-        .collect())
+/// A bill's payment receipts from their stored form; an error names the bill.
+pub fn receipt_ids_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<Uuid>> {
+    serde_json::from_str(json).map_err(|e| {
+        AppError::Internal(format!("bill {bill_id}: its stored payment receipts: {e}"))
+    })
 }
 
 #[cfg(test)]
@@ -186,38 +167,26 @@ mod tests {
     }
 
     #[test]
-    fn payments_read_back_as_written_in_order() {
-        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 6, d).unwrap();
-        let payments = vec![
-            PrincipalPayment {
-                receipt_id: Uuid::from_u128(9),
-                paid_on: day(29),
-                amount: Won::new(100_000),
-            },
-            PrincipalPayment {
-                receipt_id: Uuid::from_u128(3),
-                paid_on: day(12),
-                amount: Won::new(40_030),
-            },
-        ];
-        let json = payments_to_json(&payments).unwrap();
+    fn payment_receipts_read_back_as_written_in_order() {
+        let ids = [Uuid::from_u128(9), Uuid::from_u128(3)];
+        let json = receipt_ids_to_json(ids).unwrap();
         assert_eq!(
             json,
-            r#"[{"receipt_id":"00000000-0000-0000-0000-000000000009","paid_on":"2026-06-29","principal_won":100000},{"receipt_id":"00000000-0000-0000-0000-000000000003","paid_on":"2026-06-12","principal_won":40030}]"#
+            r#"["00000000-0000-0000-0000-000000000009","00000000-0000-0000-0000-000000000003"]"#
         );
         let bill = Uuid::from_u128(7);
-        assert_eq!(payments_from_json(bill, &json).unwrap(), payments);
-        assert_eq!(payments_from_json(bill, "[]").unwrap(), []);
-        // As PostgreSQL's json_build_object writes them.
+        assert_eq!(receipt_ids_from_json(bill, &json).unwrap(), ids);
+        assert!(receipt_ids_from_json(bill, "[]").unwrap().is_empty());
+        // As PostgreSQL's json_agg writes them.
         assert_eq!(
-            payments_from_json(
+            receipt_ids_from_json(
                 bill,
-                r#"[{"receipt_id" : "00000000-0000-0000-0000-000000000009", "paid_on" : "2026-06-29", "principal_won" : 100000}]"#
+                r#"["00000000-0000-0000-0000-000000000009", "00000000-0000-0000-0000-000000000003"]"#
             )
             .unwrap(),
-            payments[..1]
+            ids
         );
-        let err = payments_from_json(bill, r#"[{"receipt_id":"x"}]"#)
+        let err = receipt_ids_from_json(bill, r#"["x"]"#)
             .unwrap_err()
             .to_string();
         assert!(err.contains(&bill.to_string()), "{err}");
