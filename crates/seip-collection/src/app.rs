@@ -37,6 +37,10 @@ const CLOSE_BATCH: u64 = 500;
 /// Bills per page of an export.
 const EXPORT_PAGE: u64 = 1000;
 
+/// Times a read of bills outside a posting is tried again when a cancellation commits
+/// between reading the bills and reading their receipts.
+const READ_RETRIES: u32 = 3;
+
 /// The collection application service.
 #[derive(Debug, Clone)]
 pub struct CollectionApp {
@@ -120,15 +124,19 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
         }
     }
     // A payment named stands: a normal receipt, not cancelled, that paid principal of this
-    // bill. Anything else means the bill and the ledger disagree, and nothing is posted.
+    // bill. One cancelled since the bill was read is a change that raced the read, which
+    // the caller retries; anything else means the bill and the ledger disagree, and nothing
+    // is posted.
     let payment = |bill_id: Uuid, id: Uuid| -> AppResult<PrincipalPayment> {
         match receipts.get(&id) {
             Some(r)
-                if r.bill_id == Some(bill_id)
-                    && r.kind == "N"
-                    && !r.cancelled
-                    && r.principal_applied_won > 0 =>
+                if r.bill_id == Some(bill_id) && r.kind == "N" && r.principal_applied_won > 0 =>
             {
+                if r.cancelled {
+                    return Err(AppError::Conflict(format!(
+                        "bill {bill_id} changed while it was read (receipt {id} was cancelled); retry"
+                    )));
+                }
                 Ok(PrincipalPayment {
                     receipt_id: id,
                     paid_on: r.paid_on,
@@ -136,17 +144,26 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
                 })
             }
             _ => Err(AppError::Internal(format!(
-                "bill {bill_id}: receipt {id} it names is not a principal payment standing on it"
+                "bill {bill_id}: receipt {id} it names is not a principal payment of it"
             ))),
         }
     };
     let mut history = Vec::with_capacity(models.len());
     for (m, ids) in models.iter().zip(named) {
-        history.push(
-            ids.into_iter()
-                .map(|id| payment(m.bill_id, id))
-                .collect::<AppResult<Vec<_>>>()?,
-        );
+        let payments = ids
+            .into_iter()
+            .map(|id| payment(m.bill_id, id))
+            .collect::<AppResult<Vec<_>>>()?;
+        // Every won of principal paid is in a payment named: a list left short would
+        // understate the history that late charges run on.
+        let named_won: i64 = payments.iter().map(|p| p.amount.to_i64()).sum();
+        if named_won != m.principal_paid_won {
+            return Err(AppError::Internal(format!(
+                "bill {}: its payments name {named_won} won of principal, but {} won is paid",
+                m.bill_id, m.principal_paid_won
+            )));
+        }
+        history.push(payments);
     }
     models
         .into_iter()
@@ -425,20 +442,28 @@ impl CollectionApp {
         tenant: TenantCode,
         number: &EPaymentNumber,
     ) -> AppResult<Loaded> {
-        let m = receivable::Entity::find()
-            .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
-            .filter(receivable::Column::EPaymentNumber.eq(number.to_string()))
-            .one(conn)
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found(
-                    "e_payment_number: no bill with this number in this municipality",
-                )
-            })?;
-        load_bills(conn, vec![m])
-            .await?
-            .pop()
-            .ok_or_else(|| AppError::Internal("bill vanished while loading".into()))
+        let mut raced = 0;
+        loop {
+            let m = receivable::Entity::find()
+                .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
+                .filter(receivable::Column::EPaymentNumber.eq(number.to_string()))
+                .one(conn)
+                .await?
+                .ok_or_else(|| {
+                    AppError::not_found(
+                        "e_payment_number: no bill with this number in this municipality",
+                    )
+                })?;
+            match load_bills(conn, vec![m]).await {
+                // A cancellation committed between reading the bill and its receipts.
+                Err(AppError::Conflict(_)) if raced < READ_RETRIES => raced += 1,
+                loaded => {
+                    return loaded?
+                        .pop()
+                        .ok_or_else(|| AppError::Internal("bill vanished while loading".into()));
+                }
+            }
+        }
     }
 
     /// The receivable of a bill with its amount due on `as_of`.
@@ -460,15 +485,22 @@ impl CollectionApp {
         as_of: NaiveDate,
         after: &str,
     ) -> AppResult<Vec<pb::ExportedBill>> {
-        let models = receivable::Entity::find()
-            .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
-            .filter(receivable::Column::EPaymentNumber.gt(after))
-            .order_by_asc(receivable::Column::EPaymentNumber)
-            .limit(EXPORT_PAGE)
-            .all(&self.db)
-            .await?;
-        load_bills(&self.db, models)
-            .await?
+        let mut raced = 0;
+        let bills = loop {
+            let models = receivable::Entity::find()
+                .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
+                .filter(receivable::Column::EPaymentNumber.gt(after))
+                .order_by_asc(receivable::Column::EPaymentNumber)
+                .limit(EXPORT_PAGE)
+                .all(&self.db)
+                .await?;
+            match load_bills(&self.db, models).await {
+                // A cancellation committed between reading the bills and their receipts.
+                Err(AppError::Conflict(_)) if raced < READ_RETRIES => raced += 1,
+                loaded => break loaded?,
+            }
+        };
+        bills
             .into_iter()
             .map(|l| {
                 let b = &l.bill;
@@ -656,6 +688,113 @@ mod tests {
                 ("local_education_tax", Won::new(300))
             ]
         );
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bill_is_read_with_the_payments_it_names_and_refused_when_they_disagree() {
+        use sea_orm::sea_query::Expr;
+        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
+        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
+            .await
+            .unwrap();
+        crate::store::migration::Migrator::up(&db, None)
+            .await
+            .unwrap();
+        let app = CollectionApp::new(db.clone(), Clock::system(), Arc::new(Notify::new()));
+        let tenant = TenantCode::parse_field("11110", "t").unwrap();
+        let bill = levied(3, &[700, 300]);
+        let txn = db.begin().await.unwrap();
+        app.open_receivable(&txn, "11110", &bill).await.unwrap();
+        txn.commit().await.unwrap();
+        let bill_id = Uuid::parse_str(&bill.bill_id).unwrap();
+        let number = EPaymentNumber::parse_field(&bill.e_payment_number, "n").unwrap();
+        // A payment of 600 won, posted and named by the bill.
+        let receipt_id = Uuid::now_v7();
+        let paid_on = NaiveDate::from_ymd_opt(2026, 6, 12).unwrap();
+        let mut rows = Rows::new(&[
+            "id",
+            "tenant_code",
+            "import_id",
+            "record_serial",
+            "bank_code",
+            "bank_receipt_id",
+            "kind",
+            "e_payment_number",
+            "bill_id",
+            "paid_on",
+            "total_won",
+            "applied_won",
+            "principal_applied_won",
+            "overpaid_won",
+            "suspense_won",
+            "outcome",
+        ]);
+        rows.push(vec![
+            Cell::Uuid(Some(receipt_id)),
+            Cell::Text(Some("11110".into())),
+            Cell::Uuid(Some(Uuid::now_v7())),
+            Cell::Int(Some(1)),
+            Cell::Text(Some("032".into())),
+            Cell::Text(Some("B1".into())),
+            Cell::Text(Some("N".into())),
+            Cell::Text(Some(number.to_string())),
+            Cell::Uuid(Some(bill_id)),
+            Cell::Date(Some(paid_on)),
+            Cell::Int(Some(600)),
+            Cell::Int(Some(600)),
+            Cell::Int(Some(600)),
+            Cell::Int(Some(0)),
+            Cell::Int(Some(0)),
+            Cell::Text(Some("partial".into())),
+        ]);
+        bulk::insert(&db, "receipt", &rows).await.unwrap();
+        let set_bill = |paid: i64| {
+            receivable::Entity::update_many()
+                .col_expr(receivable::Column::PrincipalPaidWon, Expr::value(paid))
+                .col_expr(
+                    receivable::Column::PaymentReceiptIds,
+                    Expr::value(receivable::receipt_ids_to_json([receipt_id]).unwrap()),
+                )
+                .filter(receivable::Column::BillId.eq(bill_id))
+                .exec(&db)
+        };
+        set_bill(600).await.unwrap();
+        let loaded = CollectionApp::load_by_number(&db, tenant, &number)
+            .await
+            .unwrap();
+        assert_eq!(
+            loaded.bill.history,
+            [PrincipalPayment {
+                receipt_id,
+                paid_on,
+                amount: Won::new(600),
+            }]
+        );
+        // A list that falls short of the principal paid is refused, naming the bill.
+        set_bill(1000).await.unwrap();
+        let err = CollectionApp::load_by_number(&db, tenant, &number)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Internal(m) if m.contains(&bill_id.to_string()) && m.contains("600") && m.contains("1000")),
+            "{err}"
+        );
+        // A payment named but cancelled is a change the read raced: a conflict, to retry.
+        set_bill(600).await.unwrap();
+        receipt::Entity::update_many()
+            .col_expr(receipt::Column::Cancelled, Expr::value(true))
+            .filter(receipt::Column::Id.eq(receipt_id))
+            .exec(&db)
+            .await
+            .unwrap();
+        let err = CollectionApp::load_by_number(&db, tenant, &number)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err}");
         db.close().await.unwrap();
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

@@ -6,8 +6,9 @@
 //! instead of loading each bill, posting it in memory and writing it back. The result is the
 //! one [`Batch::post`](crate::domain::posting::Batch::post) would give: the whole principal
 //! applied line by line (P-3 fills every line when all of it is paid), no late charge (none
-//! accrues by the due date), the bill paid with this one principal payment (it had none). Every other record, and any record of the batch
-//! that shares a bill or a bank receipt id with another, goes through the general matcher.
+//! accrues by the due date), the bill paid, its one principal payment named (it had none).
+//! Every other record, and any record of the batch that shares a bill or a bank receipt id
+//! with another, goes through the general matcher.
 //!
 //! Concurrent batches stay safe as in the general path: the update re-checks its conditions
 //! on a row another batch changed first (the record then falls to the general matcher), and

@@ -790,6 +790,10 @@ impl MigrationTrait for M20261201LinesOnReceivable {
 /// treasury feed, a sixth of the time settling a batch took. Now every posting writes the
 /// list back with the bill, readers find the receipts by primary key, and no reader needs
 /// receipts by bill.
+///
+/// Stop every collection process of an earlier version before a process of this one
+/// migrates: an earlier one would post without keeping the list (a bill whose list falls
+/// short of its principal paid is then refused when read, and nothing is posted to it).
 #[derive(Debug)]
 struct M20261201PaymentsOnReceivable;
 
@@ -812,8 +816,8 @@ impl MigrationTrait for M20261201PaymentsOnReceivable {
             "ALTER TABLE receivable ADD COLUMN payment_receipt_ids TEXT NOT NULL DEFAULT '[]'",
         )
         .await?;
-        // The payments standing: normal receipts not cancelled that applied principal, in
-        // the order applied (receipt ids are time-ordered).
+        // The payments standing: normal receipts not cancelled that applied principal, by
+        // receipt id (late charges run on them by date, whatever their order here).
         db.execute_unprepared(match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => {
                 "UPDATE receivable r SET payment_receipt_ids = p.ids
@@ -879,7 +883,8 @@ const IDENTIFIERS: [(&str, &str, &str); 14] = [
 /// the database's language collation each comparison went through the C library's collation
 /// routine: looking a bill up by payment number and keeping the unique index on bank receipt
 /// ids was about 7 % of the time settling a treasury batch took. Equality is unchanged, and
-/// so is order under the usual UTF-8 collations; the indexes on these columns are rebuilt.
+/// so is the order of digit strings (payment numbers, codes); nothing orders by bank
+/// receipt id. The indexes on these columns are rebuilt.
 #[derive(Debug)]
 struct M20261201IdentifiersBytewise;
 

@@ -113,7 +113,8 @@ pub(crate) fn lines_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<Billed
 }
 
 /// The stored form of a bill's payment receipts: the one writer of
-/// [`Model::payment_receipt_ids`] (the settle statement writes the same in SQL).
+/// [`Model::payment_receipt_ids`] in Rust (the settle statement and the migration that
+/// filled them write the same form in SQL).
 pub fn receipt_ids_to_json(ids: impl IntoIterator<Item = Uuid>) -> AppResult<String> {
     serde_json::to_string(&ids.into_iter().collect::<Vec<_>>())
         .map_err(|e| AppError::Internal(format!("writing a bill's payment receipts: {e}")))
