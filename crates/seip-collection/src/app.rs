@@ -592,7 +592,6 @@ impl CollectionApp {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm_migration::MigratorTrait;
     use seip_core::NoticeKind;
     use seip_proto::assessment::v1::{Bill as LevyBill, BillLine};
     use seip_proto::common::v1::{Date, TaxItem as PbTaxItem};
@@ -640,13 +639,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_levied_bill_opens_with_its_lines_and_one_adding_up_past_i64_is_refused() {
-        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
-        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
-            .await
-            .unwrap();
-        crate::store::migration::Migrator::up(&db, None)
-            .await
-            .unwrap();
+        let (db, _file) = crate::testing::sqlite().await;
         let app = CollectionApp::new(db.clone(), Clock::system(), Arc::new(Notify::new()));
         let tenant = TenantCode::parse_field("11110", "t").unwrap();
 
@@ -689,21 +682,12 @@ mod tests {
             ]
         );
         db.close().await.unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     #[tokio::test]
     async fn a_bill_is_read_with_the_payments_it_names_and_refused_when_they_disagree() {
         use sea_orm::sea_query::Expr;
-        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
-        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
-            .await
-            .unwrap();
-        crate::store::migration::Migrator::up(&db, None)
-            .await
-            .unwrap();
+        let (db, _file) = crate::testing::sqlite().await;
         let app = CollectionApp::new(db.clone(), Clock::system(), Arc::new(Notify::new()));
         let tenant = TenantCode::parse_field("11110", "t").unwrap();
         let bill = levied(3, &[700, 300]);
@@ -796,8 +780,5 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, AppError::Conflict(_)), "{err}");
         db.close().await.unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 }

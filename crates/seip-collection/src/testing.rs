@@ -30,3 +30,35 @@ pub(crate) async fn postgres_unmigrated() -> Option<(sea_orm::DatabaseConnection
         .unwrap();
     Some((db, server, name))
 }
+
+/// A fresh, empty collection database in a SQLite file of its own, and the file, which is
+/// removed when the returned [`SqliteFile`] is dropped.
+pub(crate) async fn sqlite_unmigrated() -> (sea_orm::DatabaseConnection, SqliteFile) {
+    let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
+    let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
+        .await
+        .unwrap();
+    (db, SqliteFile(path))
+}
+
+/// A fresh collection database in a SQLite file of its own, migrated (see
+/// [`sqlite_unmigrated`]).
+pub(crate) async fn sqlite() -> (sea_orm::DatabaseConnection, SqliteFile) {
+    use sea_orm_migration::MigratorTrait;
+    let (db, file) = sqlite_unmigrated().await;
+    crate::store::migration::Migrator::up(&db, None)
+        .await
+        .unwrap();
+    (db, file)
+}
+
+/// A test's SQLite database file, with its journal files: removed on drop.
+pub(crate) struct SqliteFile(std::path::PathBuf);
+
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}

@@ -1157,15 +1157,9 @@ mod tests {
 
     #[tokio::test]
     async fn payments_move_onto_their_receivable_on_sqlite() {
-        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
-        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
-            .await
-            .unwrap();
+        let (db, _file) = crate::testing::sqlite_unmigrated().await;
         payments_move_onto_their_receivable(&db).await;
         db.close().await.unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     #[tokio::test]
@@ -1237,15 +1231,9 @@ mod tests {
 
     #[tokio::test]
     async fn lines_move_onto_their_receivable_on_sqlite() {
-        let path = std::env::temp_dir().join(format!("seip_test_{}.db", Uuid::new_v4().simple()));
-        let db = seip_runtime::db::connect_sqlite(&path.to_string_lossy())
-            .await
-            .unwrap();
+        let (db, _file) = crate::testing::sqlite_unmigrated().await;
         lines_move_onto_their_receivable(&db).await;
         db.close().await.unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     #[tokio::test]
