@@ -99,6 +99,22 @@ pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
     load_bills(conn, models).await
 }
 
+/// `read` (of bills outside a posting), tried again up to [`READ_RETRIES`] times while it
+/// meets a conflict: a cancellation committed between its reading bills and their receipts.
+async fn retry_raced<T, F, Fut>(mut read: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = AppResult<T>>,
+{
+    let mut raced = 0;
+    loop {
+        match read().await {
+            Err(AppError::Conflict(_)) if raced < READ_RETRIES => raced += 1,
+            done => return done,
+        }
+    }
+}
+
 /// Bills from their rows, with their principal payments read from the receipts their rows
 /// name (by primary key, one statement for the lot).
 pub(crate) async fn load_bills<C: ConnectionTrait>(
@@ -442,8 +458,7 @@ impl CollectionApp {
         tenant: TenantCode,
         number: &EPaymentNumber,
     ) -> AppResult<Loaded> {
-        let mut raced = 0;
-        loop {
+        retry_raced(|| async move {
             let m = receivable::Entity::find()
                 .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
                 .filter(receivable::Column::EPaymentNumber.eq(number.to_string()))
@@ -454,16 +469,12 @@ impl CollectionApp {
                         "e_payment_number: no bill with this number in this municipality",
                     )
                 })?;
-            match load_bills(conn, vec![m]).await {
-                // A cancellation committed between reading the bill and its receipts.
-                Err(AppError::Conflict(_)) if raced < READ_RETRIES => raced += 1,
-                loaded => {
-                    return loaded?
-                        .pop()
-                        .ok_or_else(|| AppError::Internal("bill vanished while loading".into()));
-                }
-            }
-        }
+            load_bills(conn, vec![m])
+                .await?
+                .pop()
+                .ok_or_else(|| AppError::Internal("bill vanished while loading".into()))
+        })
+        .await
     }
 
     /// The receivable of a bill with its amount due on `as_of`.
@@ -485,8 +496,7 @@ impl CollectionApp {
         as_of: NaiveDate,
         after: &str,
     ) -> AppResult<Vec<pb::ExportedBill>> {
-        let mut raced = 0;
-        let bills = loop {
+        let bills = retry_raced(|| async {
             let models = receivable::Entity::find()
                 .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
                 .filter(receivable::Column::EPaymentNumber.gt(after))
@@ -494,12 +504,9 @@ impl CollectionApp {
                 .limit(EXPORT_PAGE)
                 .all(&self.db)
                 .await?;
-            match load_bills(&self.db, models).await {
-                // A cancellation committed between reading the bills and their receipts.
-                Err(AppError::Conflict(_)) if raced < READ_RETRIES => raced += 1,
-                loaded => break loaded?,
-            }
-        };
+            load_bills(&self.db, models).await
+        })
+        .await?;
         bills
             .into_iter()
             .map(|l| {
@@ -635,6 +642,40 @@ mod tests {
                 .collect(),
             ..Default::default()
         }
+    }
+
+    #[tokio::test]
+    async fn a_raced_read_is_tried_again_a_bounded_number_of_times_and_nothing_else_is() {
+        use std::cell::Cell as Calls;
+        let calls = &Calls::new(0);
+        let read = |conflicts: u32| {
+            calls.set(0);
+            retry_raced(move || {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move {
+                    if n <= conflicts {
+                        Err(AppError::Conflict("raced".into()))
+                    } else {
+                        Ok(n)
+                    }
+                }
+            })
+        };
+        // Two races, then the read goes through on its third try.
+        assert_eq!(read(2).await.unwrap(), 3);
+        // Racing every time, it gives up after the first try and READ_RETRIES more.
+        assert!(matches!(read(u32::MAX).await, Err(AppError::Conflict(_))));
+        assert_eq!(calls.get(), READ_RETRIES + 1);
+        // Any other error is returned at once.
+        calls.set(0);
+        let once = retry_raced(|| {
+            calls.set(calls.get() + 1);
+            async { Err::<u32, _>(AppError::Internal("ledger".into())) }
+        })
+        .await;
+        assert!(matches!(once, Err(AppError::Internal(_))));
+        assert_eq!(calls.get(), 1);
     }
 
     #[tokio::test]
@@ -779,6 +820,21 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Conflict(_)), "{err}");
+        // A receipt named that went to another bill is a ledger error, naming both.
+        receipt::Entity::update_many()
+            .col_expr(receipt::Column::Cancelled, Expr::value(false))
+            .col_expr(receipt::Column::BillId, Expr::value(Uuid::now_v7()))
+            .filter(receipt::Column::Id.eq(receipt_id))
+            .exec(&db)
+            .await
+            .unwrap();
+        let err = CollectionApp::load_by_number(&db, tenant, &number)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Internal(m) if m.contains(&bill_id.to_string()) && m.contains(&receipt_id.to_string())),
+            "{err}"
+        );
         db.close().await.unwrap();
     }
 }
