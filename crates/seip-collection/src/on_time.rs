@@ -39,7 +39,7 @@ use crate::import::receipt_kind;
 /// only if it has.
 const SETTLE: &str = "
 WITH s AS (
-  SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS int[]), CAST($7 AS text[]),
+  SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS bigint[]), CAST($7 AS text[]),
                        CAST($8 AS text[]), CAST($9 AS text[]), CAST($10 AS bigint[]),
                        CAST($11 AS date[]))
     AS s(id, serial, bank_receipt_id, raw_number, e_payment_number, total, paid_on)
@@ -154,11 +154,11 @@ pub(crate) async fn settle(
         bank_code.into(),
         import_id.into(),
         now.into(),
-        pg_array(&ids),
-        pg_array(cands.iter().map(|c| rec(c).serial)),
-        pg_array(cands.iter().map(|c| &rec(c).bank_receipt_id)),
-        pg_array(cands.iter().map(|c| &rec(c).e_payment_number)),
-        pg_array(cands.iter().map(|c| &c.1)),
+        pg_array(ids.iter().copied()),
+        pg_array(cands.iter().map(|c| i64::from(rec(c).serial))),
+        pg_array(cands.iter().map(|c| rec(c).bank_receipt_id.clone())),
+        pg_array(cands.iter().map(|c| rec(c).e_payment_number.clone())),
+        pg_array(cands.iter().map(|c| c.1.to_string())),
         pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
         pg_array(cands.iter().map(|c| rec(c).paid_on)),
     ];

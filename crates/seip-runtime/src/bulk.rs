@@ -249,16 +249,16 @@ pub async fn update<C: ConnectionTrait>(
 
 /// `column IN (…values…)` for a text column, with all the values in one parameter, so a
 /// batch of thousands is one cheap statement to send and to plan: an unnested `text[]`
-/// literal on PostgreSQL (a semi-join: hashed, or index lookups on a large table), a JSON
+/// array on PostgreSQL (a semi-join: hashed, or index lookups on a large table), a JSON
 /// array on SQLite. Returns the
 /// SQL fragment (with one `?` placeholder) and the parameter.
 pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, Value) {
     match backend {
         DbBackend::Postgres => {
-            let lit = pg_array(values);
+            let array = pg_array(values.iter().cloned());
             (
                 format!("{column} IN (SELECT unnest(CAST(? AS text[])))"),
-                lit,
+                array,
             )
         }
         _ => (
@@ -270,28 +270,16 @@ pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, 
     }
 }
 
-/// A PostgreSQL array literal of `values` (quoted, so any text is safe), as one text
-/// parameter: bind it as `CAST(? AS uuid[])`, `CAST(? AS bigint[])`, … and `unnest` it, so a
-/// batch of thousands travels as a handful of parameters in one round trip.
-pub fn pg_array<T: std::fmt::Display>(values: impl IntoIterator<Item = T>) -> Value {
-    use std::fmt::Write as _;
-    let mut lit = String::from("{");
-    let mut item = String::new();
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            lit.push(',');
-        }
-        item.clear();
-        let _ = write!(item, "{v}");
-        lit.push('"');
-        for c in item.chars() {
-            if c == '"' || c == '\\' {
-                lit.push('\\');
-            }
-            lit.push(c);
-        }
-        lit.push('"');
-    }
-    lit.push('}');
-    Value::String(Some(lit))
+/// A PostgreSQL array of `values` as one parameter, sent in the binary format (the server
+/// reads each element as it is, with no text to parse): bind it as `CAST(? AS uuid[])`,
+/// `CAST(? AS bigint[])`, … and `unnest` it, so a batch of thousands travels as a handful of
+/// parameters in one round trip.
+pub fn pg_array<T>(values: impl IntoIterator<Item = T>) -> Value
+where
+    T: Into<Value> + sea_orm::sea_query::ValueType,
+{
+    Value::Array(
+        T::array_type(),
+        Some(Box::new(values.into_iter().map(Into::into).collect())),
+    )
 }
