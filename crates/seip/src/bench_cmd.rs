@@ -3,14 +3,14 @@
 //!
 //! A fresh database gets N open bills; a file of N exact payments is written to disk. The
 //! baseline parses it minimally, `COPY`s the records into a scratch table and applies them
-//! with one `UPDATE … FROM` join, in a transaction that is then rolled back; it runs three
-//! times (`--baseline-runs`) and the median counts, since one run of it can be 15 % off the
-//! next on a shared machine. Seip then imports the same file end to end: streamed over gRPC
-//! from disk to a collection service running as a child process, checked, stored, and
-//! applied by its job, every receipt kept; also three times (`--runs`), each from the same
-//! open bills and an empty ledger (see [`reset`]), and the median counts. Every run starts
-//! from the bills packed as issued (see [`maintain`]). The child's peak resident memory is
-//! read from the kernel.
+//! with one `UPDATE … FROM` join, in a transaction that is then rolled back. Seip imports the
+//! same file end to end: streamed over gRPC from disk to a collection service running as a
+//! child process, checked, stored, and applied by its job, every receipt kept. Each runs
+//! three times (`--baseline-runs`, `--runs`), taking turns, and the median of each counts:
+//! one run can be 15 % off the next on a shared machine, and a machine that slows down over
+//! the minutes of a benchmark then weighs on both alike. Every run starts from the same open
+//! bills, packed as issued, and an empty ledger (see [`reset`] and [`maintain`]). The
+//! child's peak resident memory is read from the kernel.
 
 use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
@@ -557,32 +557,39 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         let size = write_file(&path, n)?;
         eprintln!("wrote {} ({size} bytes)", path.display());
         maintain(&admin).await?;
-        // Each run's time, CPU time of the whole machine and WAL; the median run counts.
+        // Each run's time, CPU time of the whole machine and WAL; the median run counts. The
+        // baseline and Seip take turns, so that a machine that slows down or speeds up over
+        // the minutes of a benchmark weighs on both alike.
+        let rss_before = peak_rss_of(service.child.id());
         let mut bases = Vec::with_capacity(usize::from(baseline_runs));
-        for _ in 0..baseline_runs {
-            let wal = wal_position(&admin).await?;
-            let busy = machine_busy();
-            let time = baseline(&db, &path).await?;
-            let busy = machine_busy().zip(busy).map(|(b, a)| b.saturating_sub(a));
-            let wal = wal_position(&admin).await? - wal;
-            eprintln!("baseline: {time:.2?}");
-            maintain(&admin).await?;
-            bases.push((time, busy, wal));
+        let mut seips = Vec::with_capacity(usize::from(runs));
+        // Whether the bills carry an import that must be undone before the next run.
+        let mut imported = false;
+        for round in 0..baseline_runs.max(runs) {
+            if imported {
+                reset(&admin).await?;
+                imported = false;
+            }
+            if round < baseline_runs {
+                let wal = wal_position(&admin).await?;
+                let busy = machine_busy();
+                let time = baseline(&db, &path).await?;
+                let busy = machine_busy().zip(busy).map(|(b, a)| b.saturating_sub(a));
+                let wal = wal_position(&admin).await? - wal;
+                eprintln!("baseline: {time:.2?}");
+                maintain(&admin).await?;
+                bases.push((time, busy, wal));
+            }
+            if round < runs {
+                let r = import_once(&mut service, &url, &db, &admin, &path, n, kill_at).await?;
+                eprintln!("Seip: {:.2?}", r.total);
+                seips.push(r);
+                imported = true;
+            }
         }
         let times: Vec<String> = bases.iter().map(|b| format!("{:.2?}", b.0)).collect();
         bases.sort_by_key(|b| b.0);
         let (base, base_busy, base_wal) = bases[bases.len() / 2];
-
-        let rss_before = peak_rss_of(service.child.id());
-        let mut seips = Vec::with_capacity(usize::from(runs));
-        for run in 0..runs {
-            if run > 0 {
-                reset(&admin).await?;
-            }
-            let r = import_once(&mut service, &url, &db, &admin, &path, n, kill_at).await?;
-            eprintln!("Seip: {:.2?}", r.total);
-            seips.push(r);
-        }
         let peak = seips
             .iter()
             .map(|r| r.peak_killed)
