@@ -273,7 +273,8 @@ pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, 
 /// A PostgreSQL array of `values` as one parameter, sent in the binary format (the server
 /// reads each element as it is, with no text to parse): bind it as `CAST(? AS uuid[])`,
 /// `CAST(? AS bigint[])`, … and `unnest` it, so a batch of thousands travels as a handful of
-/// parameters in one round trip.
+/// parameters in one round trip. PostgreSQL only: SQLite has no arrays, and binding one there
+/// panics.
 pub fn pg_array<T>(values: impl IntoIterator<Item = T>) -> Value
 where
     T: Into<Value> + sea_orm::sea_query::ValueType,

@@ -6,11 +6,12 @@
 //! with one `UPDATE … FROM` join, in a transaction that is then rolled back. Seip imports the
 //! same file end to end: streamed over gRPC from disk to a collection service running as a
 //! child process, checked, stored, and applied by its job, every receipt kept. Each runs
-//! three times (`--baseline-runs`, `--runs`), taking turns, and the median of each counts:
-//! one run can be 15 % off the next on a shared machine, and a machine that slows down over
-//! the minutes of a benchmark then weighs on both alike. Every run starts from the same open
-//! bills, packed as issued, and an empty ledger (see [`reset`] and [`maintain`]). The
-//! child's peak resident memory is read from the kernel.
+//! three times by default (`--baseline-runs`, `--runs`), taking turns (baseline-Seip,
+//! Seip-baseline, …), and the median of each counts: one run can be 15 % off the next on a
+//! shared machine, and a machine that slows down over the minutes of a benchmark then weighs
+//! on both alike. Every run starts from the same open bills, packed as issued, and an empty
+//! ledger (see [`reset`] and [`maintain`]). The child's peak resident memory is read from the
+//! kernel.
 
 use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
@@ -558,19 +559,33 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         eprintln!("wrote {} ({size} bytes)", path.display());
         maintain(&admin).await?;
         // Each run's time, CPU time of the whole machine and WAL; the median run counts. The
-        // baseline and Seip take turns, so that a machine that slows down or speeds up over
-        // the minutes of a benchmark weighs on both alike.
+        // baseline and Seip take turns, in the order baseline-Seip, Seip-baseline, … so that a
+        // machine that slows down or speeds up over the minutes of a benchmark weighs on both
+        // alike.
         let rss_before = peak_rss_of(service.child.id());
         let mut bases = Vec::with_capacity(usize::from(baseline_runs));
         let mut seips = Vec::with_capacity(usize::from(runs));
+        let mut order = Vec::with_capacity(usize::from(baseline_runs) + usize::from(runs));
+        for round in 0..baseline_runs.max(runs) {
+            let mut pair = [(round < baseline_runs, false), (round < runs, true)];
+            if round % 2 == 1 {
+                pair.reverse();
+            }
+            order.extend(pair.iter().filter(|p| p.0).map(|p| p.1));
+        }
         // Whether the bills carry an import that must be undone before the next run.
         let mut imported = false;
-        for round in 0..baseline_runs.max(runs) {
+        for seip_turn in order {
             if imported {
                 reset(&admin).await?;
                 imported = false;
             }
-            if round < baseline_runs {
+            if seip_turn {
+                let r = import_once(&mut service, &url, &db, &admin, &path, n, kill_at).await?;
+                eprintln!("Seip: {:.2?}", r.total);
+                seips.push(r);
+                imported = true;
+            } else {
                 let wal = wal_position(&admin).await?;
                 let busy = machine_busy();
                 let time = baseline(&db, &path).await?;
@@ -579,12 +594,6 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 eprintln!("baseline: {time:.2?}");
                 maintain(&admin).await?;
                 bases.push((time, busy, wal));
-            }
-            if round < runs {
-                let r = import_once(&mut service, &url, &db, &admin, &path, n, kill_at).await?;
-                eprintln!("Seip: {:.2?}", r.total);
-                seips.push(r);
-                imported = true;
             }
         }
         let times: Vec<String> = bases.iter().map(|b| format!("{:.2?}", b.0)).collect();
