@@ -560,4 +560,46 @@ mod tests {
             .await
             .unwrap();
     }
+
+    /// The batch's arrays carry any text as it is: nothing is quoted or escaped on the way.
+    #[tokio::test]
+    async fn arrays_carry_any_text_as_is() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        let texts: Vec<String> = [
+            "",
+            "a,b",
+            "{x}",
+            "\"q\"",
+            "back\\slash",
+            "NULL",
+            "홍길동",
+            " pad ",
+        ]
+        .map(String::from)
+        .into();
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT t, n FROM unnest(CAST($1 AS text[]), CAST($2 AS bigint[])) \
+                 WITH ORDINALITY AS a(t, n, i) ORDER BY i",
+                [
+                    pg_array(texts.iter().cloned()),
+                    pg_array((0..texts.len()).map(|i| i64::try_from(i).unwrap() - 1)),
+                ],
+            ))
+            .await
+            .unwrap();
+        let back: Vec<(String, i64)> = rows
+            .iter()
+            .map(|r| (r.try_get("", "t").unwrap(), r.try_get("", "n").unwrap()))
+            .collect();
+        let sent: Vec<(String, i64)> = texts.into_iter().zip(-1..).collect();
+        assert_eq!(back, sent);
+        db.close().await.unwrap();
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
+    }
 }

@@ -250,8 +250,7 @@ pub async fn update<C: ConnectionTrait>(
 /// `column IN (…values…)` for a text column, with all the values in one parameter, so a
 /// batch of thousands is one cheap statement to send and to plan: an unnested `text[]`
 /// array on PostgreSQL (a semi-join: hashed, or index lookups on a large table), a JSON
-/// array on SQLite. Returns the
-/// SQL fragment (with one `?` placeholder) and the parameter.
+/// array on SQLite. Returns the SQL fragment (with one `?` placeholder) and the parameter.
 pub fn text_in(backend: DbBackend, column: &str, values: &[String]) -> (String, Value) {
     match backend {
         DbBackend::Postgres => {

@@ -532,6 +532,31 @@ async fn import_once(
     })
 }
 
+/// One measured run: the baseline's or Seip's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    Baseline,
+    Seip,
+}
+
+/// The order of the runs: rounds of one of each, baseline first in even rounds and Seip first
+/// in odd ones, so that a steady drift of the machine cancels; the side with more runs has
+/// the last rounds alone.
+fn run_order(baseline_runs: u8, runs: u8) -> Vec<Turn> {
+    let mut order = Vec::with_capacity(usize::from(baseline_runs) + usize::from(runs));
+    for round in 0..baseline_runs.max(runs) {
+        let mut pair = [
+            (round < baseline_runs).then_some(Turn::Baseline),
+            (round < runs).then_some(Turn::Seip),
+        ];
+        if round % 2 == 1 {
+            pair.reverse();
+        }
+        order.extend(pair.into_iter().flatten());
+    }
+    order
+}
+
 /// Run `seip bench …`.
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let BenchCommand::Feed {
@@ -565,22 +590,14 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         let rss_before = peak_rss_of(service.child.id());
         let mut bases = Vec::with_capacity(usize::from(baseline_runs));
         let mut seips = Vec::with_capacity(usize::from(runs));
-        let mut order = Vec::with_capacity(usize::from(baseline_runs) + usize::from(runs));
-        for round in 0..baseline_runs.max(runs) {
-            let mut pair = [(round < baseline_runs, false), (round < runs, true)];
-            if round % 2 == 1 {
-                pair.reverse();
-            }
-            order.extend(pair.iter().filter(|p| p.0).map(|p| p.1));
-        }
         // Whether the bills carry an import that must be undone before the next run.
         let mut imported = false;
-        for seip_turn in order {
+        for turn in run_order(baseline_runs, runs) {
             if imported {
                 reset(&admin).await?;
                 imported = false;
             }
-            if seip_turn {
+            if turn == Turn::Seip {
                 let r = import_once(&mut service, &url, &db, &admin, &path, n, kill_at).await?;
                 eprintln!("Seip: {:.2?}", r.total);
                 seips.push(r);
@@ -670,4 +687,19 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         db::drop_database(&database_url, &name).await?;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_alternate_which_side_goes_first() {
+        use Turn::{Baseline as B, Seip as S};
+        assert_eq!(run_order(3, 3), vec![B, S, S, B, B, S]);
+        assert_eq!(run_order(1, 1), vec![B, S]);
+        // The side with more runs has the last rounds alone.
+        assert_eq!(run_order(1, 3), vec![B, S, S, S]);
+        assert_eq!(run_order(3, 1), vec![B, S, B, B]);
+    }
 }
