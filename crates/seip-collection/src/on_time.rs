@@ -149,19 +149,23 @@ pub(crate) async fn settle(
     let index_of: HashMap<Uuid, &(usize, EPaymentNumber)> =
         ids.iter().copied().zip(&cands).collect();
     let rec = |c: &(usize, EPaymentNumber)| &recs[c.0];
-    let values = [
-        tenant.as_str().into(),
-        bank_code.into(),
-        import_id.into(),
-        now.into(),
-        pg_array(ids.iter().copied()),
-        pg_array(cands.iter().map(|c| i64::from(rec(c).serial))),
-        pg_array(cands.iter().map(|c| rec(c).bank_receipt_id.clone())),
-        pg_array(cands.iter().map(|c| rec(c).e_payment_number.clone())),
-        pg_array(cands.iter().map(|c| c.1.to_string())),
-        pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
-        pg_array(cands.iter().map(|c| rec(c).paid_on)),
-    ];
+    // Built for each run of the statement rather than cloned: the arrays hold thousands of
+    // values, and the second run is rare.
+    let values = || {
+        vec![
+            tenant.as_str().into(),
+            bank_code.into(),
+            import_id.into(),
+            now.into(),
+            pg_array(ids.iter().copied()),
+            pg_array(cands.iter().map(|c| i64::from(rec(c).serial))),
+            pg_array(cands.iter().map(|c| rec(c).bank_receipt_id.clone())),
+            pg_array(cands.iter().map(|c| rec(c).e_payment_number.clone())),
+            pg_array(cands.iter().map(|c| c.1.to_string())),
+            pg_array(cands.iter().map(|c| rec(c).total.to_i64())),
+            pg_array(cands.iter().map(|c| rec(c).paid_on)),
+        ]
+    };
     let statement = |checked: bool| {
         let checks = if checked {
             CHECKS.replace("{posted}", receipt_kind::POSTED)
@@ -173,7 +177,7 @@ pub(crate) async fn settle(
             SETTLE
                 .replace("{checks}", &checks)
                 .replace("{held_cancel}", receipt_kind::HELD_CANCEL),
-            values.clone(),
+            values(),
         )
     };
     // First without the checks, under a savepoint; if what they guard against shows, the
