@@ -223,8 +223,8 @@ fn lines_agree(s: &Settled) -> bool {
     !s.posting.lines.is_empty() && lines_total(s) == s.placement.principal_applied
 }
 
-/// The records the statement settled, from the arrays it returned (none when it settled
-/// nothing).
+/// The records the statement settled, from the arrays it returned: one aggregate pass fills
+/// all four, so their elements line up; they are empty when nothing settled.
 fn read_settled(
     row: Option<sea_orm::QueryResult>,
     recs: &[Receipt],
@@ -545,6 +545,15 @@ mod tests {
             crate::store::receivable::receipt_ids_from_json(bill(1), &json).unwrap(),
             vec![s.placement.id]
         );
+
+        // Run again, the same records settle nothing: bill 1 is paid now and the rest still
+        // fail their checks. Its arrays then come back empty (NULL), and so does the result.
+        let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+        let again = settle(&txn, tenant, "032", import_id, &recs, issued)
+            .await
+            .unwrap();
+        txn.rollback().await.unwrap();
+        assert!(again.is_empty(), "{again:?}");
 
         // A cancellation of receipt id "J" is held, waiting for the receipt it cancels: the
         // record with that id goes to the matcher, which pairs the two.
