@@ -234,14 +234,10 @@ fn read_settled(
     let Some(row) = row else {
         return Err(internal("the settle statement returned no row".into()));
     };
-    let ids: Vec<Uuid> = row.try_get_by::<Option<_>, _>("ids")?.unwrap_or_default();
-    let bill_ids: Vec<Uuid> = row
-        .try_get_by::<Option<_>, _>("bill_ids")?
-        .unwrap_or_default();
-    let taxpayer_ids: Vec<Uuid> = row
-        .try_get_by::<Option<_>, _>("taxpayer_ids")?
-        .unwrap_or_default();
-    let lines: Vec<String> = row.try_get_by::<Option<_>, _>("lines")?.unwrap_or_default();
+    let ids: Vec<Uuid> = array(&row, "ids")?;
+    let bill_ids: Vec<Uuid> = array(&row, "bill_ids")?;
+    let taxpayer_ids: Vec<Uuid> = array(&row, "taxpayer_ids")?;
+    let lines: Vec<String> = array(&row, "lines")?;
     let n = ids.len();
     if bill_ids.len() != n || taxpayer_ids.len() != n || lines.len() != n {
         return Err(internal(format!(
@@ -295,6 +291,20 @@ fn read_settled(
         });
     }
     Ok(settled)
+}
+
+/// The array in column `col` of `row`; empty where it is NULL (an aggregate over no rows). A
+/// column the row does not have is an error, not an empty array: `Option`'s reading would
+/// take a misnamed column for a batch that settled nothing.
+fn array<T>(row: &sea_orm::QueryResult, col: &str) -> AppResult<Vec<T>>
+where
+    Vec<T>: sea_orm::TryGetable,
+{
+    match <Vec<T> as sea_orm::TryGetable>::try_get_by(row, col) {
+        Ok(v) => Ok(v),
+        Err(sea_orm::TryGetError::Null(_)) => Ok(Vec::new()),
+        Err(e) => Err(sea_orm::DbErr::from(e).into()),
+    }
 }
 
 /// Whether `e` is the unique index on posted receipt ids refusing a repeat (by the
@@ -592,6 +602,30 @@ mod tests {
             })
             .collect::<Vec<_>>();
         assert_eq!(paid, vec![(bill(1), 1), (bill(8), 1)]);
+        db.close().await.unwrap();
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
+    }
+
+    /// A NULL array (an aggregate over no rows) reads as empty; a column the row lacks is an
+    /// error, so a misnamed column cannot pass for a batch that settled nothing.
+    #[tokio::test]
+    async fn a_null_array_is_empty_and_a_missing_one_an_error() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        let row = db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT CAST(NULL AS uuid[]) AS ids, ARRAY['a', 'b'] AS lines",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(array::<Uuid>(&row, "ids").unwrap(), Vec::<Uuid>::new());
+        assert_eq!(array::<String>(&row, "lines").unwrap(), ["a", "b"]);
+        assert!(array::<Uuid>(&row, "bill_ids").is_err());
         db.close().await.unwrap();
         seip_runtime::db::drop_database(&server, &name)
             .await
