@@ -35,16 +35,21 @@ use crate::import::receipt_kind;
 /// as elements of four arrays in one row: thousands of rows would each cost the service
 /// more to take in than their values do.
 ///
+/// The batch's arrays are unnested in the select list, which steps through them together
+/// (they are of one length) without storing them: `unnest` over several arrays in `FROM`
+/// copies each into a tuple store first, which took a 5,000-record batch 5–9 ms instead
+/// of 1–3 ms.
+///
 /// A record whose bank receipt id a held cancellation carries is left to the matcher, which
 /// pairs the two. Held cancellations are rare, so the statement first asks once whether the
 /// bank has any (evaluated once, in the statement's own snapshot) and looks each record up
 /// only if it has.
 const SETTLE: &str = "
 WITH s AS (
-  SELECT * FROM unnest(CAST($5 AS uuid[]), CAST($6 AS bigint[]), CAST($7 AS text[]),
-                       CAST($8 AS text[]), CAST($9 AS text[]), CAST($10 AS bigint[]),
-                       CAST($11 AS date[]))
-    AS s(id, serial, bank_receipt_id, raw_number, e_payment_number, total, paid_on)
+  SELECT unnest(CAST($5 AS uuid[])) AS id, unnest(CAST($6 AS bigint[])) AS serial,
+         unnest(CAST($7 AS text[])) AS bank_receipt_id, unnest(CAST($8 AS text[])) AS raw_number,
+         unnest(CAST($9 AS text[])) AS e_payment_number, unnest(CAST($10 AS bigint[])) AS total,
+         unnest(CAST($11 AS date[])) AS paid_on
 ), paid AS (
   UPDATE receivable r
      SET principal_paid_won = r.principal_won, status = 'paid', paid_at = $4,
