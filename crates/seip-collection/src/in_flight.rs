@@ -11,10 +11,11 @@
 //! by the chunks in flight, whatever the size of the file. One process applies an import at a
 //! time (the job holds the import's lock), so the chunks in flight here are all there are.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Mutex, PoisonError};
+
+use foldhash::fast::{FixedState, RandomState};
 
 use tokio::sync::Notify;
 
@@ -32,19 +33,20 @@ struct State {
     /// The next chunk to take.
     next: i32,
     /// Chunk number → what its records touch (`None` until they are read).
-    chunks: BTreeMap<i32, Option<HashSet<u64>>>,
+    chunks: BTreeMap<i32, Option<HashSet<u64, RandomState>>>,
 }
 
 /// What a record touches: its bill (by electronic payment number) and its bank receipt id.
-/// Hashed: a collision only makes a chunk wait when it need not.
+/// Hashed, with a fast hash: a collision only makes a chunk wait when it need not, and every
+/// record is hashed once and looked up against each earlier chunk in flight.
 fn touches(rec: &Receipt) -> [u64; 2] {
     // The number field is fixed-width: a bill's number is written one way only (a hyphen
     // would leave fewer than the 19 digits a number needs).
-    let mut bill = DefaultHasher::new();
-    (b'n', rec.e_payment_number.as_str()).hash(&mut bill);
-    let mut id = DefaultHasher::new();
-    (b'r', rec.bank_receipt_id.as_str()).hash(&mut id);
-    [bill.finish(), id.finish()]
+    let h = FixedState::default();
+    [
+        h.hash_one((b'n', rec.e_payment_number.as_str())),
+        h.hash_one((b'r', rec.bank_receipt_id.as_str())),
+    ]
 }
 
 impl InFlight {
@@ -80,7 +82,7 @@ impl InFlight {
 
     /// Chunk `n` holds `recs`: wait until no earlier chunk in flight touches what they touch.
     pub(crate) async fn wait_turn(&self, n: i32, recs: &[Receipt]) {
-        let mine: HashSet<u64> = recs.iter().flat_map(touches).collect();
+        let mine: HashSet<u64, RandomState> = recs.iter().flat_map(touches).collect();
         self.with(|s| s.chunks.insert(n, Some(mine)));
         self.changed.notify_waiters();
         loop {

@@ -16,7 +16,7 @@
 //! and the statement runs again with the checks that leave that record to the matcher (a race
 //! lost again on that second run fails the chunk, which is retried).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
@@ -31,9 +31,10 @@ use crate::domain::receivable::Status;
 use crate::import::receipt_kind;
 
 /// The statement, with `{checks}` ([`CHECKS`] or nothing) and `{held_cancel}` from
-/// [`receipt_kind`]. Each settled record comes back once, with its bill's lines as stored,
-/// as elements of four arrays in one row: thousands of rows would each cost the service
-/// more to take in than their values do.
+/// [`receipt_kind`]. Each settled record comes back once, by its position in the batch
+/// (from 1) with its bill's lines as stored, as elements of four arrays in one row:
+/// thousands of rows would each cost the service more to take in than their values do, and
+/// a position finds the record and its receipt id without a lookup.
 ///
 /// The batch's arrays are unnested in the select list, which steps through them together
 /// (they are of one length) without storing them: `unnest` over several arrays in `FROM`
@@ -46,7 +47,8 @@ use crate::import::receipt_kind;
 /// only if it has.
 const SETTLE: &str = "
 WITH s AS (
-  SELECT unnest(CAST($5 AS uuid[])) AS id, unnest(CAST($6 AS bigint[])) AS serial,
+  SELECT generate_subscripts(CAST($5 AS uuid[]), 1) AS pos,
+         unnest(CAST($5 AS uuid[])) AS id, unnest(CAST($6 AS bigint[])) AS serial,
          unnest(CAST($7 AS text[])) AS bank_receipt_id, unnest(CAST($8 AS text[])) AS raw_number,
          unnest(CAST($9 AS text[])) AS e_payment_number, unnest(CAST($10 AS bigint[])) AS total,
          unnest(CAST($11 AS date[])) AS paid_on
@@ -66,7 +68,7 @@ WITH s AS (
           OR NOT EXISTS (SELECT 1 FROM receipt
                           WHERE tenant_code = $1 AND bank_code = $2
                             AND bank_receipt_id = s.bank_receipt_id AND {held_cancel}))
-  RETURNING s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
+  RETURNING s.pos, s.id, s.serial, s.bank_receipt_id, s.raw_number, s.total, s.paid_on, r.bill_id,
             r.taxpayer_id, r.lines
 ), stored AS (
   INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id,
@@ -77,7 +79,7 @@ WITH s AS (
          total, total, 0, 0, 0, 'paid', FALSE, FALSE
     FROM paid
 )
-SELECT array_agg(id) AS ids, array_agg(bill_id) AS bill_ids,
+SELECT array_agg(pos) AS positions, array_agg(bill_id) AS bill_ids,
        array_agg(taxpayer_id) AS taxpayer_ids, array_agg(lines) AS lines
   FROM paid";
 
@@ -155,8 +157,6 @@ pub(crate) async fn settle(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = cands.iter().map(|_| Uuid::now_v7()).collect();
-    let index_of: HashMap<Uuid, &(usize, EPaymentNumber)> =
-        ids.iter().copied().zip(&cands).collect();
     let rec = |c: &(usize, EPaymentNumber)| &recs[c.0];
     // Built for each run of the statement rather than cloned: the arrays hold thousands of
     // values, and the second run is rare.
@@ -193,7 +193,7 @@ pub(crate) async fn settle(
     // statement runs again with them.
     let optimistic = txn.begin().await?;
     let first = match optimistic.query_one_raw(statement(false)).await {
-        Ok(row) => Some(read_settled(row, recs, &index_of)?),
+        Ok(row) => Some(read_settled(row, recs, &cands, &ids)?),
         Err(e) if is_posted_twice(&e) => None,
         Err(e) => return Err(e.into()),
     };
@@ -203,7 +203,7 @@ pub(crate) async fn settle(
     } else {
         optimistic.rollback().await?;
         let row = txn.query_one_raw(statement(true)).await?;
-        read_settled(row, recs, &index_of)?
+        read_settled(row, recs, &cands, &ids)?
     };
     // With the checks, every won of each settled record is on its bill's lines.
     if let Some(s) = settled.iter().find(|s| !lines_agree(s)) {
@@ -229,42 +229,54 @@ fn lines_agree(s: &Settled) -> bool {
 }
 
 /// The records the statement settled, from the arrays it returned: one aggregate pass fills
-/// all four, so their elements line up; they are empty when nothing settled.
+/// all four, so their elements line up; they are empty when nothing settled. A position
+/// names the candidate in `cands`, whose receipt id is the same element of `ids`.
 fn read_settled(
     row: Option<sea_orm::QueryResult>,
     recs: &[Receipt],
-    index_of: &HashMap<Uuid, &(usize, EPaymentNumber)>,
+    cands: &[(usize, EPaymentNumber)],
+    ids: &[Uuid],
 ) -> AppResult<Vec<Settled>> {
     let internal = seip_runtime::error::AppError::Internal;
     let Some(row) = row else {
         return Err(internal("the settle statement returned no row".into()));
     };
-    let ids: Vec<Uuid> = array(&row, "ids")?;
+    let positions: Vec<i32> = array(&row, "positions")?;
     let bill_ids: Vec<Uuid> = array(&row, "bill_ids")?;
     let taxpayer_ids: Vec<Uuid> = array(&row, "taxpayer_ids")?;
     let lines: Vec<String> = array(&row, "lines")?;
-    let n = ids.len();
+    let n = positions.len();
     if bill_ids.len() != n || taxpayer_ids.len() != n || lines.len() != n {
         return Err(internal(format!(
-            "the settle statement returned {n} receipts but {} bills, {} taxpayers and {} lines",
+            "the settle statement returned {n} records but {} bills, {} taxpayers and {} lines",
             bill_ids.len(),
             taxpayer_ids.len(),
             lines.len()
         )));
     }
     let mut settled: Vec<Settled> = Vec::with_capacity(n);
-    for (((id, bill_id), taxpayer_id), json) in
-        ids.into_iter().zip(bill_ids).zip(taxpayer_ids).zip(lines)
+    for (((pos, bill_id), taxpayer_id), json) in positions
+        .into_iter()
+        .zip(bill_ids)
+        .zip(taxpayer_ids)
+        .zip(lines)
     {
         let lines = crate::store::receivable::lines_from_json(bill_id, &json)?
             .into_iter()
             .map(|l| (l.tax_item, l.principal, Won::ZERO))
             .collect();
         // The bill's number is the one the record was matched on.
-        let (index, number) = *index_of
-            .get(&id)
-            .ok_or_else(|| internal(format!("settled an unknown receipt {id}")))?;
-        let index = *index;
+        let k = usize::try_from(pos)
+            .ok()
+            .and_then(|p| p.checked_sub(1))
+            .filter(|k| *k < cands.len() && *k < ids.len())
+            .ok_or_else(|| {
+                internal(format!(
+                    "settled a record at position {pos}, not in the batch"
+                ))
+            })?;
+        let (index, number) = &cands[k];
+        let (index, id) = (*index, ids[k]);
         let r = &recs[index];
         settled.push(Settled {
             index,
@@ -623,14 +635,40 @@ mod tests {
         let row = db
             .query_one_raw(Statement::from_string(
                 sea_orm::DbBackend::Postgres,
-                "SELECT CAST(NULL AS uuid[]) AS ids, ARRAY['a', 'b'] AS lines",
+                "SELECT CAST(NULL AS int[]) AS positions, ARRAY['a', 'b'] AS lines",
             ))
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(array::<Uuid>(&row, "ids").unwrap(), Vec::<Uuid>::new());
+        assert_eq!(array::<i32>(&row, "positions").unwrap(), Vec::<i32>::new());
         assert_eq!(array::<String>(&row, "lines").unwrap(), ["a", "b"]);
         assert!(array::<Uuid>(&row, "bill_ids").is_err());
+        db.close().await.unwrap();
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
+    }
+
+    /// A position the batch does not have is an error, not a record settled at random.
+    #[tokio::test]
+    async fn a_position_outside_the_batch_is_an_error() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        let row = |pos: i32| {
+            Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT ARRAY[{pos}] AS positions, ARRAY[gen_random_uuid()] AS bill_ids,
+                            ARRAY[gen_random_uuid()] AS taxpayer_ids, ARRAY['[]'] AS lines"
+                ),
+            )
+        };
+        for pos in [0, 1, -1] {
+            let r = db.query_one_raw(row(pos)).await.unwrap();
+            let e = read_settled(r, &[], &[], &[]).unwrap_err().to_string();
+            assert!(e.contains(&format!("position {pos}")), "{e}");
+        }
         db.close().await.unwrap();
         seip_runtime::db::drop_database(&server, &name)
             .await
