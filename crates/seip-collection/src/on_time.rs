@@ -16,9 +16,8 @@
 //! and the statement runs again with the checks that leave that record to the matcher (a race
 //! lost again on that second run fails the chunk, which is retried).
 
-use foldhash::{HashMap, HashMapExt};
-
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap, HashMapExt};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 use seip_core::{EPaymentNumber, TenantCode, Won};
 use seip_runtime::bulk::pg_array;
@@ -32,7 +31,7 @@ use crate::import::receipt_kind;
 
 /// The statement, with `{checks}` ([`CHECKS`] or nothing) and `{held_cancel}` from
 /// [`receipt_kind`]. Each settled record comes back once, by its position in the batch
-/// (from 1) with its bill's lines as stored, as elements of four arrays in one row:
+/// (from 1), with its bill's lines as stored, as elements of four arrays in one row:
 /// thousands of rows would each cost the service more to take in than their values do, and
 /// a position finds the record and its receipt id without a lookup.
 ///
