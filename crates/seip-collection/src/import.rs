@@ -1220,9 +1220,6 @@ mod tests {
             .unwrap();
         assert!(taken.is_some());
         drop(taken);
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 }

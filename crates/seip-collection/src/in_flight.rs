@@ -16,7 +16,6 @@ use std::hash::BuildHasher;
 use std::sync::{Mutex, PoisonError};
 
 use foldhash::fast::{FixedState, RandomState};
-
 use tokio::sync::Notify;
 
 use crate::domain::feed::Receipt;

@@ -618,10 +618,7 @@ mod tests {
             })
             .collect::<Vec<_>>();
         assert_eq!(paid, vec![(bill(1), 1), (bill(8), 1)]);
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 
     /// A NULL array (an aggregate over no rows) reads as empty; a column the row lacks is an
@@ -642,10 +639,7 @@ mod tests {
         assert_eq!(array::<i32>(&row, "positions").unwrap(), Vec::<i32>::new());
         assert_eq!(array::<String>(&row, "lines").unwrap(), ["a", "b"]);
         assert!(array::<Uuid>(&row, "bill_ids").is_err());
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 
     /// A position the batch does not have is an error, not a record settled at random.
@@ -668,10 +662,7 @@ mod tests {
             let e = read_settled(r, &[], &[], &[]).unwrap_err().to_string();
             assert!(e.contains(&format!("position {pos}")), "{e}");
         }
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 
     /// The batch's arrays carry any text as it is: nothing is quoted or escaped on the way.
@@ -710,9 +701,6 @@ mod tests {
             .collect();
         let sent: Vec<(String, i64)> = texts.into_iter().zip(-1..).collect();
         assert_eq!(back, sent);
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 }

@@ -31,6 +31,13 @@ pub(crate) async fn postgres_unmigrated() -> Option<(sea_orm::DatabaseConnection
     Some((db, server, name))
 }
 
+/// Close `db` and drop the scratch database `name` that [`postgres`] or
+/// [`postgres_unmigrated`] made on `server`.
+pub(crate) async fn drop_postgres(db: sea_orm::DatabaseConnection, server: &str, name: &str) {
+    db.close().await.unwrap();
+    seip_runtime::db::drop_database(server, name).await.unwrap();
+}
+
 /// A fresh, empty collection database in a SQLite file of its own, and the file, which is
 /// removed when the returned [`SqliteFile`] is dropped.
 pub(crate) async fn sqlite_unmigrated() -> (sea_orm::DatabaseConnection, SqliteFile) {

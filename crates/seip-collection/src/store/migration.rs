@@ -1214,10 +1214,7 @@ mod tests {
             return;
         };
         payments_move_onto_their_receivable(&db).await;
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 
     /// The collation of each identifier column, as PostgreSQL reports it (none: the
@@ -1269,10 +1266,7 @@ mod tests {
         assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
         Migrator::down(&db, Some(from(BYTEWISE))).await.unwrap();
         assert_eq!(identifier_collations(&db).await, c(None));
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 
     #[tokio::test]
@@ -1288,9 +1282,6 @@ mod tests {
             return;
         };
         lines_move_onto_their_receivable(&db).await;
-        db.close().await.unwrap();
-        seip_runtime::db::drop_database(&server, &name)
-            .await
-            .unwrap();
+        crate::testing::drop_postgres(db, &server, &name).await;
     }
 }
