@@ -994,6 +994,104 @@ mod tests {
     const LINES: &str = "m20261201_000001_collection_lines_on_receivable";
     const PAYMENTS: &str = "m20261201_000002_collection_payments_on_receivable";
     const BYTEWISE: &str = "m20261201_000003_collection_identifiers_bytewise";
+    const POSTED_ONCE: &str = "m20261202_000001_collection_posted_once_key_order";
+
+    /// The definition of the posted-once index, as the database keeps it.
+    async fn posted_once_definition(db: &DatabaseConnection) -> String {
+        let b = db.get_database_backend();
+        let query = match b {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT indexdef AS d FROM pg_indexes WHERE indexname = 'receipt_posted_once'"
+            }
+            _ => "SELECT sql AS d FROM sqlite_master WHERE name = 'receipt_posted_once'",
+        };
+        db.query_one_raw(Statement::from_string(b, query))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "d")
+            .unwrap()
+    }
+
+    /// Write a receipt of `kind` and `outcome` for bank receipt id `id` at `bank`: `true` if the
+    /// database took it, `false` if a unique index refused it (any other error fails the test).
+    async fn post(
+        db: &DatabaseConnection,
+        bank: &str,
+        id: &str,
+        kind: &str,
+        outcome: &str,
+    ) -> bool {
+        let b = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                "INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id, kind, e_payment_number, paid_on, total_won, applied_won, overpaid_won, suspense_won, outcome)
+                 VALUES (?, '11110', ?, 1, ?, ?, ?, '1', '2026-06-29', 1000, 0, 0, 1000, ?)",
+            ),
+            [
+                Uuid::now_v7().into(),
+                Uuid::now_v7().into(),
+                bank.into(),
+                id.into(),
+                kind.into(),
+                outcome.into(),
+            ],
+        ))
+        .await
+        .map_or_else(
+            |e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => false,
+                _ => panic!("{e}"),
+            },
+            |_| true,
+        )
+    }
+
+    /// The posted-once index leads with the bank receipt id after the migration and with the
+    /// municipality before it, and either way refuses a second posting of one id at one bank
+    /// while it takes a cancellation, a duplicate, and the same id at another bank.
+    async fn posted_once_keeps_its_refusals(db: &DatabaseConnection) {
+        let refusals = |order: &'static str| async move {
+            let def = posted_once_definition(db).await;
+            assert!(def.contains(order), "{def}");
+            assert!(
+                !post(db, "032", "R1", "N", "paid").await,
+                "a second posting"
+            );
+            assert!(post(db, "032", "R1", "C", "suspense").await);
+            assert!(post(db, "032", "R1", "N", "duplicate").await);
+        };
+        Migrator::up(db, Some(before(POSTED_ONCE))).await.unwrap();
+        assert!(post(db, "032", "R1", "N", "paid").await);
+        refusals("(tenant_code, bank_code, bank_receipt_id)").await;
+        Migrator::up(db, None).await.unwrap();
+        refusals("(bank_receipt_id, bank_code, tenant_code)").await;
+        assert!(
+            post(db, "081", "R1", "N", "paid").await,
+            "another bank's id"
+        );
+        Migrator::down(db, Some(from(POSTED_ONCE))).await.unwrap();
+        refusals("(tenant_code, bank_code, bank_receipt_id)").await;
+        assert!(!post(db, "081", "R1", "N", "paid").await);
+    }
+
+    #[tokio::test]
+    async fn posted_once_keeps_its_refusals_on_sqlite() {
+        let (db, _file) = crate::testing::sqlite_unmigrated().await;
+        posted_once_keeps_its_refusals(&db).await;
+        db.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn posted_once_keeps_its_refusals_on_postgres() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        posted_once_keeps_its_refusals(&db).await;
+        crate::testing::drop_postgres(db, &server, &name).await;
+    }
 
     /// Migrate `db` to just before the lines moved, write two bills the old way (one with two
     /// lines stored out of order, one with none), migrate the rest, read them back, and
