@@ -642,6 +642,62 @@ mod tests {
         crate::testing::drop_postgres(db, &server, &name).await;
     }
 
+    /// A position names a candidate, not a record of the batch: with a record that is no
+    /// candidate between two that are, and the positions back in another order, each settled
+    /// record is the one its position names, with that candidate's receipt id.
+    #[tokio::test]
+    async fn a_position_names_the_candidate_and_its_receipt_id() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        let recs = [
+            rec(&number(1), "A", RecordKind::Normal),
+            rec(&number(2), "B", RecordKind::Cancel), // no candidate
+            rec(&number(3), "C", RecordKind::Normal),
+        ];
+        let cands = candidates(&recs);
+        assert_eq!(cands.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 2]);
+        let ids = [Uuid::from_u128(0xa), Uuid::from_u128(0xc)];
+        let (bill_a, bill_c) = (Uuid::from_u128(0xb1), Uuid::from_u128(0xb3));
+        let (payer_a, payer_c) = (Uuid::from_u128(0xd1), Uuid::from_u128(0xd3));
+        let line = r#"[{"tax_item":"automobile_tax","principal_won":1000}]"#;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT ARRAY[2, 1] AS positions,
+                            ARRAY[CAST('{bill_c}' AS uuid), CAST('{bill_a}' AS uuid)] AS bill_ids,
+                            ARRAY[CAST('{payer_c}' AS uuid), CAST('{payer_a}' AS uuid)] AS taxpayer_ids,
+                            ARRAY['{line}', '{line}'] AS lines"
+                ),
+            ))
+            .await
+            .unwrap();
+        let settled = read_settled(row, &recs, &cands, &ids).unwrap();
+        let seen: Vec<_> = settled
+            .iter()
+            .map(|s| {
+                (
+                    s.index,
+                    s.placement.id,
+                    s.posting.receipt_id,
+                    s.posting.bill_id,
+                    s.taxpayer_id,
+                    s.e_payment_number.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (2, ids[1], ids[1], bill_c, payer_c, number(3)),
+                (0, ids[0], ids[0], bill_a, payer_a, number(1)),
+            ]
+        );
+        assert!(settled.iter().all(lines_agree));
+        crate::testing::drop_postgres(db, &server, &name).await;
+    }
+
     /// A position the batch does not have is an error, not a record settled at random.
     #[tokio::test]
     async fn a_position_outside_the_batch_is_an_error() {
