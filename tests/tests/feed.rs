@@ -173,48 +173,100 @@ fn row(outcome: &str, applied: i64, overpaid: i64, suspense: i64) -> (String, i6
     (outcome.to_owned(), applied, overpaid, suspense)
 }
 
+/// Every page of the suspense list, as one answer (its totals are over every page already).
 async fn suspense(p: &TestPlatform) -> cpb::ListSuspenseResponse {
-    p.collection()
-        .list_suspense(cpb::ListSuspenseRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    let mut all = cpb::ListSuspenseResponse::default();
+    loop {
+        let page = p
+            .collection()
+            .list_suspense(cpb::ListSuspenseRequest {
+                tenant_code: T.into(),
+                page_size: 7,
+                page_token: all.next_page_token.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.items.extend(page.items);
+        all.total_won = page.total_won;
+        all.total_count = page.total_count;
+        all.next_page_token = page.next_page_token;
+        if all.next_page_token.is_empty() {
+            assert_eq!(all.items.len(), usize::try_from(all.total_count).unwrap());
+            return all;
+        }
+    }
 }
 
+/// Every page of the over-payments list, as one answer.
 async fn overpayments(p: &TestPlatform) -> cpb::ListOverpaymentsResponse {
-    p.collection()
-        .list_overpayments(cpb::ListOverpaymentsRequest {
-            tenant_code: T.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    let mut all = cpb::ListOverpaymentsResponse::default();
+    loop {
+        let page = p
+            .collection()
+            .list_overpayments(cpb::ListOverpaymentsRequest {
+                tenant_code: T.into(),
+                page_size: 7,
+                page_token: all.next_page_token.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.items.extend(page.items);
+        all.total_won = page.total_won;
+        all.total_count = page.total_count;
+        all.next_page_token = page.next_page_token;
+        if all.next_page_token.is_empty() {
+            assert_eq!(all.items.len(), usize::try_from(all.total_count).unwrap());
+            return all;
+        }
+    }
 }
 
 async fn open_exceptions(p: &TestPlatform) -> Vec<cpb::ReconciliationException> {
-    p.collection()
-        .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
-            tenant_code: T.into(),
-            include_resolved: false,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .exceptions
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = p
+            .collection()
+            .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
+                tenant_code: T.into(),
+                include_resolved: false,
+                page_size: 1,
+                page_token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.extend(page.exceptions);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        page_token = page.next_page_token;
+    }
 }
 
 async fn imports(p: &TestPlatform) -> Vec<cpb::ImportJob> {
-    p.collection()
-        .list_imports(cpb::ListImportsRequest {
-            tenant_code: T.into(),
-            limit: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .jobs
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = p
+            .collection()
+            .list_imports(cpb::ListImportsRequest {
+                tenant_code: T.into(),
+                page_size: 1,
+                page_token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.extend(page.jobs);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        page_token = page.next_page_token;
+    }
 }
 
 /// The due-date close of 2026-06-30 (run with the clock on 7/1).

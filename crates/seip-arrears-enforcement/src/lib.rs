@@ -5,6 +5,10 @@
 //! service's tables. Amounts come as the producers computed them; rules from `seip-rules`.
 
 pub mod app;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod grpc;
 pub mod store;
 
 pub use app::ArrearsEnforcementApp;

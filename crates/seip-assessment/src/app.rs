@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::domain::pii::PiiCipher;
 use crate::domain::rrn::ResidentRegistrationNumber;
+use crate::error::AssessmentError;
 use crate::store::{assessment_decision, bill, bill_line, taxpayer, vehicle};
 
 /// Who receives assessment's events.
@@ -174,9 +175,7 @@ impl AssessmentApp {
             .one(&txn)
             .await?;
         if taken.is_some() {
-            return Err(AppError::AlreadyExists(
-                "plate_number: a vehicle with this plate is already registered".into(),
-            ));
+            return Err(AssessmentError::PlateTaken.into());
         }
         let id = VehicleId::new().uuid();
         vehicle::ActiveModel {
@@ -219,9 +218,7 @@ impl AssessmentApp {
             .filter(taxpayer::Column::TenantCode.eq(tenant.as_str()))
             .one(txn)
             .await?
-            .ok_or_else(|| {
-                AppError::not_found(format!("taxpayer_id: no taxpayer {id} in {tenant}"))
-            })
+            .ok_or_else(|| AssessmentError::TaxpayerNotFound(id, tenant).into())
     }
 
     /// Decide the automobile tax of a vehicle for a period and issue the bill; deciding the
@@ -250,9 +247,7 @@ impl AssessmentApp {
             .filter(vehicle::Column::TenantCode.eq(tenant.as_str()))
             .one(&txn)
             .await?
-            .ok_or_else(|| {
-                AppError::not_found(format!("vehicle_id: no vehicle {vehicle_id} in {tenant}"))
-            })?;
+            .ok_or(AssessmentError::VehicleNotFound(vehicle_id, tenant))?;
         let existing = assessment_decision::Entity::find()
             .filter(assessment_decision::Column::TenantCode.eq(tenant.as_str()))
             .filter(assessment_decision::Column::VehicleId.eq(v.id))
@@ -323,10 +318,12 @@ impl AssessmentApp {
         };
         let liability_on = automobile::liability_established_on(tax_year, half)?;
         if car.age_start_date > liability_on {
-            return Err(AppError::FailedPrecondition(format!(
-                "vehicle_id: not registered on the liability date {liability_on} of {tax_year} period {}",
-                half.number()
-            )));
+            return Err(AssessmentError::NotLiable {
+                liability_on,
+                tax_year,
+                half: half.number(),
+            }
+            .into());
         }
         let levy = car.period_levy(tax_year, half)?;
         let due_date = automobile::periodic_due_date(tax_year, half, &self.calendar)?;
@@ -460,8 +457,7 @@ impl AssessmentApp {
                     .await?
             }
         };
-        let b =
-            found.ok_or_else(|| AppError::not_found("bill: no such bill in this municipality"))?;
+        let b = found.ok_or(AssessmentError::BillNotFound)?;
         load_bill(&self.db, b).await
     }
 }

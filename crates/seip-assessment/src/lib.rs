@@ -7,7 +7,9 @@
 
 pub mod app;
 pub mod domain;
+pub mod error;
 pub mod grpc;
 pub mod store;
 
 pub use app::AssessmentApp;
+pub use error::AssessmentError;

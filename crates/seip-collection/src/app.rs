@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::domain::posting::Posting;
 use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
+use crate::error::CollectionError;
 use crate::store::{receipt, receivable};
 
 /// Who receives collection's events.
@@ -464,11 +465,7 @@ impl CollectionApp {
                 .filter(receivable::Column::EPaymentNumber.eq(number.to_string()))
                 .one(conn)
                 .await?
-                .ok_or_else(|| {
-                    AppError::not_found(
-                        "e_payment_number: no bill with this number in this municipality",
-                    )
-                })?;
+                .ok_or(CollectionError::BillNotFound)?;
             load_bills(conn, vec![m])
                 .await?
                 .pop()
@@ -540,9 +537,7 @@ impl CollectionApp {
         }
         let today = self.clock.today();
         if due_date >= today {
-            return Err(AppError::FailedPrecondition(format!(
-                "due_date: {due_date} has not passed yet (today is {today})"
-            )));
+            return Err(CollectionError::DueDateNotPassed { due_date, today }.into());
         }
         let mut resp = pb::CloseDueDateResponse::default();
         loop {

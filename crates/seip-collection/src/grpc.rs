@@ -8,9 +8,12 @@ use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
 use seip_runtime::convert::{date_from_proto, tenant};
 use seip_runtime::error::AppError;
+use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::CollectionApp;
+use crate::import::IMPORTS_LIST;
+use crate::reconcile::EXCEPTIONS_LIST;
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -113,13 +116,20 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListImportsResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let limit = match req.limit {
-            0 => 50,
-            n if n < 0 => return Err(AppError::invalid("limit", "negative").into()),
-            n => u64::try_from(n).unwrap_or(50).min(1000),
+        #[allow(
+            deprecated,
+            reason = "`limit` is read while clients move to `page_size`"
+        )]
+        let size = if req.page_size == 0 {
+            req.limit
+        } else {
+            req.page_size
         };
+        let page = PageRequest::parse(IMPORTS_LIST, 2, size, &req.page_token)?;
+        let (jobs, next_page_token) = CollectionApp::list_imports(self, t, &page).await?;
         Ok(Response::new(pb::ListImportsResponse {
-            jobs: CollectionApp::list_imports(self, t, limit).await?,
+            jobs,
+            next_page_token,
         }))
     }
 
@@ -147,13 +157,13 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListReconciliationExceptionsResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
+        let page = PageRequest::parse(EXCEPTIONS_LIST, 2, req.page_size, &req.page_token)?;
+        let (exceptions, next_page_token) =
+            CollectionApp::list_reconciliation_exceptions(self, t, req.include_resolved, &page)
+                .await?;
         Ok(Response::new(pb::ListReconciliationExceptionsResponse {
-            exceptions: CollectionApp::list_reconciliation_exceptions(
-                self,
-                t,
-                req.include_resolved,
-            )
-            .await?,
+            exceptions,
+            next_page_token,
         }))
     }
 
@@ -174,7 +184,11 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListSuspenseResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        Ok(Response::new(CollectionApp::list_suspense(self, t).await?))
+        let page =
+            PageRequest::parse("collection.ListSuspense", 1, req.page_size, &req.page_token)?;
+        Ok(Response::new(
+            CollectionApp::list_suspense(self, t, &page).await?,
+        ))
     }
 
     async fn assign_suspense(
@@ -194,8 +208,14 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListOverpaymentsResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
+        let page = PageRequest::parse(
+            "collection.ListOverpayments",
+            1,
+            req.page_size,
+            &req.page_token,
+        )?;
         Ok(Response::new(
-            CollectionApp::list_overpayments(self, t).await?,
+            CollectionApp::list_overpayments(self, t, &page).await?,
         ))
     }
 

@@ -22,6 +22,7 @@ use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::convert::date_to_proto;
 use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::paging::PageRequest;
 use seip_runtime::{idempotency, outbox};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
@@ -34,6 +35,7 @@ use crate::app::{
 };
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
+use crate::error::CollectionError;
 use crate::in_flight::InFlight;
 use crate::on_time;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
@@ -67,8 +69,25 @@ pub mod reconciliation {
     pub const RESOLVED: &str = "resolved";
 }
 
+/// The name the imports list's page tokens carry.
+pub const IMPORTS_LIST: &str = "collection.ListImports";
+
+/// A timestamp as a page token keeps it: exact to the nanosecond, so the row it names is
+/// found again.
+pub(crate) fn time_key(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+/// The (time, id) key of a page token made by [`time_key`] and an id.
+pub(crate) fn time_and_id(key: &[String]) -> AppResult<(chrono::DateTime<chrono::Utc>, Uuid)> {
+    let bad = || AppError::invalid("page_token", "not a token this list gave");
+    let at = chrono::DateTime::parse_from_rfc3339(&key[0]).map_err(|_| bad())?;
+    let id = Uuid::parse_str(&key[1]).map_err(|_| bad())?;
+    Ok((at.to_utc(), id))
+}
+
 fn feed_error(e: feed::FeedError) -> AppError {
-    AppError::InvalidArgument(format!("treasury file: {e}"))
+    CollectionError::MalformedTreasuryFile(e.to_string()).into()
 }
 
 /// The job as the API shows it.
@@ -245,10 +264,12 @@ impl CollectionApp {
         if let Some(Some(prev)) = existing {
             txn.rollback().await?;
             if prev.sha256 != digest {
-                return Err(AppError::AlreadyExists(format!(
-                    "treasury file: bank {} date {} sequence {:04} was already imported with different content",
-                    header.bank_code, header.accounting_date, header.file_seq
-                )));
+                return Err(CollectionError::FileConflict {
+                    bank_code: header.bank_code.clone(),
+                    accounting_date: header.accounting_date,
+                    file_seq: header.file_seq,
+                }
+                .into());
             }
             return Ok(pb::ImportTreasuryFileResponse {
                 job: Some(crate::import::job_to_proto(&prev)),
@@ -517,7 +538,7 @@ impl CollectionApp {
             .one(&self.db)
             .await?
         else {
-            return Err(AppError::not_found(format!("import {import_id}")));
+            return Err(CollectionError::ImportNotFound(import_id).into());
         };
         let earlier = treasury_import::Entity::find()
             .filter(treasury_import::Column::TenantCode.eq(job.tenant_code.clone()))
@@ -643,7 +664,7 @@ impl CollectionApp {
         let job = treasury_import::Entity::find_by_id(import_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::not_found(format!("import {import_id}")))?;
+            .ok_or(CollectionError::ImportNotFound(import_id))?;
         // Claim the chunk: a runner that got here first makes this update miss.
         let claimed = treasury_file_chunk::Entity::update_many()
             .col_expr(
@@ -720,7 +741,7 @@ impl CollectionApp {
         let job = treasury_import::Entity::find_by_id(import_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::not_found(format!("import {import_id}")))?;
+            .ok_or(CollectionError::ImportNotFound(import_id))?;
         if job.status == status::APPLIED {
             return Ok(true);
         }
@@ -1060,25 +1081,39 @@ impl CollectionApp {
             .one(&self.db)
             .await?
             .map(|m| job_to_proto(&m))
-            .ok_or_else(|| AppError::not_found(format!("import_id: no import {id} in {tenant}")))
+            .ok_or_else(|| CollectionError::ImportNotFound(id).into())
     }
 
     /// The municipality's imports, newest first.
     pub async fn list_imports(
         &self,
         tenant: TenantCode,
-        limit: u64,
-    ) -> AppResult<Vec<pb::ImportJob>> {
-        Ok(treasury_import::Entity::find()
-            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+        page: &PageRequest,
+    ) -> AppResult<(Vec<pb::ImportJob>, String)> {
+        let mut q = treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()));
+        if let Some(after) = &page.after {
+            let (at, id) = time_and_id(after)?;
+            q = q.filter(
+                Condition::any()
+                    .add(treasury_import::Column::ImportedAt.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(treasury_import::Column::ImportedAt.eq(at))
+                            .add(treasury_import::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = q
             .order_by_desc(treasury_import::Column::ImportedAt)
             .order_by_desc(treasury_import::Column::Id)
-            .limit(limit)
+            .limit(page.fetch())
             .all(&self.db)
-            .await?
-            .iter()
-            .map(job_to_proto)
-            .collect())
+            .await?;
+        let (rows, next) = page.finish(IMPORTS_LIST, rows, |m| {
+            vec![time_key(m.imported_at), m.id.to_string()]
+        });
+        Ok((rows.iter().map(job_to_proto).collect(), next))
     }
 
     /// Wait until something may have changed for watchers (or a second passed: a job may run

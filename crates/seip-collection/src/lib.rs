@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod domain;
+pub mod error;
 pub mod events;
 pub mod grpc;
 pub mod import;
@@ -20,3 +21,4 @@ pub mod store;
 mod testing;
 
 pub use app::CollectionApp;
+pub use error::CollectionError;

@@ -3,20 +3,22 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_core::{EPaymentNumber, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::convert::date_to_proto;
 use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::paging::PageRequest;
 use seip_runtime::{idempotency, outbox};
 use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::{CONSUMERS, posting_to_proto, receivable_to_proto, rule, save_bills};
 use crate::domain::posting::{Batch, Outcome};
+use crate::error::CollectionError;
 use crate::store::{operator_action, receipt};
 
 /// One entry of the operator audit trail.
@@ -67,6 +69,33 @@ pub(crate) fn who_and_why(operator: &str, reason: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Which money held on receipts a list shows.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    /// Suspense (가수금): money no bill could take.
+    Suspense,
+    /// Over-payments (과오납) awaiting refund.
+    Overpaid,
+}
+
+impl Held {
+    /// The list's name, which its page tokens carry.
+    fn list(self) -> &'static str {
+        match self {
+            Self::Suspense => "collection.ListSuspense",
+            Self::Overpaid => "collection.ListOverpayments",
+        }
+    }
+}
+
+/// One page of money held, with the totals over every page.
+struct HeldPage {
+    items: Vec<pb::HeldReceipt>,
+    next_page_token: String,
+    total_won: i64,
+    total_count: i64,
+}
+
 fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
     pb::HeldReceipt {
         receipt_id: r.id.to_string(),
@@ -83,38 +112,85 @@ fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
 }
 
 impl CollectionApp {
-    /// Money held in suspense, oldest first: receipts not reversed and not a reversal.
-    pub async fn list_suspense(&self, tenant: TenantCode) -> AppResult<pb::ListSuspenseResponse> {
-        let rows = receipt::Entity::find()
-            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
-            .filter(receipt::Column::SuspenseWon.ne(0))
-            .filter(receipt::Column::Cancelled.eq(false))
-            .filter(receipt::Column::Cancels.is_null())
-            .order_by_asc(receipt::Column::Id)
-            .all(&self.db)
-            .await?;
+    /// Money held in suspense, oldest first, a page at a time: receipts not reversed and not
+    /// a reversal. The total and count are over every page.
+    pub async fn list_suspense(
+        &self,
+        tenant: TenantCode,
+        page: &PageRequest,
+    ) -> AppResult<pb::ListSuspenseResponse> {
+        let h = self.held_page(tenant, page, Held::Suspense).await?;
         Ok(pb::ListSuspenseResponse {
-            total_won: rows.iter().map(|r| r.suspense_won).sum(),
-            items: rows.iter().map(|r| held(r, r.suspense_won)).collect(),
+            items: h.items,
+            total_won: h.total_won,
+            next_page_token: h.next_page_token,
+            total_count: h.total_count,
         })
     }
 
-    /// Over-payments awaiting refund, oldest first.
+    /// Over-payments awaiting refund, oldest first, a page at a time. The total and count are
+    /// over every page.
     pub async fn list_overpayments(
         &self,
         tenant: TenantCode,
+        page: &PageRequest,
     ) -> AppResult<pb::ListOverpaymentsResponse> {
-        let rows = receipt::Entity::find()
+        let h = self.held_page(tenant, page, Held::Overpaid).await?;
+        Ok(pb::ListOverpaymentsResponse {
+            items: h.items,
+            total_won: h.total_won,
+            next_page_token: h.next_page_token,
+            total_count: h.total_count,
+        })
+    }
+
+    async fn held_page(
+        &self,
+        tenant: TenantCode,
+        page: &PageRequest,
+        which: Held,
+    ) -> AppResult<HeldPage> {
+        let mut q = receipt::Entity::find()
             .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
-            .filter(receipt::Column::OverpaidWon.gt(0))
+            .filter(match which {
+                Held::Suspense => receipt::Column::SuspenseWon.ne(0),
+                Held::Overpaid => receipt::Column::OverpaidWon.gt(0),
+            })
             .filter(receipt::Column::Cancelled.eq(false))
-            .filter(receipt::Column::Cancels.is_null())
+            .filter(receipt::Column::Cancels.is_null());
+        if let Some(after) = &page.after {
+            let id = Uuid::parse_str(&after[0])
+                .map_err(|_| AppError::invalid("page_token", "not a token this list gave"))?;
+            q = q.filter(receipt::Column::Id.gt(id));
+        }
+        let rows = q
             .order_by_asc(receipt::Column::Id)
+            .limit(page.fetch())
             .all(&self.db)
             .await?;
-        Ok(pb::ListOverpaymentsResponse {
-            total_won: rows.iter().map(|r| r.overpaid_won).sum(),
-            items: rows.iter().map(|r| held(r, r.overpaid_won)).collect(),
+        let (rows, next_page_token) = page.finish(which.list(), rows, |r| vec![r.id.to_string()]);
+        let (total_won, total_count) = match which {
+            Held::Suspense => {
+                receipt::held_totals(&self.db, tenant, "suspense_won", "<> 0").await?
+            }
+            Held::Overpaid => receipt::held_totals(&self.db, tenant, "overpaid_won", "> 0").await?,
+        };
+        Ok(HeldPage {
+            items: rows
+                .iter()
+                .map(|r| {
+                    held(
+                        r,
+                        match which {
+                            Held::Suspense => r.suspense_won,
+                            Held::Overpaid => r.overpaid_won,
+                        },
+                    )
+                })
+                .collect(),
+            next_page_token,
+            total_won,
+            total_count,
         })
     }
 
@@ -139,18 +215,20 @@ impl CollectionApp {
             .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::not_found(format!("receipt_id: no receipt {receipt_id}")))?;
+            .ok_or(CollectionError::ReceiptNotFound(receipt_id))?;
         if r.outcome == Outcome::Duplicate.as_str() {
-            return Err(AppError::FailedPrecondition(format!(
-                "receipt_id: {receipt_id} repeats bank receipt id {} that was already posted; it is settled with the bank, not assigned to a bill",
-                r.bank_receipt_id
-            )));
+            return Err(CollectionError::DuplicateReceipt {
+                receipt_id,
+                bank_receipt_id: r.bank_receipt_id,
+            }
+            .into());
         }
         if r.suspense_won <= 0 || r.cancelled || r.cancels.is_some() {
-            return Err(AppError::FailedPrecondition(format!(
-                "receipt_id: {receipt_id} holds no money in suspense to assign ({} won; a cancellation debit is settled with the bank, not assigned)",
-                r.suspense_won
-            )));
+            return Err(CollectionError::NothingInSuspense {
+                receipt_id,
+                suspense_won: r.suspense_won,
+            }
+            .into());
         }
         let loaded = Self::load_by_number(&txn, tenant, &number).await?;
         let mut batch = Batch::default();

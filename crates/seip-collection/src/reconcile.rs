@@ -9,19 +9,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use prost::Message;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
 use seip_runtime::convert::date_to_proto;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
+use seip_runtime::paging::PageRequest;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::CollectionApp;
-use crate::import::{reconciliation, status};
+use crate::error::CollectionError;
+use crate::import::{reconciliation, status, time_and_id, time_key};
 use crate::operator::{Audit, audit, who_and_why};
 use crate::store::{
     deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
@@ -58,10 +60,11 @@ pub struct DepositLine {
     pub file_seq: i32,
 }
 
+/// The name the exceptions list's page tokens carry.
+pub const EXCEPTIONS_LIST: &str = "collection.ListReconciliationExceptions";
+
 fn bad(line: usize, column: &str, reason: impl std::fmt::Display) -> AppError {
-    AppError::InvalidArgument(format!(
-        "deposit statement: line {line}, {column}: {reason}"
-    ))
+    CollectionError::MalformedDepositStatement(format!("line {line}, {column}: {reason}")).into()
 }
 
 fn digits(line: usize, column: &str, v: &str, len: usize) -> AppResult<()> {
@@ -91,7 +94,7 @@ fn ymd(line: usize, column: &str, v: &str) -> AppResult<NaiveDate> {
 /// names the line and column; nothing is kept from a statement with any error.
 pub fn parse_deposits(bytes: &[u8]) -> AppResult<Vec<DepositLine>> {
     let text = std::str::from_utf8(bytes)
-        .map_err(|e| AppError::InvalidArgument(format!("deposit statement: not UTF-8 ({e})")))?;
+        .map_err(|e| CollectionError::MalformedDepositStatement(format!("not UTF-8 ({e})")))?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -209,10 +212,11 @@ impl CollectionApp {
             .await?
             && prev.sha256 != sha
         {
-            return Err(AppError::AlreadyExists(format!(
-                "idempotency_key: {key} was used for another deposit statement ({})",
-                prev.file_name
-            )));
+            return Err(CollectionError::DepositStatementKeyReused {
+                key: key.to_owned(),
+                file_name: prev.file_name,
+            }
+            .into());
         }
         if let Some(prev) = deposit_statement::Entity::find()
             .filter(deposit_statement::Column::TenantCode.eq(tenant.as_str()))
@@ -441,18 +445,35 @@ impl CollectionApp {
         &self,
         tenant: TenantCode,
         include_resolved: bool,
-    ) -> AppResult<Vec<pb::ReconciliationException>> {
+        page: &PageRequest,
+    ) -> AppResult<(Vec<pb::ReconciliationException>, String)> {
         let mut q = reconciliation_exception::Entity::find()
             .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()));
         if !include_resolved {
             q = q.filter(reconciliation_exception::Column::ResolvedAt.is_null());
         }
-        Ok(q.order_by_asc(reconciliation_exception::Column::OpenedAt)
+        if let Some(after) = &page.after {
+            let (at, id) = time_and_id(after)?;
+            q = q.filter(
+                Condition::any()
+                    .add(reconciliation_exception::Column::OpenedAt.gt(at))
+                    .add(
+                        Condition::all()
+                            .add(reconciliation_exception::Column::OpenedAt.eq(at))
+                            .add(reconciliation_exception::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let rows = q
+            .order_by_asc(reconciliation_exception::Column::OpenedAt)
+            .order_by_asc(reconciliation_exception::Column::Id)
+            .limit(page.fetch())
             .all(&self.db)
-            .await?
-            .iter()
-            .map(exception_to_proto)
-            .collect())
+            .await?;
+        let (rows, next) = page.finish(EXCEPTIONS_LIST, rows, |m| {
+            vec![time_key(m.opened_at), m.id.to_string()]
+        });
+        Ok((rows.iter().map(exception_to_proto).collect(), next))
     }
 
     /// An operator resolves an exception: the day's files named by its deposits are stamped.
@@ -474,12 +495,13 @@ impl CollectionApp {
             .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()))
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::not_found(format!("exception_id: no exception {id}")))?;
+            .ok_or(CollectionError::ExceptionNotFound(id))?;
         if e.resolved_at.is_some() {
-            return Err(AppError::FailedPrecondition(format!(
-                "exception_id: {id} was already resolved by {}",
-                e.resolved_by.unwrap_or_default()
-            )));
+            return Err(CollectionError::ExceptionAlreadyResolved {
+                id,
+                resolved_by: e.resolved_by.unwrap_or_default(),
+            }
+            .into());
         }
         let now = self.clock.now();
         let refs: Vec<i32> = deposit::Entity::find()

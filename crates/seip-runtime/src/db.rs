@@ -34,7 +34,8 @@ pub async fn connect(
                 .connect_timeout(Duration::from_secs(10))
                 .set_schema_search_path(service.as_str())
                 .set_application_name(format!("seip-{}", service.as_str()))
-                .sqlx_logging(false);
+                .sqlx_logging(false)
+                .map_sqlx_postgres_pool_opts(|o| o.after_release(bounded_release_check));
             Ok(Database::connect(opts).await?)
         }
         None => {
@@ -43,6 +44,34 @@ pub async fn connect(
             connect_sqlite(&path.to_string_lossy()).await
         }
     }
+}
+
+/// How long a connection given back to the pool may take to show it is still usable.
+pub const RELEASE_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Checks a PostgreSQL connection on its way back to the pool, within
+/// [`RELEASE_CHECK_TIMEOUT`]; a connection that does not answer in time is discarded.
+///
+/// sqlx pings every released connection before pooling it, without a time limit
+/// (transact-rs/sqlx#4349, not fixed in 0.9.1). A connection dropped while a call on it was
+/// cancelled (a job stopped mid-statement) or whose peer went silent can wait for that answer
+/// forever, holding its pool permit: the pool shrinks for good and `close()` never returns.
+/// This check runs before sqlx's own ping; an error here makes sqlx close the socket, which
+/// gives the permit back and lets the server end the session. The one extra round trip per
+/// release is the price of not carrying a fork of sqlx-core.
+pub fn bounded_release_check(
+    conn: &mut sea_orm::sqlx::PgConnection,
+    _meta: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> futures::future::BoxFuture<'_, Result<bool, sea_orm::sqlx::Error>> {
+    use sea_orm::sqlx::Connection;
+    Box::pin(async move {
+        match tokio::time::timeout(RELEASE_CHECK_TIMEOUT, conn.ping()).await {
+            Ok(pinged) => pinged.map(|()| true),
+            Err(_) => Err(sea_orm::sqlx::Error::Io(
+                std::io::ErrorKind::TimedOut.into(),
+            )),
+        }
+    })
 }
 
 /// One SQLite file, in WAL mode. A single connection: SQLite serialises writers anyway, and
@@ -62,12 +91,20 @@ pub async fn connect_sqlite(path: &str) -> anyhow::Result<DatabaseConnection> {
     Ok(Database::connect(opts).await?)
 }
 
+/// One connection as an administrator (provisioning, test and benchmark databases). Its
+/// statements are logged at DEBUG, never at INFO: a benchmark's seeding is millions of rows.
+pub async fn connect_admin(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(1)
+        .sqlx_logging_level(log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Debug, Duration::from_secs(1));
+    Ok(Database::connect(opts).await?)
+}
+
 /// Create the service's role and schema if missing; the role owns its schema and nothing else,
 /// and `PUBLIC` has no rights on it. Safe to run concurrently from several processes.
 pub async fn provision_postgres(admin_url: &str, service: ServiceName) -> anyhow::Result<()> {
-    let mut opts = ConnectOptions::new(admin_url.to_owned());
-    opts.max_connections(1).sqlx_logging(false);
-    let admin = Database::connect(opts).await?;
+    let admin = connect_admin(admin_url).await?;
     let role = role_name(service);
     let schema = service.as_str();
     let sql = format!(
@@ -106,7 +143,7 @@ pub fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
 
 /// Create a fresh, empty PostgreSQL database (for tests and the demo) and return its URL.
 pub async fn create_database(server_url: &str, database: &str) -> anyhow::Result<String> {
-    let admin = Database::connect(server_url.to_owned()).await?;
+    let admin = connect_admin(server_url).await?;
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
         .await?;
@@ -116,7 +153,7 @@ pub async fn create_database(server_url: &str, database: &str) -> anyhow::Result
 
 /// Drop a database made by [`create_database`].
 pub async fn drop_database(server_url: &str, database: &str) -> anyhow::Result<()> {
-    let admin = Database::connect(server_url.to_owned()).await?;
+    let admin = connect_admin(server_url).await?;
     admin
         .execute_unprepared(&format!(
             "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"

@@ -62,7 +62,8 @@ fn server_span(service: ServiceName, req: &http::Request<()>) -> tracing::Span {
 }
 
 /// Serve `routes` for `service` on `listener` until `shutdown` completes, with gRPC health
-/// (every name in `health_names` reported serving) and server reflection.
+/// (every name in `health_names` reported serving) and server reflection listing those
+/// services and health.
 pub async fn serve(
     service: ServiceName,
     listener: TcpListener,
@@ -76,9 +77,17 @@ pub async fn serve(
             .set_service_status(*name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    let reflection = tonic_reflection::server::Builder::configure()
+    // Reflection lists what this port serves, not every Seip service: a client that lists
+    // and calls what it sees must not meet `UNIMPLEMENTED`.
+    let mut reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(seip_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection");
+    for name in health_names.iter().filter(|n| !n.is_empty()) {
+        reflection = reflection.with_service_name(*name);
+    }
+    let reflection = reflection.build_v1()?;
     let routes = routes.add_service(health).add_service(reflection);
     tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "serving");
     Server::builder()

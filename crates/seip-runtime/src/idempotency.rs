@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, Statement, Value};
 use sha2::{Digest, Sha256};
 
 use crate::db::sql;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Rejection, reason};
 
 /// The fingerprint of a request (its encoded bytes; proto encoding of a message is stable
 /// for the same field values in one build).
@@ -53,9 +53,11 @@ pub async fn lookup<Req: Message, Resp: Message + Default, C: ConnectionTrait>(
     let Some(row) = row else { return Ok(None) };
     let hash: String = row.try_get("", "request_hash")?;
     if hash != request_hash(req) {
-        return Err(AppError::AlreadyExists(format!(
-            "idempotency_key: already used for a different {method} request"
-        )));
+        return Err(AppError::Rejected(Rejection {
+            code: tonic::Code::AlreadyExists,
+            reason: reason::IDEMPOTENCY_KEY_REUSED,
+            message: format!("idempotency_key: already used for a different {method} request"),
+        }));
     }
     let bytes: Vec<u8> = row.try_get("", "response")?;
     Resp::decode(bytes.as_slice())

@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod idempotency;
 pub mod migration;
 pub mod outbox;
+pub mod paging;
 pub mod telemetry;
 
 pub use config::{ServiceName, Settings};

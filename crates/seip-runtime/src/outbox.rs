@@ -528,7 +528,7 @@ impl Relay {
 #[tonic::async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     /// Apply `event` (whose payload's type is `event_type`, e.g.
-    /// `seip.assessment.v1.LevyDecided`). Return `AppError::InvalidArgument` for an event this
+    /// `seip.assessment.v1.LevyDecided`). Return `AppError::InvalidField` for an event this
     /// consumer cannot take; any error rolls back the whole batch.
     async fn handle(
         &self,

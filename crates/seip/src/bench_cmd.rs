@@ -17,7 +17,7 @@ use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite, RECORD_LEN};
 use seip_collection::domain::receivable::BilledLine;
 use seip_collection::store::receivable::lines_to_json;
@@ -429,7 +429,8 @@ impl Child {
                 let answered = CollectionServiceClient::new(channel)
                     .list_imports(seip_proto::collection::v1::ListImportsRequest {
                         tenant_code: TENANT.into(),
-                        limit: 1,
+                        page_size: 1,
+                        ..Default::default()
                     })
                     .await;
                 if answered.is_ok() {
@@ -581,7 +582,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         settings.database_url = Some(url.clone().into());
         let mut service = Child::start(&url).await?;
         let db = db::connect(&settings, ServiceName::Collection).await?;
-        let admin = Database::connect(url.clone()).await?;
+        let admin = seip_runtime::db::connect_admin(&url).await?;
         let t = Instant::now();
         seed(&db, n).await?;
         eprintln!("seeded {n} open bills in {:.1?}", t.elapsed());

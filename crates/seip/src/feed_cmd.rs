@@ -14,6 +14,7 @@ use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
 use seip_runtime::convert::{date_from_proto, date_to_proto};
 use seip_runtime::grpc::{self, Channel};
+use seip_runtime::paging::MAX_PAGE_SIZE;
 use seip_runtime::{ServiceName, Settings};
 
 /// Where the collection service is.
@@ -316,7 +317,8 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .client
                 .list_imports(pb::ListImportsRequest {
                     tenant_code: tenant.clone(),
-                    limit,
+                    page_size: limit,
+                    ..Default::default()
                 })
                 .await?
                 .into_inner()
@@ -349,15 +351,25 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 ]);
             }
             println!("Treasury files of {tenant}, newest first\n{t}");
-            let exceptions = s
-                .client
-                .list_reconciliation_exceptions(pb::ListReconciliationExceptionsRequest {
-                    tenant_code: tenant.clone(),
-                    include_resolved: false,
-                })
-                .await?
-                .into_inner()
-                .exceptions;
+            let mut exceptions = Vec::new();
+            let mut page_token = String::new();
+            loop {
+                let page = s
+                    .client
+                    .list_reconciliation_exceptions(pb::ListReconciliationExceptionsRequest {
+                        tenant_code: tenant.clone(),
+                        include_resolved: false,
+                        page_size: i32::try_from(MAX_PAGE_SIZE).unwrap_or(i32::MAX),
+                        page_token,
+                    })
+                    .await?
+                    .into_inner();
+                exceptions.extend(page.exceptions);
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
             if !exceptions.is_empty() {
                 let mut t = table(["exception", "bank", "date", "deposited", "files", "detail"]);
                 for e in &exceptions {
@@ -380,6 +392,9 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .client
                 .list_suspense(pb::ListSuspenseRequest {
                     tenant_code: tenant.clone(),
+                    // The totals are over every page; one item is enough to learn them.
+                    page_size: 1,
+                    page_token: String::new(),
                 })
                 .await?
                 .into_inner();
@@ -387,14 +402,16 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .client
                 .list_overpayments(pb::ListOverpaymentsRequest {
                     tenant_code: tenant.clone(),
+                    page_size: 1,
+                    page_token: String::new(),
                 })
                 .await?
                 .into_inner();
             println!(
                 "Suspense (가수금): {} items, {} won. Over-payments awaiting refund (과오납): {} items, {} won.",
-                suspense.items.len(),
+                suspense.total_count,
                 Won::new(suspense.total_won),
-                over.items.len(),
+                over.total_count,
                 Won::new(over.total_won)
             );
             s.close().await

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{ArrearsBill, ArrearsTotals};
+
 /// An arrears bill row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "arrears_bill")]
@@ -34,3 +36,43 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The unsettled arrears of `tenant_code`: one aggregate, however many bills are in arrears.
+pub async fn totals<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant_code: &str,
+) -> Result<ArrearsTotals, DbErr> {
+    let backend = conn.get_database_backend();
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            seip_runtime::db::sql(
+                backend,
+                "SELECT COUNT(DISTINCT taxpayer_id) AS delinquents, COUNT(*) AS bills, \
+                 CAST(COALESCE(SUM(principal_won + late_charge_won), 0) AS BIGINT) AS amount \
+                 FROM arrears_bill WHERE tenant_code = ? AND settled = ?",
+            ),
+            [tenant_code.into(), false.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("an aggregate returned no row".into()))?;
+    Ok(ArrearsTotals {
+        delinquents: row.try_get("", "delinquents")?,
+        bills: row.try_get("", "bills")?,
+        arrears_amount_won: row.try_get("", "amount")?,
+    })
+}
+
+impl From<Model> for ArrearsBill {
+    fn from(m: Model) -> Self {
+        Self {
+            bill_id: m.bill_id,
+            e_payment_number: m.e_payment_number,
+            tax_year: m.tax_year,
+            arrears_since: m.arrears_since,
+            principal_won: m.principal_won,
+            late_charge_won: m.late_charge_won,
+            settled: m.settled,
+        }
+    }
+}

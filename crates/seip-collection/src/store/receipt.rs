@@ -3,6 +3,9 @@
 //! record's raw bytes stay in its file's chunks (`treasury_file_chunk`).
 
 use sea_orm::entity::prelude::*;
+use sea_orm::{ConnectionTrait, Statement};
+use seip_core::TenantCode;
+use seip_runtime::db::sql;
 
 /// A receipt row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -59,3 +62,31 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The sum of `column` over the receipts of `tenant` that hold money in it (`held`: the
+/// comparison that says so, e.g. `> 0`), not reversed and not a reversal; and their number.
+/// `column` and `held` are the caller's constants, never input.
+pub async fn held_totals<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantCode,
+    column: &'static str,
+    held: &'static str,
+) -> Result<(i64, i64), DbErr> {
+    let backend = conn.get_database_backend();
+    let text = format!(
+        "SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS total_won, COUNT(*) AS total_count \
+         FROM receipt WHERE tenant_code = ? AND {column} {held} AND cancelled = ? AND cancels IS NULL"
+    );
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql(backend, &text),
+            [tenant.as_str().into(), false.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("an aggregate returned no row".into()))?;
+    Ok((
+        row.try_get("", "total_won")?,
+        row.try_get("", "total_count")?,
+    ))
+}

@@ -1,0 +1,116 @@
+//! The events arrears enforcement takes: the register follows levies, overdue bills and
+//! payments, each applied once in the consumer's inbox transaction.
+
+use sea_orm::{
+    ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, Set,
+};
+use seip_proto::EventName;
+use seip_proto::assessment::v1::LevyDecided;
+use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
+use seip_proto::common::v1::Event;
+use seip_runtime::convert::{date_from_proto, decode_event, tenant};
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::outbox::EventHandler;
+use uuid::Uuid;
+
+use crate::ArrearsEnforcementApp;
+use crate::store::{arrears_bill, taxable_object_link};
+
+fn uuid_field(s: &str, field: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| AppError::invalid(field, "not a UUID"))
+}
+
+async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -> AppResult<()> {
+    let bill = e
+        .bill
+        .ok_or_else(|| AppError::invalid("LevyDecided.bill", "missing"))?;
+    if bill.vehicle_id.is_empty() {
+        return Ok(());
+    }
+    taxable_object_link::ActiveModel {
+        bill_id: Set(uuid_field(&bill.bill_id, "bill.bill_id")?),
+        tenant_code: Set(tenant(tenant_code)?.to_string()),
+        taxpayer_id: Set(uuid_field(&bill.taxpayer_id, "bill.taxpayer_id")?),
+        vehicle_id: Set(uuid_field(&bill.vehicle_id, "bill.vehicle_id")?),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue) -> AppResult<()> {
+    let bill_id = uuid_field(&e.bill_id, "bill_id")?;
+    let principal: i64 = e.lines.iter().map(|l| l.principal_won).sum();
+    let charge: i64 = e.lines.iter().map(|l| l.late_charge_won).sum();
+    // A bill whose overdue stands again after a cancellation may still have its entry.
+    if let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? {
+        let mut am = b.into_active_model();
+        am.principal_won = Set(principal);
+        am.late_charge_won = Set(charge);
+        am.settled = Set(false);
+        am.update(txn).await?;
+        return Ok(());
+    }
+    arrears_bill::ActiveModel {
+        bill_id: Set(bill_id),
+        tenant_code: Set(tenant(tenant_code)?.to_string()),
+        taxpayer_id: Set(uuid_field(&e.taxpayer_id, "taxpayer_id")?),
+        e_payment_number: Set(e.e_payment_number.clone()),
+        tax_year: Set(e.tax_year),
+        due_date: Set(date_from_proto(e.due_date.as_ref(), "due_date")?),
+        arrears_since: Set(date_from_proto(e.arrears_since.as_ref(), "arrears_since")?),
+        principal_won: Set(principal),
+        late_charge_won: Set(charge),
+        settled: Set(false),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Payments and reversals: the register follows the bill's balance. A bill paid by its
+/// due date after the close had made it overdue was never in arrears: its entry goes.
+async fn on_postings(txn: &DatabaseTransaction, e: PaymentsPosted) -> AppResult<()> {
+    for p in e.postings {
+        let bill_id = uuid_field(&p.bill_id, "postings.bill_id")?;
+        // Bills that never went overdue do not concern the register.
+        let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? else {
+            continue;
+        };
+        if p.overdue_withdrawn {
+            b.delete(txn).await?;
+            continue;
+        }
+        let mut am = b.into_active_model();
+        am.principal_won = Set(p.unpaid_principal_won);
+        am.late_charge_won = Set(p.unpaid_late_charge_won);
+        am.settled = Set(p.status == ReceivableStatus::Paid as i32);
+        am.update(txn).await?;
+    }
+    Ok(())
+}
+
+#[tonic::async_trait]
+impl EventHandler for ArrearsEnforcementApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event_type: &str,
+        event: &Event,
+        payload: &[u8],
+    ) -> AppResult<()> {
+        match event_type {
+            LevyDecided::NAME => {
+                on_levy(txn, &event.tenant_code, decode_event(payload, event_type)?).await
+            }
+            BillOverdue::NAME => {
+                on_overdue(txn, &event.tenant_code, decode_event(payload, event_type)?).await
+            }
+            PaymentsPosted::NAME => on_postings(txn, decode_event(payload, event_type)?).await,
+            other => Err(AppError::invalid(
+                "event.payload",
+                format!("arrears_enforcement does not take {other}"),
+            )),
+        }
+    }
+}

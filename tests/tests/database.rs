@@ -1,0 +1,59 @@
+//! The service's PostgreSQL pool survives a call cancelled mid-statement: the connection
+//! left waiting for an answer is discarded when it comes back, so the pool neither shrinks
+//! nor hangs on close (sqlx pings a released connection without a time limit,
+//! transact-rs/sqlx#4349; Seip bounds that check itself rather than carry a fork).
+
+use std::time::Duration;
+
+use seip_runtime::{ServiceName, Settings, db};
+
+/// The PostgreSQL server of `DATABASE_URL`; in CI a pass without one fails rather than pass
+/// having checked nothing (`SEIP_TEST_BACKEND=sqlite` declares a pass SQLite-only).
+fn postgres_server() -> Option<String> {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        return Some(url);
+    }
+    let sqlite_pass = std::env::var("SEIP_TEST_BACKEND").is_ok_and(|b| b == "sqlite");
+    assert!(
+        sqlite_pass || std::env::var_os("CI").is_none(),
+        "DATABASE_URL is not set in CI: this PostgreSQL-only test would check nothing"
+    );
+    None
+}
+
+#[tokio::test]
+async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
+    let Some(server) = postgres_server() else {
+        return;
+    };
+    let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());
+    let url = db::create_database(&server, &name).await.unwrap();
+    let settings = Settings {
+        database_url: Some(url.into()),
+        ..Default::default()
+    };
+    let conn = db::connect(&settings, ServiceName::Collection)
+        .await
+        .unwrap();
+    let pool = conn.get_postgres_connection_pool().clone();
+    let mut c = pool.acquire().await.unwrap();
+    // The statement is sent, and the call is dropped before its answer: the connection now
+    // waits for a reply an hour away.
+    let stuck = sea_orm::sqlx::query("SELECT pg_sleep(3600)").execute(&mut *c);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), stuck)
+            .await
+            .is_err()
+    );
+    drop(c);
+    // Let the pool take it back (its release check starts) before it is closed.
+    tokio::task::yield_now().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Unbounded, giving it back would wait the hour and `close()` with it; bounded, the
+    // connection is discarded after the release check's limit.
+    tokio::time::timeout(db::RELEASE_CHECK_TIMEOUT * 6, conn.close())
+        .await
+        .expect("the pool closes: the stuck connection was discarded, not waited for")
+        .unwrap();
+    db::drop_database(&server, &name).await.unwrap();
+}
