@@ -4,13 +4,13 @@
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, Set,
 };
-use seip_proto::EventName;
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
 use seip_proto::common::v1::Event;
-use seip_runtime::convert::{date_from_proto, decode_event, tenant};
+use seip_runtime::ServiceName;
+use seip_runtime::convert::{date_from_proto, tenant};
 use seip_runtime::error::{AppError, AppResult};
-use seip_runtime::outbox::EventHandler;
+use seip_runtime::events::{Handle, Handlers};
 use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
@@ -90,27 +90,46 @@ async fn on_postings(txn: &DatabaseTransaction, e: PaymentsPosted) -> AppResult<
     Ok(())
 }
 
+/// Every event arrears enforcement takes.
+pub fn handlers(app: ArrearsEnforcementApp) -> Handlers<ArrearsEnforcementApp> {
+    Handlers::new(ServiceName::ArrearsEnforcement, app)
+        .on::<LevyDecided>()
+        .on::<BillOverdue>()
+        .on::<PaymentsPosted>()
+}
+
 #[tonic::async_trait]
-impl EventHandler for ArrearsEnforcementApp {
+impl Handle<LevyDecided> for ArrearsEnforcementApp {
     async fn handle(
         &self,
         txn: &DatabaseTransaction,
-        event_type: &str,
         event: &Event,
-        payload: &[u8],
+        e: LevyDecided,
     ) -> AppResult<()> {
-        match event_type {
-            LevyDecided::NAME => {
-                on_levy(txn, &event.tenant_code, decode_event(payload, event_type)?).await
-            }
-            BillOverdue::NAME => {
-                on_overdue(txn, &event.tenant_code, decode_event(payload, event_type)?).await
-            }
-            PaymentsPosted::NAME => on_postings(txn, decode_event(payload, event_type)?).await,
-            other => Err(AppError::invalid(
-                "event.payload",
-                format!("arrears_enforcement does not take {other}"),
-            )),
-        }
+        on_levy(txn, &event.tenant_code, e).await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<BillOverdue> for ArrearsEnforcementApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: BillOverdue,
+    ) -> AppResult<()> {
+        on_overdue(txn, &event.tenant_code, e).await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<PaymentsPosted> for ArrearsEnforcementApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        _event: &Event,
+        e: PaymentsPosted,
+    ) -> AppResult<()> {
+        on_postings(txn, e).await
     }
 }

@@ -1,31 +1,29 @@
-//! Assessment use cases: each is one transaction, idempotent by the caller's key, and emits
-//! its events through the outbox in that same transaction.
+//! Assessment use cases: each runs in the transaction the caller opened (the gRPC adapter,
+//! which makes it idempotent by the caller's key) and emits its events through the outbox in
+//! that same transaction. They take decoded commands and return domain types.
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 use seip_core::{
-    BillId, Clock, EPaymentNumber, NoticeKind, TaxItem, TaxpayerId, TenantCode, VehicleId,
+    BillId, Clock, EPaymentNumber, NoticeKind, TaxItem, TaxpayerId, TenantCode, VehicleId, Won,
 };
-use seip_proto::assessment::v1 as pb;
 use seip_rules::automobile::{self, PassengerCar, PeriodHalf, VehicleUse};
 use seip_rules::calendar::HolidayCalendar;
-use seip_runtime::convert::{
-    date_to_proto, period_to_proto, tax_item_to_proto, timestamp_to_proto,
-};
 use seip_runtime::error::{AppError, AppResult};
-use seip_runtime::{ServiceName, db::sql, idempotency, outbox};
+use seip_runtime::{ServiceName, db::sql, outbox};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::domain::bill::Bill;
 use crate::domain::pii::PiiCipher;
 use crate::domain::rrn::ResidentRegistrationNumber;
 use crate::error::AssessmentError;
 use crate::store::{assessment_decision, bill, bill_line, taxpayer, vehicle};
+use crate::wire::levy_decided;
 
 /// Who receives assessment's events.
 pub const LEVY_CONSUMERS: [ServiceName; 3] = [
@@ -73,6 +71,18 @@ fn use_name(u: VehicleUse) -> &'static str {
     }
 }
 
+/// The use stored for `vehicle`; a name no version of Seip wrote is an error naming the row,
+/// never a silent non-commercial (which would levy the wrong rate).
+fn use_from_name(vehicle: Uuid, name: &str) -> AppResult<VehicleUse> {
+    match name {
+        "non_commercial" => Ok(VehicleUse::NonCommercial),
+        "commercial" => Ok(VehicleUse::Commercial),
+        other => Err(AppError::Internal(format!(
+            "vehicle {vehicle}: unknown vehicle_use {other:?}"
+        ))),
+    }
+}
+
 impl AssessmentApp {
     /// The service over `db`; `relay` is woken after each commit that wrote events.
     pub fn new(
@@ -91,121 +101,95 @@ impl AssessmentApp {
         }
     }
 
+    /// The service's database, where the adapter opens each command's transaction.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The business clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Tell the relay that a committed transaction wrote events.
+    pub fn events_committed(&self) {
+        self.relay.notify_one();
+    }
+
     /// Register a taxpayer, or return the one already registered with the same resident
     /// registration number in this municipality.
     pub async fn register_taxpayer(
         &self,
+        txn: &DatabaseTransaction,
         tenant: TenantCode,
-        key: &str,
-        req: &pb::RegisterTaxpayerRequest,
         new: NewTaxpayer,
-    ) -> AppResult<pb::RegisterTaxpayerResponse> {
-        const METHOD: &str = "RegisterTaxpayer";
+    ) -> AppResult<TaxpayerId> {
         if new.name.trim().is_empty() {
             return Err(AppError::invalid("name", "required"));
-        }
-        let txn = self.db.begin().await?;
-        if let Some(r) = idempotency::lookup(&txn, tenant.as_str(), METHOD, key, req).await? {
-            return Ok(r);
         }
         let index = self.pii.blind_index(new.rrn.expose());
         let existing = taxpayer::Entity::find()
             .filter(taxpayer::Column::TenantCode.eq(tenant.as_str()))
             .filter(taxpayer::Column::RrnIndex.eq(index.clone()))
-            .one(&txn)
+            .one(txn)
             .await?;
-        let id = match existing {
-            Some(t) => t.id,
-            None => {
-                let id = TaxpayerId::new().uuid();
-                taxpayer::ActiveModel {
-                    id: Set(id),
-                    tenant_code: Set(tenant.to_string()),
-                    rrn_index: Set(index),
-                    rrn_encrypted: Set(self.pii.encrypt(new.rrn.expose())),
-                    name_encrypted: Set(self.pii.encrypt(new.name.trim())),
-                    address_encrypted: Set(self.pii.encrypt(new.address.trim())),
-                    created_at: Set(self.clock.now()),
-                }
-                .insert(&txn)
-                .await?;
-                id
-            }
-        };
-        let resp = pb::RegisterTaxpayerResponse {
-            taxpayer_id: id.to_string(),
-        };
-        idempotency::record(
-            &txn,
-            tenant.as_str(),
-            METHOD,
-            key,
-            req,
-            &resp,
-            self.clock.now(),
-        )
+        if let Some(t) = existing {
+            return Ok(TaxpayerId::from_uuid(t.id));
+        }
+        let id = TaxpayerId::new();
+        taxpayer::ActiveModel {
+            id: Set(id.uuid()),
+            tenant_code: Set(tenant.to_string()),
+            rrn_index: Set(index),
+            rrn_encrypted: Set(self.pii.encrypt(new.rrn.expose())),
+            name_encrypted: Set(self.pii.encrypt(new.name.trim())),
+            address_encrypted: Set(self.pii.encrypt(new.address.trim())),
+            created_at: Set(self.clock.now()),
+        }
+        .insert(txn)
         .await?;
-        txn.commit().await?;
-        Ok(resp)
+        Ok(id)
     }
 
     /// Register a vehicle of a known taxpayer.
     pub async fn register_vehicle(
         &self,
+        txn: &DatabaseTransaction,
         tenant: TenantCode,
-        key: &str,
-        req: &pb::RegisterVehicleRequest,
         new: NewVehicle<'_>,
-    ) -> AppResult<pb::RegisterVehicleResponse> {
-        const METHOD: &str = "RegisterVehicle";
+    ) -> AppResult<VehicleId> {
         if new.plate_number.trim().is_empty() {
             return Err(AppError::invalid("plate_number", "required"));
         }
         // Validates displacement and the like before anything is written.
         new.car.annual_amount()?;
-        let txn = self.db.begin().await?;
-        if let Some(r) = idempotency::lookup(&txn, tenant.as_str(), METHOD, key, req).await? {
-            return Ok(r);
-        }
-        self.find_taxpayer(&txn, tenant, new.taxpayer_id).await?;
+        let displacement_cc = i32::try_from(new.car.displacement_cc)
+            .map_err(|_| AppError::invalid("displacement_cc", "too large"))?;
+        self.find_taxpayer(txn, tenant, new.taxpayer_id).await?;
         let plate = new.plate_number.trim();
         let taken = vehicle::Entity::find()
             .filter(vehicle::Column::TenantCode.eq(tenant.as_str()))
             .filter(vehicle::Column::PlateNumber.eq(plate))
-            .one(&txn)
+            .one(txn)
             .await?;
         if taken.is_some() {
             return Err(AssessmentError::PlateTaken.into());
         }
-        let id = VehicleId::new().uuid();
+        let id = VehicleId::new();
         vehicle::ActiveModel {
-            id: Set(id),
+            id: Set(id.uuid()),
             tenant_code: Set(tenant.to_string()),
             taxpayer_id: Set(new.taxpayer_id.uuid()),
             plate_number: Set(plate.to_owned()),
             vehicle_class: Set("passenger_car".into()),
             vehicle_use: Set(use_name(new.car.vehicle_use).into()),
-            displacement_cc: Set(i32::try_from(new.car.displacement_cc).unwrap_or(i32::MAX)),
+            displacement_cc: Set(displacement_cc),
             age_start_date: Set(new.car.age_start_date),
             created_at: Set(self.clock.now()),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
-        let resp = pb::RegisterVehicleResponse {
-            vehicle_id: id.to_string(),
-        };
-        idempotency::record(
-            &txn,
-            tenant.as_str(),
-            METHOD,
-            key,
-            req,
-            &resp,
-            self.clock.now(),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(resp)
+        Ok(id)
     }
 
     async fn find_taxpayer(
@@ -222,30 +206,25 @@ impl AssessmentApp {
     }
 
     /// Decide the automobile tax of a vehicle for a period and issue the bill; deciding the
-    /// same vehicle and period again returns the first bill.
+    /// same vehicle and period again returns the first bill. A new bill's `LevyDecided` is
+    /// in the outbox when the transaction commits.
     pub async fn decide_automobile_tax(
         &self,
+        txn: &DatabaseTransaction,
         tenant: TenantCode,
-        key: &str,
-        req: &pb::DecideAutomobileTaxRequest,
         vehicle_id: VehicleId,
         tax_year: i32,
         half: PeriodHalf,
-    ) -> AppResult<pb::DecideAutomobileTaxResponse> {
-        const METHOD: &str = "DecideAutomobileTax";
+    ) -> AppResult<Bill> {
         if !(2000..=2100).contains(&tax_year) {
             return Err(AppError::invalid(
                 "tax_year",
                 "expected a year between 2000 and 2100",
             ));
         }
-        let txn = self.db.begin().await?;
-        if let Some(r) = idempotency::lookup(&txn, tenant.as_str(), METHOD, key, req).await? {
-            return Ok(r);
-        }
         let v = vehicle::Entity::find_by_id(vehicle_id.uuid())
             .filter(vehicle::Column::TenantCode.eq(tenant.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(AssessmentError::VehicleNotFound(vehicle_id, tenant))?;
         let existing = assessment_decision::Entity::find()
@@ -254,49 +233,28 @@ impl AssessmentApp {
             .filter(assessment_decision::Column::TaxItem.eq(TaxItem::AutomobileTax.name()))
             .filter(assessment_decision::Column::TaxYear.eq(tax_year))
             .filter(assessment_decision::Column::PeriodHalf.eq(i16::from(half.number())))
-            .one(&txn)
+            .one(txn)
             .await?;
-        let resp = match existing {
-            Some(d) => {
-                let b = bill::Entity::find()
-                    .filter(bill::Column::AssessmentDecisionId.eq(d.id))
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| AppError::Internal(format!("decision {} has no bill", d.id)))?;
-                pb::DecideAutomobileTaxResponse {
-                    bill: Some(load_bill(&txn, b).await?),
-                }
-            }
-            None => {
-                let bill = self
-                    .issue_automobile_bill(&txn, tenant, &v, tax_year, half)
-                    .await?;
-                outbox::enqueue(
-                    &txn,
-                    &LEVY_CONSUMERS,
-                    tenant.as_str(),
-                    &seip_proto::assessment::v1::LevyDecided {
-                        bill: Some(bill.clone()),
-                    },
-                    self.clock.now(),
-                )
-                .await?;
-                pb::DecideAutomobileTaxResponse { bill: Some(bill) }
-            }
-        };
-        idempotency::record(
-            &txn,
+        if let Some(d) = existing {
+            let b = bill::Entity::find()
+                .filter(bill::Column::AssessmentDecisionId.eq(d.id))
+                .one(txn)
+                .await?
+                .ok_or_else(|| AppError::Internal(format!("decision {} has no bill", d.id)))?;
+            return load_bill(txn, b).await;
+        }
+        let bill = self
+            .issue_automobile_bill(txn, tenant, &v, tax_year, half)
+            .await?;
+        outbox::enqueue(
+            txn,
+            &LEVY_CONSUMERS,
             tenant.as_str(),
-            METHOD,
-            key,
-            req,
-            &resp,
+            &levy_decided(&bill),
             self.clock.now(),
         )
         .await?;
-        txn.commit().await?;
-        self.relay.notify_one();
-        Ok(resp)
+        Ok(bill)
     }
 
     async fn issue_automobile_bill(
@@ -306,14 +264,15 @@ impl AssessmentApp {
         v: &vehicle::Model,
         tax_year: i32,
         half: PeriodHalf,
-    ) -> AppResult<pb::Bill> {
+    ) -> AppResult<Bill> {
         let car = PassengerCar {
-            displacement_cc: u32::try_from(v.displacement_cc)
-                .map_err(|_| AppError::invalid("displacement_cc", "must be positive"))?,
-            vehicle_use: match v.vehicle_use.as_str() {
-                "commercial" => VehicleUse::Commercial,
-                _ => VehicleUse::NonCommercial,
-            },
+            displacement_cc: u32::try_from(v.displacement_cc).map_err(|_| {
+                AppError::Internal(format!(
+                    "vehicle {}: displacement_cc {} is negative",
+                    v.id, v.displacement_cc
+                ))
+            })?,
+            vehicle_use: use_from_name(v.id, &v.vehicle_use)?,
             age_start_date: v.age_start_date,
         };
         let liability_on = automobile::liability_established_on(tax_year, half)?;
@@ -353,8 +312,8 @@ impl AssessmentApp {
                 TaxItem::AutomobileTax,
             )
             .await?;
-        let bill_id = BillId::new().uuid();
-        let lines: Vec<(TaxItem, seip_core::Won)> = [
+        let bill_id = BillId::new();
+        let lines: Vec<(TaxItem, Won)> = [
             (TaxItem::AutomobileTax, levy.automobile_tax),
             (TaxItem::LocalEducationTax, levy.local_education_tax),
         ]
@@ -362,7 +321,7 @@ impl AssessmentApp {
         .filter(|(_, w)| !w.is_zero())
         .collect();
         bill::ActiveModel {
-            id: Set(bill_id),
+            id: Set(bill_id.uuid()),
             tenant_code: Set(tenant.to_string()),
             assessment_decision_id: Set(decision_id),
             taxpayer_id: Set(v.taxpayer_id),
@@ -379,7 +338,7 @@ impl AssessmentApp {
         .await?;
         bill_line::Entity::insert_many(lines.iter().enumerate().map(|(i, (item, amount))| {
             bill_line::ActiveModel {
-                bill_id: Set(bill_id),
+                bill_id: Set(bill_id.uuid()),
                 line_no: Set(i16::try_from(i + 1).unwrap_or(i16::MAX)),
                 tax_item: Set(item.name().into()),
                 amount_won: Set(amount.to_i64()),
@@ -388,19 +347,19 @@ impl AssessmentApp {
         .exec(txn)
         .await?;
         tracing::info!(%bill_id, tax_year, period = half.number(), total_won = levy.total().to_i64(), "automobile tax decided");
-        Ok(bill_proto(
-            bill_id,
+        Ok(Bill {
+            id: bill_id,
             decision_id,
-            v.taxpayer_id,
-            Some(v.id),
-            &number.to_string(),
+            taxpayer_id: TaxpayerId::from_uuid(v.taxpayer_id),
+            vehicle_id: Some(VehicleId::from_uuid(v.id)),
+            e_payment_number: number,
             tax_year,
-            half.number(),
-            liability_on,
+            period: Some(half),
+            liability_established_on: liability_on,
             due_date,
-            &lines,
-            now,
-        ))
+            lines,
+            issued_at: now,
+        })
     }
 
     /// Allocate the next serial of a payment-number prefix, atomically.
@@ -443,7 +402,7 @@ impl AssessmentApp {
     }
 
     /// A bill by id or payment number.
-    pub async fn get_bill(&self, tenant: TenantCode, key: BillKey) -> AppResult<pb::Bill> {
+    pub async fn get_bill(&self, tenant: TenantCode, key: BillKey) -> AppResult<Bill> {
         let q = bill::Entity::find().filter(bill::Column::TenantCode.eq(tenant.as_str()));
         let found = match key {
             BillKey::Id(id) => {
@@ -471,78 +430,41 @@ pub enum BillKey {
     Number(EPaymentNumber),
 }
 
-async fn load_bill<C: ConnectionTrait>(conn: &C, b: bill::Model) -> AppResult<pb::Bill> {
+async fn load_bill<C: ConnectionTrait>(conn: &C, b: bill::Model) -> AppResult<Bill> {
+    let corrupt = |what: &str| AppError::Internal(format!("bill {}: {what}", b.id));
     let lines = bill_line::Entity::find()
         .filter(bill_line::Column::BillId.eq(b.id))
         .order_by_asc(bill_line::Column::LineNo)
         .all(conn)
-        .await?;
-    let lines = lines
+        .await?
         .into_iter()
         .map(|l| {
-            Ok((
-                TaxItem::from_name(&l.tax_item, "tax_item")?,
-                seip_core::Won::new(l.amount_won),
-            ))
+            let item = TaxItem::from_name(&l.tax_item, "tax_item")
+                .map_err(|_| corrupt(&format!("unknown tax item {:?}", l.tax_item)))?;
+            Ok((item, Won::new(l.amount_won)))
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(bill_proto(
-        b.id,
-        b.assessment_decision_id,
-        b.taxpayer_id,
-        b.vehicle_id,
-        &b.e_payment_number,
-        b.tax_year,
-        u8::try_from(b.period_half).unwrap_or(0),
-        b.liability_established_on,
-        b.due_date,
-        &lines,
-        b.issued_at,
-    ))
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "a bill has this many facts; one place builds it"
-)]
-fn bill_proto(
-    bill_id: Uuid,
-    decision_id: Uuid,
-    taxpayer_id: Uuid,
-    vehicle_id: Option<Uuid>,
-    number: &str,
-    tax_year: i32,
-    half: u8,
-    liability_on: NaiveDate,
-    due_date: NaiveDate,
-    lines: &[(TaxItem, seip_core::Won)],
-    issued_at: chrono::DateTime<chrono::Utc>,
-) -> pb::Bill {
-    pb::Bill {
-        bill_id: bill_id.to_string(),
-        assessment_decision_id: decision_id.to_string(),
-        taxpayer_id: taxpayer_id.to_string(),
-        e_payment_number: number.to_owned(),
-        tax_year,
-        period_half: PeriodHalf::from_number(u32::from(half))
-            .map(period_to_proto)
-            .unwrap_or(0),
-        liability_established_on: Some(date_to_proto(liability_on)),
-        due_date: Some(date_to_proto(due_date)),
-        lines: lines
-            .iter()
-            .map(|(t, w)| pb::BillLine {
-                tax_item: tax_item_to_proto(*t),
-                tax_item_code: t.code().to_owned(),
-                amount_won: w.to_i64(),
-            })
-            .collect(),
-        total_won: lines
-            .iter()
-            .map(|(_, w)| *w)
-            .sum::<seip_core::Won>()
-            .to_i64(),
-        issued_at: Some(timestamp_to_proto(issued_at)),
-        vehicle_id: vehicle_id.map(|v| v.to_string()).unwrap_or_default(),
-    }
+    let period = match b.period_half {
+        0 => None,
+        n => Some(
+            u32::try_from(n)
+                .ok()
+                .and_then(|n| PeriodHalf::from_number(n).ok())
+                .ok_or_else(|| corrupt(&format!("period_half {n}")))?,
+        ),
+    };
+    Ok(Bill {
+        id: BillId::from_uuid(b.id),
+        decision_id: b.assessment_decision_id,
+        taxpayer_id: TaxpayerId::from_uuid(b.taxpayer_id),
+        vehicle_id: b.vehicle_id.map(VehicleId::from_uuid),
+        e_payment_number: EPaymentNumber::parse_field(&b.e_payment_number, "e_payment_number")
+            .map_err(|_| corrupt("malformed e_payment_number"))?,
+        tax_year: b.tax_year,
+        period,
+        liability_established_on: b.liability_established_on,
+        due_date: b.due_date,
+        lines,
+        issued_at: b.issued_at,
+    })
 }

@@ -4,12 +4,24 @@ use seip_core::{BillId, EPaymentNumber, TaxpayerId, VehicleId};
 use seip_proto::assessment::v1 as pb;
 use seip_proto::assessment::v1::assessment_service_server::AssessmentService;
 use seip_rules::automobile::{PassengerCar, VehicleUse};
-use seip_runtime::convert::{date_from_proto, period_from_proto, tenant};
+use seip_runtime::convert::{date_from_proto, tenant};
 use seip_runtime::error::AppError;
+use seip_runtime::idempotency::{self, Begun, Command};
 use tonic::{Request, Response, Status};
 
 use crate::app::{AssessmentApp, BillKey, NewTaxpayer, NewVehicle};
 use crate::domain::rrn::ResidentRegistrationNumber;
+use crate::wire::{bill_to_proto, period_from_proto};
+
+/// Open the command's transaction, or return the first response of a repeat.
+macro_rules! begin {
+    ($app:expr, $cmd:expr) => {
+        match idempotency::begin($app.db(), &$cmd).await? {
+            Begun::Repeat(resp) => return Ok(Response::new(resp)),
+            Begun::Fresh(txn) => txn,
+        }
+    };
+}
 
 #[tonic::async_trait]
 impl AssessmentService for AssessmentApp {
@@ -25,9 +37,14 @@ impl AssessmentService for AssessmentApp {
                 .map_err(AppError::from)?,
             address: req.address.clone(),
         };
-        Ok(Response::new(
-            AssessmentApp::register_taxpayer(self, t, &req.idempotency_key, &req, new).await?,
-        ))
+        let cmd = Command::new(t.as_str(), "RegisterTaxpayer", &req.idempotency_key, &req)?;
+        let txn = begin!(self, cmd);
+        let id = self.register_taxpayer(&txn, t, new).await?;
+        let resp = pb::RegisterTaxpayerResponse {
+            taxpayer_id: id.to_string(),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock().now()).await?;
+        Ok(Response::new(resp))
     }
 
     async fn register_vehicle(
@@ -70,9 +87,14 @@ impl AssessmentService for AssessmentApp {
             plate_number: &req.plate_number,
             car,
         };
-        Ok(Response::new(
-            AssessmentApp::register_vehicle(self, t, &req.idempotency_key, &req, new).await?,
-        ))
+        let cmd = Command::new(t.as_str(), "RegisterVehicle", &req.idempotency_key, &req)?;
+        let txn = begin!(self, cmd);
+        let id = self.register_vehicle(&txn, t, new).await?;
+        let resp = pb::RegisterVehicleResponse {
+            vehicle_id: id.to_string(),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock().now()).await?;
+        Ok(Response::new(resp))
     }
 
     async fn decide_automobile_tax(
@@ -84,18 +106,22 @@ impl AssessmentService for AssessmentApp {
         let vehicle_id =
             VehicleId::parse_field(&req.vehicle_id, "vehicle_id").map_err(AppError::from)?;
         let half = period_from_proto(req.period_half, "period_half")?;
-        Ok(Response::new(
-            AssessmentApp::decide_automobile_tax(
-                self,
-                t,
-                &req.idempotency_key,
-                &req,
-                vehicle_id,
-                req.tax_year,
-                half,
-            )
-            .await?,
-        ))
+        let cmd = Command::new(
+            t.as_str(),
+            "DecideAutomobileTax",
+            &req.idempotency_key,
+            &req,
+        )?;
+        let txn = begin!(self, cmd);
+        let bill = self
+            .decide_automobile_tax(&txn, t, vehicle_id, req.tax_year, half)
+            .await?;
+        let resp = pb::DecideAutomobileTaxResponse {
+            bill: Some(bill_to_proto(&bill)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock().now()).await?;
+        self.events_committed();
+        Ok(Response::new(resp))
     }
 
     async fn get_bill(
@@ -114,6 +140,8 @@ impl AssessmentService for AssessmentApp {
             None => return Err(AppError::invalid("key", "give bill_id or e_payment_number").into()),
         };
         let bill = AssessmentApp::get_bill(self, t, key).await?;
-        Ok(Response::new(pb::GetBillResponse { bill: Some(bill) }))
+        Ok(Response::new(pb::GetBillResponse {
+            bill: Some(bill_to_proto(&bill)),
+        }))
     }
 }

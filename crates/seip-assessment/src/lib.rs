@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod store;
+pub mod wire;
 
 pub use app::AssessmentApp;
 pub use error::AssessmentError;

@@ -418,7 +418,8 @@ impl CollectionApp {
     }
 
     async fn run_job(self, import_id: Uuid) {
-        let span = tracing::info_span!("treasury import job", %import_id);
+        let span =
+            tracing::info_span!("treasury import job", seip.service = "collection", %import_id);
         if let Ok(Some(m)) = treasury_import::Entity::find_by_id(import_id)
             .one(&self.db)
             .await

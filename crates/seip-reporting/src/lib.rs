@@ -4,6 +4,9 @@
 //! Fed only by events; never reads another service's tables.
 
 pub mod app;
+pub mod domain;
+pub mod events;
+pub mod grpc;
 pub mod store;
 
 pub use app::ReportingApp;

@@ -1,10 +1,9 @@
-//! Wire ↔ domain conversions shared by every service: dates, tax items, periods, timestamps.
+//! Wire ↔ domain conversions shared by every service: dates, tax items, timestamps.
 //! Each function names the field it reads, so a bad value becomes a clear INVALID_ARGUMENT.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use seip_core::TaxItem;
 use seip_proto::common::v1 as pb;
-use seip_rules::automobile::PeriodHalf;
 
 use crate::error::{AppError, AppResult};
 
@@ -56,26 +55,6 @@ pub fn tax_item_from_proto(v: i32, field: &str) -> AppResult<TaxItem> {
         _ => Err(AppError::invalid(
             field,
             format!("unknown or unspecified tax item {v}"),
-        )),
-    }
-}
-
-/// A half-year period onto the wire.
-pub fn period_to_proto(p: PeriodHalf) -> i32 {
-    (match p {
-        PeriodHalf::H1 => pb::PeriodHalf::H1,
-        PeriodHalf::H2 => pb::PeriodHalf::H2,
-    }) as i32
-}
-
-/// A required half-year period from the wire.
-pub fn period_from_proto(v: i32, field: &str) -> AppResult<PeriodHalf> {
-    match pb::PeriodHalf::try_from(v) {
-        Ok(pb::PeriodHalf::H1) => Ok(PeriodHalf::H1),
-        Ok(pb::PeriodHalf::H2) => Ok(PeriodHalf::H2),
-        _ => Err(AppError::invalid(
-            field,
-            "expected PERIOD_HALF_H1 or PERIOD_HALF_H2",
         )),
     }
 }

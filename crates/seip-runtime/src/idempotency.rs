@@ -1,11 +1,24 @@
 //! Idempotent commands: every mutating call carries a key; a repeat of the same request
 //! returns the first response, a different request under the same key is refused.
 //!
-//! Usage inside the command's transaction, so the record commits with the change:
-//! `if let Some(r) = lookup(&txn, …).await? { return Ok(r) }` … work … `record(&txn, …)`.
+//! The gRPC adapter wraps a command in it, so the record commits with the change and the
+//! use case sees neither the key nor protobuf:
+//!
+//! ```ignore
+//! let cmd = Command::new(tenant, "DecideAutomobileTax", &req.idempotency_key, &req)?;
+//! let txn = match idempotency::begin(&self.db, &cmd).await? {
+//!     Begun::Repeat(resp) => return Ok(Response::new(resp)),
+//!     Begun::Fresh(txn) => txn,
+//! };
+//! let bill = self.decide_automobile_tax(&txn, …).await?;        // the use case
+//! let resp = pb::DecideAutomobileTaxResponse { bill: Some(bill_to_proto(&bill)) };
+//! idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?; // record + commit
+//! ```
 
 use prost::Message;
-use sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait, Value,
+};
 use sha2::{Digest, Sha256};
 
 use crate::db::sql;
@@ -37,26 +50,35 @@ pub fn check_key(key: &str) -> AppResult<()> {
 pub async fn lookup<Req: Message, Resp: Message + Default, C: ConnectionTrait>(
     conn: &C,
     tenant_code: &str,
-    method: &str,
+    method: &'static str,
     key: &str,
     req: &Req,
 ) -> AppResult<Option<Resp>> {
-    check_key(key)?;
+    find(conn, &Command::new(tenant_code, method, key, req)?).await
+}
+
+async fn find<Resp: Message + Default, C: ConnectionTrait>(
+    conn: &C,
+    cmd: &Command<'_>,
+) -> AppResult<Option<Resp>> {
     let backend = conn.get_database_backend();
     let row = conn
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             sql(backend, "SELECT request_hash, response FROM idempotency WHERE tenant_code = ? AND method = ? AND idempotency_key = ?"),
-            [tenant_code.into(), method.into(), key.into()],
+            [cmd.tenant_code.into(), cmd.method.into(), cmd.key.into()],
         ))
         .await?;
     let Some(row) = row else { return Ok(None) };
     let hash: String = row.try_get("", "request_hash")?;
-    if hash != request_hash(req) {
+    if hash != cmd.request_hash {
         return Err(AppError::Rejected(Rejection {
             code: tonic::Code::AlreadyExists,
             reason: reason::IDEMPOTENCY_KEY_REUSED,
-            message: format!("idempotency_key: already used for a different {method} request"),
+            message: format!(
+                "idempotency_key: already used for a different {} request",
+                cmd.method
+            ),
         }));
     }
     let bytes: Vec<u8> = row.try_get("", "response")?;
@@ -69,9 +91,24 @@ pub async fn lookup<Req: Message, Resp: Message + Default, C: ConnectionTrait>(
 pub async fn record<Req: Message, Resp: Message, C: ConnectionTrait>(
     conn: &C,
     tenant_code: &str,
-    method: &str,
+    method: &'static str,
     key: &str,
     req: &Req,
+    resp: &Resp,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    insert(
+        conn,
+        &Command::new(tenant_code, method, key, req)?,
+        resp,
+        now,
+    )
+    .await
+}
+
+async fn insert<Resp: Message, C: ConnectionTrait>(
+    conn: &C,
+    cmd: &Command<'_>,
     resp: &Resp,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
@@ -80,14 +117,80 @@ pub async fn record<Req: Message, Resp: Message, C: ConnectionTrait>(
         backend,
         sql(backend, "INSERT INTO idempotency (tenant_code, method, idempotency_key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
         [
-            tenant_code.into(),
-            method.into(),
-            key.into(),
-            request_hash(req).into(),
+            cmd.tenant_code.into(),
+            cmd.method.into(),
+            cmd.key.into(),
+            cmd.request_hash.clone().into(),
             Value::Bytes(Some(resp.encode_to_vec())),
             now.into(),
         ],
     ))
     .await?;
+    Ok(())
+}
+
+/// One mutating call as idempotency sees it: where, what, under which key, and the
+/// fingerprint of its request.
+#[derive(Debug, Clone)]
+pub struct Command<'a> {
+    tenant_code: &'a str,
+    method: &'static str,
+    key: &'a str,
+    request_hash: String,
+}
+
+impl<'a> Command<'a> {
+    /// The call `method` of `tenant_code` under `key`, carrying `req`; refuses a missing or
+    /// overlong key before anything is read.
+    pub fn new<Req: Message>(
+        tenant_code: &'a str,
+        method: &'static str,
+        key: &'a str,
+        req: &Req,
+    ) -> AppResult<Self> {
+        check_key(key)?;
+        Ok(Self {
+            tenant_code,
+            method,
+            key,
+            request_hash: request_hash(req),
+        })
+    }
+}
+
+/// What [`begin`] found.
+#[derive(Debug)]
+pub enum Begun<Resp> {
+    /// The call was carried out before: its response, as first given.
+    Repeat(Resp),
+    /// A first call: its transaction, for the work and then [`finish`].
+    Fresh(DatabaseTransaction),
+}
+
+/// Open the command's transaction, or answer a repeat with the first response. A different
+/// request under the same key is refused (`IDEMPOTENCY_KEY_REUSED`).
+pub async fn begin<Resp: Message + Default>(
+    db: &DatabaseConnection,
+    cmd: &Command<'_>,
+) -> AppResult<Begun<Resp>> {
+    let txn = db.begin().await?;
+    match find(&txn, cmd).await? {
+        Some(resp) => {
+            txn.rollback().await?;
+            Ok(Begun::Repeat(resp))
+        }
+        None => Ok(Begun::Fresh(txn)),
+    }
+}
+
+/// Record the command's response in its transaction and commit both with the work.
+pub async fn finish<Resp: Message>(
+    txn: DatabaseTransaction,
+    cmd: &Command<'_>,
+    resp: &Resp,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    insert(&txn, cmd, resp, now).await?;
+    txn.commit().await?;
     Ok(())
 }

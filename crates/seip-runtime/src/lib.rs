@@ -10,6 +10,7 @@ pub mod config;
 pub mod convert;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod grpc;
 pub mod idempotency;
 pub mod migration;

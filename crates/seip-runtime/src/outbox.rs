@@ -391,6 +391,7 @@ impl Relay {
         }
         let span = tracing::info_span!(
             "outbox.relay",
+            seip.service = self.producer.as_str(),
             producer = self.producer.as_str(),
             consumer = consumer.as_str(),
             events = batch.len()
@@ -527,6 +528,9 @@ impl Relay {
 /// Applies one event inside the consumer's transaction.
 #[tonic::async_trait]
 pub trait EventHandler: Send + Sync + 'static {
+    /// The service that consumes.
+    fn consumer(&self) -> ServiceName;
+
     /// Apply `event` (whose payload's type is `event_type`, e.g.
     /// `seip.assessment.v1.LevyDecided`). Return `AppError::InvalidField` for an event this
     /// consumer cannot take; any error rolls back the whole batch.
@@ -570,7 +574,12 @@ impl<H: EventHandler> EventConsumerService for EventConsumer<H> {
         let backend = txn.get_database_backend();
         let mut resp = DeliverEventsResponse::default();
         for event in &events {
-            let span = tracing::info_span!("event.apply", event_id = %event.event_id, producer = %event.producer);
+            let span = tracing::info_span!(
+                "event.apply",
+                seip.service = self.handler.consumer().as_str(),
+                event_id = %event.event_id,
+                producer = %event.producer
+            );
             telemetry::set_parent_from_traceparent(&span, &event.traceparent);
             let payload = event
                 .payload

@@ -198,7 +198,11 @@ impl Platform {
                 jobs = Some(app.clone());
                 (
                     Routes::new(CollectionServiceServer::new(app.clone())).add_service(
-                        EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
+                        EventConsumerServiceServer::new(EventConsumer::new(
+                            db.clone(),
+                            seip_collection::events::handlers(app),
+                            clock,
+                        )),
                     ),
                     &[
                         "",
@@ -211,7 +215,11 @@ impl Platform {
                 let app = ArrearsEnforcementApp::new(db.clone());
                 (
                     Routes::new(ArrearsEnforcementServiceServer::new(app.clone())).add_service(
-                        EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
+                        EventConsumerServiceServer::new(EventConsumer::new(
+                            db.clone(),
+                            seip_arrears_enforcement::events::handlers(app),
+                            clock,
+                        )),
                     ),
                     &[
                         "",
@@ -224,7 +232,11 @@ impl Platform {
                 let app = ReportingApp::new(db.clone());
                 (
                     Routes::new(ReportingServiceServer::new(app.clone())).add_service(
-                        EventConsumerServiceServer::new(EventConsumer::new(db.clone(), app, clock)),
+                        EventConsumerServiceServer::new(EventConsumer::new(
+                            db.clone(),
+                            seip_reporting::events::handlers(app),
+                            clock,
+                        )),
                     ),
                     &[
                         "",

@@ -1,4 +1,5 @@
 //! Types and decisions of assessment, without I/O.
 
+pub mod bill;
 pub mod pii;
 pub mod rrn;

@@ -2,6 +2,9 @@
 //! for the month it belongs to.
 
 use sea_orm::entity::prelude::*;
+use seip_core::{TaxItem, TenantCode};
+
+use crate::domain::{EntryKind, EntrySums};
 
 /// A ledger entry row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -34,3 +37,45 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The entries of `tenant` dated from `first` up to `next`, summed by tax item and kind. An
+/// entry whose item or kind no version of Seip wrote is an error naming it, never skipped.
+pub async fn month_sums<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: TenantCode,
+    first: Date,
+    next: Date,
+) -> Result<Vec<EntrySums>, DbErr> {
+    let backend = conn.get_database_backend();
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            seip_runtime::db::sql(
+                backend,
+                "SELECT tax_item, kind, COUNT(*) AS n, \
+                 CAST(SUM(principal_won) AS BIGINT) AS principal, \
+                 CAST(SUM(late_charge_won) AS BIGINT) AS charge \
+                 FROM ledger_entry WHERE tenant_code = ? AND entry_date >= ? AND entry_date < ? \
+                 GROUP BY tax_item, kind",
+            ),
+            [tenant.as_str().into(), first.into(), next.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let item: String = r.try_get("", "tax_item")?;
+            let kind: String = r.try_get("", "kind")?;
+            Ok(EntrySums {
+                tax_item: TaxItem::from_name(&item, "tax_item").map_err(|_| {
+                    DbErr::Type(format!("ledger_entry.tax_item: unknown tax item {item:?}"))
+                })?,
+                kind: EntryKind::parse(&kind).ok_or_else(|| {
+                    DbErr::Type(format!("ledger_entry.kind: unknown kind {kind:?}"))
+                })?,
+                count: r.try_get("", "n")?,
+                principal_won: r.try_get("", "principal")?,
+                late_charge_won: r.try_get("", "charge")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! The events reporting takes: levies, payments (and their reversals) and overdue bills
+//! become ledger entries, each event applied once in the consumer's inbox transaction.
+
+use sea_orm::DatabaseTransaction;
+use seip_core::kst_today;
+use seip_proto::assessment::v1::LevyDecided;
+use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
+use seip_proto::common::v1::Event;
+use seip_runtime::ServiceName;
+use seip_runtime::convert::{date_from_proto, tax_item_from_proto, timestamp_from_proto};
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::events::{Handle, Handlers};
+
+use crate::ReportingApp;
+use crate::app::Entry;
+use crate::domain::EntryKind;
+
+/// Every event reporting takes.
+pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
+    Handlers::new(ServiceName::Reporting, app)
+        .on::<LevyDecided>()
+        .on::<PaymentsPosted>()
+        .on::<BillOverdue>()
+}
+
+/// `won` with the sign of a reversal; a reversal of `i64::MIN` won is no real amount.
+fn signed(won: i64, reversal: bool) -> AppResult<i64> {
+    if reversal {
+        won.checked_neg()
+            .ok_or_else(|| AppError::invalid("postings.lines", "amount out of range"))
+    } else {
+        Ok(won)
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<LevyDecided> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: LevyDecided,
+    ) -> AppResult<()> {
+        let bill = e
+            .bill
+            .ok_or_else(|| AppError::invalid("LevyDecided.bill", "missing"))?;
+        let date = kst_today(timestamp_from_proto(bill.issued_at.as_ref()));
+        let entries = bill
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(Entry {
+                    tax_item: tax_item_from_proto(l.tax_item, "bill.lines.tax_item")?,
+                    principal: l.amount_won,
+                    late_charge: 0,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        self.record(
+            txn,
+            event,
+            &mut 0,
+            EntryKind::Levied,
+            date,
+            &bill.bill_id,
+            entries,
+        )
+        .await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<PaymentsPosted> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: PaymentsPosted,
+    ) -> AppResult<()> {
+        let mut line_no = 0;
+        for p in e.postings {
+            let date = date_from_proto(p.paid_on.as_ref(), "postings.paid_on")?;
+            let reversal = p.kind == PostingKind::Reversal as i32;
+            let entries = p
+                .lines
+                .iter()
+                .filter(|l| l.principal_won != 0 || l.late_charge_won != 0)
+                .map(|l| {
+                    Ok(Entry {
+                        tax_item: tax_item_from_proto(l.tax_item, "lines.tax_item")?,
+                        principal: signed(l.principal_won, reversal)?,
+                        late_charge: signed(l.late_charge_won, reversal)?,
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            self.record(
+                txn,
+                event,
+                &mut line_no,
+                EntryKind::Collected,
+                date,
+                &p.bill_id,
+                entries,
+            )
+            .await?;
+            if p.overdue_withdrawn {
+                // Paid by the due date: the arrears counted at the close never were.
+                let raised = self.overdue_of(txn, &p.bill_id).await?;
+                for (date, entries) in raised {
+                    self.record(
+                        txn,
+                        event,
+                        &mut line_no,
+                        EntryKind::Overdue,
+                        date,
+                        &p.bill_id,
+                        entries,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<BillOverdue> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: BillOverdue,
+    ) -> AppResult<()> {
+        let date = date_from_proto(e.arrears_since.as_ref(), "arrears_since")?;
+        let entries = e
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(Entry {
+                    tax_item: tax_item_from_proto(l.tax_item, "lines.tax_item")?,
+                    principal: l.principal_won,
+                    late_charge: l.late_charge_won,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        self.record(
+            txn,
+            event,
+            &mut 0,
+            EntryKind::Overdue,
+            date,
+            &e.bill_id,
+            entries,
+        )
+        .await
+    }
+}
