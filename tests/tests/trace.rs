@@ -1,21 +1,52 @@
 //! One clerk request is one trace: the levy decision in assessment and everything it causes
 //! in collection, reporting and arrears-enforcement (through the outbox relay) share the
-//! trace id of the clerk's call.
+//! trace id of the clerk's call. And each service's spans reach the trace backend under its
+//! own `service.name`, though the four run in one process.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, TimeZone};
-use opentelemetry_sdk::trace::InMemorySpanExporter;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use seip_core::clock::kst;
 use seip_e2e::TestPlatform;
 use seip_proto::assessment::v1 as apb;
 use seip_proto::common::v1 as common;
 use tracing::Instrument;
 
+/// Spans as exported, each with the `service.name` of the exporter that received it: one
+/// exporter per service, as an OTLP exporter is, all writing to one list.
+#[derive(Debug, Clone, Default)]
+struct Recorder {
+    service_name: String,
+    spans: Arc<Mutex<Vec<(String, SpanData)>>>,
+}
+
+impl SpanExporter for Recorder {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut spans = self.spans.lock().unwrap();
+        spans.extend(batch.into_iter().map(|s| (self.service_name.clone(), s)));
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.service_name = resource
+            .get(&opentelemetry::Key::new("service.name"))
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+    }
+}
+
 #[tokio::test]
 async fn one_clerk_request_is_one_trace_across_the_four_services() {
-    let exporter = InMemorySpanExporter::default();
-    let _guard = seip_runtime::telemetry::init_with_exporter(exporter.clone(), "warn").unwrap();
+    let recorder = Recorder::default();
+    let make = {
+        let recorder = recorder.clone();
+        move || recorder.clone()
+    };
+    let _guard = seip_runtime::telemetry::init_with_exporter(make, "warn").unwrap();
     let p = TestPlatform::start(
         kst()
             .with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
@@ -43,16 +74,19 @@ async fn one_clerk_request_is_one_trace_across_the_four_services() {
     .unwrap();
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
 
-    let spans = exporter.get_finished_spans().unwrap();
-    let decide = spans
+    let exported = recorder.spans.lock().unwrap().clone();
+    let decide = exported
         .iter()
-        .find(|s| s.name.ends_with("/DecideAutomobileTax"))
+        .find(|(_, s)| s.name.ends_with("/DecideAutomobileTax"))
         .expect("the assessment server span");
-    let trace_id = decide.span_context.trace_id();
-    let services: HashSet<String> = spans
+    let trace_id = decide.1.span_context.trace_id();
+    let in_trace: Vec<&(String, SpanData)> = exported
         .iter()
-        .filter(|s| s.span_context.trace_id() == trace_id)
-        .filter_map(|s| {
+        .filter(|(_, s)| s.span_context.trace_id() == trace_id)
+        .collect();
+    let services: HashSet<String> = in_trace
+        .iter()
+        .filter_map(|(_, s)| {
             s.attributes
                 .iter()
                 .find(|kv| kv.key.as_str() == "seip.service")
@@ -69,5 +103,36 @@ async fn one_clerk_request_is_one_trace_across_the_four_services() {
     .map(String::from)
     .collect();
     assert_eq!(services, expected, "one trace crosses all four services");
+    // Every span of the trace went to its own service's exporter; the clerk's, of no
+    // service, to the process's.
+    for (service_name, span) in &in_trace {
+        let Some(attribute) = span
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "seip.service")
+            .map(|kv| kv.value.to_string())
+        else {
+            assert_eq!(span.name, "clerk.decide_levy");
+            assert_eq!(service_name, "seip");
+            continue;
+        };
+        assert_eq!(
+            *service_name,
+            format!("seip-{}", attribute.replace('_', "-")),
+            "span {}",
+            span.name
+        );
+    }
+    let names: HashSet<&str> = in_trace.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        HashSet::from([
+            "seip",
+            "seip-assessment",
+            "seip-collection",
+            "seip-reporting",
+            "seip-arrears-enforcement"
+        ])
+    );
     p.stop().await.unwrap();
 }
