@@ -22,7 +22,7 @@ use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::convert::date_to_proto;
 use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
-use seip_runtime::paging::PageRequest;
+use seip_runtime::paging::{PageRequest, time_and_id, time_key};
 use seip_runtime::{idempotency, outbox};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
@@ -38,6 +38,8 @@ use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
 use crate::error::CollectionError;
 use crate::in_flight::InFlight;
 use crate::on_time;
+use crate::store::receipt::receipt_kind;
+use crate::store::treasury_import::{reconciliation, status};
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 
 /// How long a stopping job runner waits for the chunks being applied to commit.
@@ -49,42 +51,8 @@ const POSTINGS_PER_EVENT: usize = 2000;
 /// Largest file accepted (a million records is about 200 MiB).
 pub const MAX_FILE_BYTES: usize = 1024 * 1024 * 1024;
 
-/// Job states.
-pub mod status {
-    /// Records are being applied.
-    pub const APPLYING: &str = "applying";
-    /// Every record applied.
-    pub const APPLIED: &str = "applied";
-}
-
-/// Reconciliation states.
-pub mod reconciliation {
-    /// No deposit statement names the file yet.
-    pub const AWAITING_DEPOSIT: &str = "awaiting_deposit";
-    /// Deposits equal the files: stamped.
-    pub const RECONCILED: &str = "reconciled";
-    /// Deposits differ: an exception blocks stamping.
-    pub const EXCEPTION: &str = "exception";
-    /// An operator resolved the exception: stamped.
-    pub const RESOLVED: &str = "resolved";
-}
-
 /// The name the imports list's page tokens carry.
 pub const IMPORTS_LIST: &str = "collection.ListImports";
-
-/// A timestamp as a page token keeps it: exact to the nanosecond, so the row it names is
-/// found again.
-pub(crate) fn time_key(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-}
-
-/// The (time, id) key of a page token made by [`time_key`] and an id.
-pub(crate) fn time_and_id(key: &[String]) -> AppResult<(chrono::DateTime<chrono::Utc>, Uuid)> {
-    let bad = || AppError::invalid("page_token", "not a token this list gave");
-    let at = chrono::DateTime::parse_from_rfc3339(&key[0]).map_err(|_| bad())?;
-    let id = Uuid::parse_str(&key[1]).map_err(|_| bad())?;
-    Ok((at.to_utc(), id))
-}
 
 fn feed_error(e: feed::FeedError) -> AppError {
     CollectionError::MalformedTreasuryFile(e.to_string()).into()
@@ -147,8 +115,8 @@ impl Spool {
 }
 
 /// What one chunk added to its job's counters.
-#[derive(Debug, Default)]
-struct Counts {
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
     records: i64,
     paid: i64,
     partial: i64,
@@ -799,7 +767,7 @@ impl CollectionApp {
         Ok(())
     }
 
-    async fn apply_chunk(
+    pub(crate) async fn apply_chunk(
         &self,
         txn: &DatabaseTransaction,
         tenant: TenantCode,
@@ -811,7 +779,7 @@ impl CollectionApp {
         let now = self.clock.now();
         let b = txn.get_database_backend();
         // The common case first, set-based; the general matcher takes the rest, in file order.
-        let settled = if b == sea_orm::DbBackend::Postgres {
+        let settled = if b == sea_orm::DbBackend::Postgres && self.feed.set_based_settle {
             on_time::settle(txn, tenant, &job.bank_code, job.id, &recs, now).await?
         } else {
             Vec::new()
@@ -1122,15 +1090,6 @@ impl CollectionApp {
     pub async fn progress_changed(&self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.progress.notified()).await;
     }
-}
-
-/// Which receipts a bank receipt id finds: SQL conditions on `receipt`, each the predicate of
-/// the partial index that serves it.
-pub(crate) mod receipt_kind {
-    /// A normal receipt posted (a repeat is kept as `duplicate` and does not count).
-    pub const POSTED: &str = "kind = 'N' AND outcome <> 'duplicate'";
-    /// A cancellation held in suspense until the receipt it cancels arrives.
-    pub const HELD_CANCEL: &str = "kind = 'C' AND outcome = 'suspense' AND cancels IS NULL";
 }
 
 /// The municipality's receipts from `bank_code` with these bank receipt ids that are `which`

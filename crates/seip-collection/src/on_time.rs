@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::domain::feed::{Receipt, RecordKind};
 use crate::domain::posting::{Outcome, Placement, Posting};
 use crate::domain::receivable::Status;
-use crate::import::receipt_kind;
+use crate::store::receipt::receipt_kind;
 
 /// The statement, with `{checks}` ([`CHECKS`] or nothing) and `{held_cancel}` from
 /// [`receipt_kind`]. Each settled record comes back once, by its position in the batch

@@ -17,14 +17,14 @@ use seip_proto::collection::v1 as pb;
 use seip_runtime::convert::date_to_proto;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
-use seip_runtime::paging::PageRequest;
+use seip_runtime::paging::{PageRequest, time_and_id, time_key};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::error::CollectionError;
-use crate::import::{reconciliation, status, time_and_id, time_key};
 use crate::operator::{Audit, audit, who_and_why};
+use crate::store::treasury_import::{reconciliation, status};
 use crate::store::{
     deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
 };

@@ -6,8 +6,15 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDate};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set};
 use seip_core::{TaxItem, TenantCode};
-use seip_proto::common::v1::Event;
-use seip_runtime::convert::tenant;
+
+/// The event a ledger entry came from: its id, and the municipality it names.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The event's id.
+    pub event_id: &'a str,
+    /// Its municipality.
+    pub tenant: TenantCode,
+}
 use seip_runtime::error::{AppError, AppResult};
 use uuid::Uuid;
 
@@ -42,14 +49,13 @@ impl ReportingApp {
     pub(crate) async fn record(
         &self,
         txn: &DatabaseTransaction,
-        event: &Event,
+        event: Source<'_>,
         line_no: &mut i16,
         kind: EntryKind,
         date: NaiveDate,
         bill_id: &str,
         entries: Vec<Entry>,
     ) -> AppResult<()> {
-        let t = tenant(&event.tenant_code)?;
         let bill_id =
             Uuid::parse_str(bill_id).map_err(|_| AppError::invalid("bill_id", "not a UUID"))?;
         for e in entries {
@@ -57,9 +63,9 @@ impl ReportingApp {
                 AppError::Internal("more than 32,767 entries in one event".into())
             })?;
             ledger_entry::ActiveModel {
-                event_id: Set(event.event_id.clone()),
+                event_id: Set(event.event_id.to_owned()),
                 line_no: Set(*line_no),
-                tenant_code: Set(t.to_string()),
+                tenant_code: Set(event.tenant.to_string()),
                 kind: Set(kind.as_str().into()),
                 tax_item: Set(e.tax_item.name().into()),
                 entry_date: Set(date),

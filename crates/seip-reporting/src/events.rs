@@ -7,12 +7,12 @@ use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
-use seip_runtime::convert::{date_from_proto, tax_item_from_proto, timestamp_from_proto};
+use seip_runtime::convert::{date_from_proto, tax_item_from_proto, tenant, timestamp_from_proto};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
 
 use crate::ReportingApp;
-use crate::app::Entry;
+use crate::app::{Entry, Source};
 use crate::domain::EntryKind;
 
 /// Every event reporting takes.
@@ -21,6 +21,14 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<LevyDecided>()
         .on::<PaymentsPosted>()
         .on::<BillOverdue>()
+}
+
+/// Where the entries of `event` come from.
+fn source(event: &Event) -> AppResult<Source<'_>> {
+    Ok(Source {
+        event_id: &event.event_id,
+        tenant: tenant(&event.tenant_code)?,
+    })
 }
 
 /// `won` with the sign of a reversal; a reversal of `i64::MIN` won is no real amount.
@@ -58,7 +66,7 @@ impl Handle<LevyDecided> for ReportingApp {
             .collect::<AppResult<Vec<_>>>()?;
         self.record(
             txn,
-            event,
+            source(event)?,
             &mut 0,
             EntryKind::Levied,
             date,
@@ -95,7 +103,7 @@ impl Handle<PaymentsPosted> for ReportingApp {
                 .collect::<AppResult<Vec<_>>>()?;
             self.record(
                 txn,
-                event,
+                source(event)?,
                 &mut line_no,
                 EntryKind::Collected,
                 date,
@@ -109,7 +117,7 @@ impl Handle<PaymentsPosted> for ReportingApp {
                 for (date, entries) in raised {
                     self.record(
                         txn,
-                        event,
+                        source(event)?,
                         &mut line_no,
                         EntryKind::Overdue,
                         date,
@@ -146,7 +154,7 @@ impl Handle<BillOverdue> for ReportingApp {
             .collect::<AppResult<Vec<_>>>()?;
         self.record(
             txn,
-            event,
+            source(event)?,
             &mut 0,
             EntryKind::Overdue,
             date,

@@ -76,6 +76,23 @@ impl PageRequest {
     }
 }
 
+/// A timestamp as a page token keeps it: exact to the nanosecond, so the row it names is
+/// found again.
+pub fn time_key(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+/// The (time, id) key of a token whose key is [`time_key`] and an id.
+pub fn time_and_id(key: &[String]) -> AppResult<(chrono::DateTime<chrono::Utc>, uuid::Uuid)> {
+    let bad = || AppError::invalid("page_token", "not a token this list gave");
+    let [at, id] = key else {
+        return Err(bad());
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((at.to_utc(), id))
+}
+
 const UNIT: char = '\u{1f}';
 
 /// The token of a page that starts after `key` in `list`.

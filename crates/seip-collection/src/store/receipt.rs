@@ -90,3 +90,12 @@ pub async fn held_totals<C: ConnectionTrait>(
         row.try_get("", "total_count")?,
     ))
 }
+
+/// Which receipts a bank receipt id finds: SQL conditions on `receipt`, each the predicate of
+/// the partial index that serves it.
+pub mod receipt_kind {
+    /// A normal receipt posted (a repeat is kept as `duplicate` and does not count).
+    pub const POSTED: &str = "kind = 'N' AND outcome <> 'duplicate'";
+    /// A cancellation held in suspense until the receipt it cancels arrives.
+    pub const HELD_CANCEL: &str = "kind = 'C' AND outcome = 'suspense' AND cancels IS NULL";
+}

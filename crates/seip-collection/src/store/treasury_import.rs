@@ -68,3 +68,23 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The states of `status`: how far the job applying the file has come.
+pub mod status {
+    /// Records are being applied.
+    pub const APPLYING: &str = "applying";
+    /// Every record applied.
+    pub const APPLIED: &str = "applied";
+}
+
+/// The states of `reconciliation`: whether the bank's deposits bear the file out.
+pub mod reconciliation {
+    /// No deposit statement names the file yet.
+    pub const AWAITING_DEPOSIT: &str = "awaiting_deposit";
+    /// Deposits equal the files: stamped.
+    pub const RECONCILED: &str = "reconciled";
+    /// Deposits differ: an exception blocks stamping.
+    pub const EXCEPTION: &str = "exception";
+    /// An operator resolved the exception: stamped.
+    pub const RESOLVED: &str = "resolved";
+}
