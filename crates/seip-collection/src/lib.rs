@@ -16,6 +16,8 @@ mod in_flight;
 mod on_time;
 pub mod operator;
 pub mod reconcile;
+#[cfg(test)]
+mod settle_differential;
 pub mod store;
 #[cfg(test)]
 mod testing;
