@@ -1,5 +1,6 @@
 //! `seip`: run the services, the demo, and operator tools.
 
+#[cfg(feature = "bench")]
 mod bench_cmd;
 mod demo;
 mod feed_cmd;
@@ -48,7 +49,8 @@ enum Command {
         #[command(subcommand)]
         cmd: feed_cmd::BillsCommand,
     },
-    /// Measure Seip at volume against a baseline run beside it.
+    /// Measure Seip at volume against a baseline run beside it (built with `--features bench`).
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
         cmd: bench_cmd::BenchCommand,
@@ -94,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args, cli.config.as_deref()).await,
+        #[cfg(feature = "bench")]
         Command::Bench { cmd } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
