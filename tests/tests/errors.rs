@@ -102,6 +102,48 @@ async fn every_service_names_the_bad_field_and_a_stable_reason() {
         .unwrap_err();
     assert_eq!(details(&err), refused(Code::NotFound, "IMPORT_NOT_FOUND"));
 
+    // A page too large, and a page token of another list.
+    let err = p
+        .collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+            page_size: 1_001,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(details(&err), invalid("page_size"));
+    let imports_token = seip_runtime::paging::encode(
+        "collection.ListImports",
+        &[
+            "2026-06-30T00:00:00Z".to_owned(),
+            uuid::Uuid::nil().to_string(),
+        ],
+    );
+    let err = p
+        .collection()
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+            page_size: 10,
+            page_token: imports_token.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(details(&err), invalid("page_token"));
+    // The same token where it belongs is a page (an empty one: nothing was imported).
+    let page = p
+        .collection()
+        .list_imports(cpb::ListImportsRequest {
+            tenant_code: T.into(),
+            page_size: 10,
+            page_token: imports_token,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(page.jobs.is_empty() && page.next_page_token.is_empty());
+
     // Arrears enforcement: a taxpayer id that is no UUID, then one with no arrears.
     let err = p
         .arrears()

@@ -173,53 +173,69 @@ fn row(outcome: &str, applied: i64, overpaid: i64, suspense: i64) -> (String, i6
     (outcome.to_owned(), applied, overpaid, suspense)
 }
 
-/// Every page of the suspense list, as one answer (its totals are over every page already).
-async fn suspense(p: &TestPlatform) -> cpb::ListSuspenseResponse {
-    let mut all = cpb::ListSuspenseResponse::default();
+/// Every page of a list of money held (suspense or over-payments) by `page`, which asks for
+/// the page after a token: its items, and the totals, which every page gives over all.
+async fn every_page<F, Fut>(mut page: F) -> (Vec<cpb::HeldReceipt>, i64, i64)
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Vec<cpb::HeldReceipt>, i64, i64, String)>,
+{
+    let mut items = Vec::new();
+    let mut token = String::new();
     loop {
-        let page = p
+        let (page_items, total_won, total_count, next) = page(token).await;
+        items.extend(page_items);
+        if next.is_empty() {
+            assert_eq!(items.len(), usize::try_from(total_count).unwrap());
+            return (items, total_won, total_count);
+        }
+        token = next;
+    }
+}
+
+async fn suspense(p: &TestPlatform) -> cpb::ListSuspenseResponse {
+    let (items, total_won, total_count) = every_page(|page_token| async move {
+        let r = p
             .collection()
             .list_suspense(cpb::ListSuspenseRequest {
                 tenant_code: T.into(),
                 page_size: 7,
-                page_token: all.next_page_token.clone(),
+                page_token,
             })
             .await
             .unwrap()
             .into_inner();
-        all.items.extend(page.items);
-        all.total_won = page.total_won;
-        all.total_count = page.total_count;
-        all.next_page_token = page.next_page_token;
-        if all.next_page_token.is_empty() {
-            assert_eq!(all.items.len(), usize::try_from(all.total_count).unwrap());
-            return all;
-        }
+        (r.items, r.total_won, r.total_count, r.next_page_token)
+    })
+    .await;
+    cpb::ListSuspenseResponse {
+        items,
+        total_won,
+        total_count,
+        next_page_token: String::new(),
     }
 }
 
-/// Every page of the over-payments list, as one answer.
 async fn overpayments(p: &TestPlatform) -> cpb::ListOverpaymentsResponse {
-    let mut all = cpb::ListOverpaymentsResponse::default();
-    loop {
-        let page = p
+    let (items, total_won, total_count) = every_page(|page_token| async move {
+        let r = p
             .collection()
             .list_overpayments(cpb::ListOverpaymentsRequest {
                 tenant_code: T.into(),
                 page_size: 7,
-                page_token: all.next_page_token.clone(),
+                page_token,
             })
             .await
             .unwrap()
             .into_inner();
-        all.items.extend(page.items);
-        all.total_won = page.total_won;
-        all.total_count = page.total_count;
-        all.next_page_token = page.next_page_token;
-        if all.next_page_token.is_empty() {
-            assert_eq!(all.items.len(), usize::try_from(all.total_count).unwrap());
-            return all;
-        }
+        (r.items, r.total_won, r.total_count, r.next_page_token)
+    })
+    .await;
+    cpb::ListOverpaymentsResponse {
+        items,
+        total_won,
+        total_count,
+        next_page_token: String::new(),
     }
 }
 

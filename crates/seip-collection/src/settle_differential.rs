@@ -305,20 +305,32 @@ struct Outcome {
     postings: Vec<String>,
 }
 
+/// `columns` of `table` as text, rows in `order`.
 async fn texts(
     txn: &DatabaseTransaction,
-    sql: &str,
+    table: &str,
     columns: &[&str],
-) -> Result<Vec<Vec<Option<String>>>, sea_orm::DbErr> {
+    order: &str,
+) -> Result<Vec<Vec<Option<String>>>, String> {
+    let select = columns
+        .iter()
+        .map(|c| format!("CAST({c} AS text) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let rows = txn
-        .query_all_raw(Statement::from_string(sea_orm::DbBackend::Postgres, sql))
-        .await?;
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT {select} FROM {table} ORDER BY {order}"),
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
     rows.iter()
         .map(|r| {
             columns
                 .iter()
                 .map(|c| r.try_get::<Option<String>>("", c))
-                .collect()
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())
         })
         .collect()
 }
@@ -342,16 +354,18 @@ async fn run(
         )
         .await
         .map_err(|e| format!("apply: {e}"))?;
-    let import = job.id;
     let serial_of: BTreeMap<String, String> = texts(
         &txn,
-        &format!("SELECT CAST(id AS text) AS id, CAST(record_serial AS text) AS serial FROM receipt WHERE import_id = '{import}'"),
-        &["id", "serial"],
+        &format!("receipt WHERE import_id = '{}'", job.id),
+        &["id", "record_serial"],
+        "record_serial",
     )
-    .await
-    .map_err(|e| e.to_string())?
+    .await?
     .into_iter()
-    .map(|r| (r[0].clone().unwrap_or_default(), format!("#{}", r[1].clone().unwrap_or_default())))
+    .map(|r| {
+        let [id, serial] = [&r[0], &r[1]].map(|v| v.clone().unwrap_or_default());
+        (id, format!("#{serial}"))
+    })
     .collect();
     let named = |text: Option<String>| {
         text.map(|mut t| {
@@ -382,18 +396,11 @@ async fn run(
     ];
     let receipts = texts(
         &txn,
-        &format!(
-            "SELECT {} FROM receipt ORDER BY import_id, record_serial",
-            receipt_columns
-                .iter()
-                .map(|c| format!("CAST({c} AS text) AS {c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        "receipt",
         &receipt_columns,
+        "import_id, record_serial",
     )
-    .await
-    .map_err(|e| e.to_string())?
+    .await?
     .into_iter()
     .map(|r| r.into_iter().map(&named).collect())
     .collect();
@@ -408,23 +415,11 @@ async fn run(
         "overdue_withdrawn_at",
         "payment_receipt_ids",
     ];
-    let bills_after = texts(
-        &txn,
-        &format!(
-            "SELECT {} FROM receivable ORDER BY bill_id",
-            bill_columns
-                .iter()
-                .map(|c| format!("CAST({c} AS text) AS {c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        &bill_columns,
-    )
-    .await
-    .map_err(|e| e.to_string())?
-    .into_iter()
-    .map(|r| r.into_iter().map(&named).collect())
-    .collect();
+    let bills_after = texts(&txn, "receivable", &bill_columns, "bill_id")
+        .await?
+        .into_iter()
+        .map(|r| r.into_iter().map(&named).collect())
+        .collect();
     let payloads = txn
         .query_all_raw(Statement::from_string(
             sea_orm::DbBackend::Postgres,
