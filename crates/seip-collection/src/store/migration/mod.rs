@@ -14,6 +14,7 @@ mod m20261201_000001_collection_lines_on_receivable;
 mod m20261201_000002_collection_payments_on_receivable;
 mod m20261201_000003_collection_identifiers_bytewise;
 mod m20261202_000001_collection_posted_once_key_order;
+mod m20261204_000001_collection_known_states;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -25,6 +26,7 @@ use m20261201_000001_collection_lines_on_receivable::M20261201LinesOnReceivable;
 use m20261201_000002_collection_payments_on_receivable::M20261201PaymentsOnReceivable;
 use m20261201_000003_collection_identifiers_bytewise::M20261201IdentifiersBytewise;
 use m20261202_000001_collection_posted_once_key_order::M20261202PostedOnceKeyOrder;
+use m20261204_000001_collection_known_states::M20261204KnownStates;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261201PaymentsOnReceivable),
             Box::new(M20261201IdentifiersBytewise),
             Box::new(M20261202PostedOnceKeyOrder),
+            Box::new(M20261204KnownStates),
         ])
     }
 }
@@ -82,6 +85,7 @@ mod tests {
                 "m20261201_000002_collection_payments_on_receivable",
                 "m20261201_000003_collection_identifiers_bytewise",
                 "m20261202_000001_collection_posted_once_key_order",
+                "m20261204_000001_collection_known_states",
             ]
         );
     }
@@ -199,6 +203,119 @@ mod tests {
             return;
         };
         posted_once_keeps_its_refusals(&db).await;
+        crate::testing::drop_postgres(db, &server, &name).await;
+    }
+
+    const KNOWN_STATES: &str = "m20261204_000001_collection_known_states";
+
+    /// The values the live code writes are the ones the migration allows.
+    #[test]
+    fn every_state_the_code_writes_is_known_to_the_database() {
+        use crate::domain::posting::Outcome;
+        use crate::domain::receivable::Status;
+        use crate::store::treasury_import::{reconciliation, status};
+        let known = |table: &str, column: &str| -> Vec<&'static str> {
+            super::m20261204_000001_collection_known_states::KNOWN
+                .iter()
+                .find(|(t, c, _)| *t == table && *c == column)
+                .map(|(_, _, v)| v.to_vec())
+                .unwrap_or_default()
+        };
+        for s in [Status::Open, Status::Paid, Status::Overdue] {
+            assert!(known("receivable", "status").contains(&s.as_str()));
+        }
+        for o in [
+            Outcome::Paid,
+            Outcome::Partial,
+            Outcome::Overpaid,
+            Outcome::DoublePayment,
+            Outcome::Suspense,
+            Outcome::Duplicate,
+            Outcome::Cancellation,
+            Outcome::Assigned,
+        ] {
+            assert!(known("receipt", "outcome").contains(&o.as_str()), "{o:?}");
+        }
+        for s in [status::APPLYING, status::APPLIED] {
+            assert!(known("treasury_import", "status").contains(&s));
+        }
+        for r in [
+            reconciliation::AWAITING_DEPOSIT,
+            reconciliation::RECONCILED,
+            reconciliation::EXCEPTION,
+            reconciliation::RESOLVED,
+        ] {
+            assert!(known("treasury_import", "reconciliation").contains(&r));
+        }
+    }
+
+    /// A bill written with `status`, on `db` migrated to the end.
+    async fn write_bill(
+        db: &DatabaseConnection,
+        n: u128,
+        status: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        let b = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                "INSERT INTO receivable (bill_id, tenant_code, taxpayer_id, e_payment_number, tax_year, period_half, liability_established_on, due_date, status, issued_at, principal_won, lines, payment_receipt_ids)
+                 VALUES (?, '11110', ?, ?, 2026, 1, ?, ?, ?, ?, 1000, '[]', '[]')",
+            ),
+            [
+                Uuid::from_u128(n).into(),
+                Uuid::from_u128(9).into(),
+                n.to_string().into(),
+                chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap().into(),
+                chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap().into(),
+                status.into(),
+                chrono::DateTime::<chrono::Utc>::from_timestamp(1_780_000_000, 0)
+                    .unwrap()
+                    .into(),
+            ],
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    /// On `db`: before the migration an unknown status is stored; the migration refuses to
+    /// run over it; corrected, it runs, and then an unknown status is refused on insert and
+    /// on update while the known ones pass; reverted, the refusal goes.
+    async fn unknown_states_are_refused(db: &DatabaseConnection) {
+        Migrator::up(db, Some(before(KNOWN_STATES))).await.unwrap();
+        write_bill(db, 1, "open").await.unwrap();
+        write_bill(db, 2, "opne").await.unwrap();
+        let err = Migrator::up(db, None).await.unwrap_err().to_string();
+        assert!(err.contains("receivable.status: 1 rows"), "{err}");
+        db.execute_unprepared("DELETE FROM receivable WHERE status = 'opne'")
+            .await
+            .unwrap();
+        Migrator::up(db, None).await.unwrap();
+        assert!(write_bill(db, 3, "opne").await.is_err());
+        write_bill(db, 4, "overdue").await.unwrap();
+        let update = |status: &str| {
+            format!("UPDATE receivable SET status = '{status}' WHERE e_payment_number = '1'")
+        };
+        assert!(db.execute_unprepared(&update("settled")).await.is_err());
+        db.execute_unprepared(&update("paid")).await.unwrap();
+        Migrator::down(db, Some(from(KNOWN_STATES))).await.unwrap();
+        write_bill(db, 5, "opne").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unknown_states_are_refused_on_sqlite() {
+        let (db, _file) = crate::testing::sqlite_unmigrated().await;
+        unknown_states_are_refused(&db).await;
+        db.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unknown_states_are_refused_on_postgres() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        unknown_states_are_refused(&db).await;
         crate::testing::drop_postgres(db, &server, &name).await;
     }
 

@@ -1,18 +1,7 @@
-//! Reporting's migrations: frozen history, own identifiers.
+//! Frozen migration `m20261121_000002_reporting_initial`: never edited once landed.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-
-/// The migrator of the reporting schema.
-#[derive(Debug)]
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        seip_runtime::migration::with_infrastructure(vec![Box::new(M20261121Initial)])
-    }
-}
 
 #[derive(DeriveIden)]
 enum LedgerEntry {
@@ -28,7 +17,7 @@ enum LedgerEntry {
     LateChargeWon,
 }
 
-struct M20261121Initial;
+pub(super) struct M20261121Initial;
 
 impl MigrationName for M20261121Initial {
     fn name(&self) -> &str {

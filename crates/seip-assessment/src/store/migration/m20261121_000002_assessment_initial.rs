@@ -1,18 +1,7 @@
-//! Assessment's migrations: frozen history, own identifiers, never importing live entities.
+//! Frozen migration `m20261121_000002_assessment_initial`: never edited once landed.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-
-/// The migrator of the assessment schema.
-#[derive(Debug)]
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        seip_runtime::migration::with_infrastructure(vec![Box::new(M20261121Initial)])
-    }
-}
 
 #[derive(DeriveIden)]
 enum Taxpayer {
@@ -94,7 +83,7 @@ enum PaymentNumberSerial {
     LastSerial,
 }
 
-struct M20261121Initial;
+pub(super) struct M20261121Initial;
 
 impl MigrationName for M20261121Initial {
     fn name(&self) -> &str {

@@ -1,0 +1,50 @@
+//! Frozen migration `m20261204_000001_reporting_known_states`: never edited once landed.
+
+use sea_orm_migration::prelude::*;
+use seip_runtime::migration::{allow_only, drop_allow_only};
+
+/// The values reporting writes, as this migration knows them: a column may hold nothing else
+/// (see [`allow_only`]). A new value needs a new migration.
+pub(super) const KNOWN: [(&str, &str, &[&str]); 2] = [
+    ("ledger_entry", "kind", &["levied", "collected", "overdue"]),
+    (
+        "ledger_entry",
+        "tax_item",
+        &[
+            "automobile_tax",
+            "local_education_tax",
+            "resident_tax_individual",
+            "resident_tax_premises",
+            "resident_tax_payroll",
+            "admin_fine",
+        ],
+    ),
+];
+
+/// Ledger entry kinds and tax items were free text: an unknown kind was left out of the
+/// monthly report without a word. The database now refuses any value but the known ones.
+#[derive(Debug)]
+pub(super) struct M20261204KnownStates;
+
+impl MigrationName for M20261204KnownStates {
+    fn name(&self) -> &str {
+        "m20261204_000001_reporting_known_states"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M20261204KnownStates {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column, allowed) in KNOWN {
+            allow_only(manager.get_connection(), table, column, allowed).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column, _) in KNOWN {
+            drop_allow_only(manager.get_connection(), table, column).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! Reporting's migrations: frozen history, one file each, with its own identifiers and
+//! never importing live entities. A landed migration is never edited; its name (the module's)
+//! is what deployed databases recorded, so it never changes either.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000002_reporting_initial;
+mod m20261204_000001_reporting_known_states;
+
+use m20261121_000002_reporting_initial::M20261121Initial;
+use m20261204_000001_reporting_known_states::M20261204KnownStates;
+
+/// The migrator of the reporting schema.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        seip_runtime::migration::with_infrastructure(vec![
+            Box::new(M20261121Initial),
+            Box::new(M20261204KnownStates),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::MigratorTrait;
+
+    use super::Migrator;
+
+    /// The names deployed databases recorded, in the order they ran: a migration's file
+    /// may move, its name and place never change.
+    #[test]
+    fn the_recorded_names_and_their_order_are_frozen() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "m20261121_000001_outbox_inbox_idempotency",
+                "m20261121_000002_reporting_initial",
+                "m20261122_000003_outbox_event_once",
+                "m20261204_000001_reporting_known_states",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_tax_item_is_known_to_the_database() {
+        let known = super::m20261204_000001_reporting_known_states::KNOWN;
+        for (table, column, allowed) in known.iter().filter(|(_, c, _)| *c == "tax_item") {
+            for t in seip_core::TaxItem::ALL {
+                assert!(allowed.contains(&t.name()), "{table}.{column}: {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_entry_kind_is_known_to_the_database() {
+        use crate::domain::EntryKind;
+        let known = super::m20261204_000001_reporting_known_states::KNOWN;
+        let (_, _, kinds) = known.iter().find(|(_, c, _)| *c == "kind").unwrap();
+        for k in [EntryKind::Levied, EntryKind::Collected, EntryKind::Overdue] {
+            assert!(kinds.contains(&k.as_str()), "{k:?}");
+        }
+    }
+}
