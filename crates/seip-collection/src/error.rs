@@ -3,6 +3,7 @@
 //! common kind and database failures are the runtime's ([`seip_runtime::error`]).
 
 use chrono::NaiveDate;
+use seip_runtime::error::AppError;
 use seip_runtime::error::ServiceError;
 use tonic::Code;
 use uuid::Uuid;
@@ -124,4 +125,15 @@ impl ServiceError for CollectionError {
             Self::DueDateNotPassed { .. } => "DUE_DATE_NOT_PASSED",
         }
     }
+}
+
+/// A rule of law that failed on facts collection stored itself (a late charge, an allocation):
+/// not the caller's doing, so internal.
+pub(crate) fn rule(e: seip_rules::RuleError) -> AppError {
+    AppError::Internal(format!("late charge: {e}"))
+}
+
+/// A treasury file that breaks the bank's format, naming the line and field.
+pub(crate) fn feed_error(e: crate::domain::feed::FeedError) -> AppError {
+    CollectionError::MalformedTreasuryFile(e.to_string()).into()
 }

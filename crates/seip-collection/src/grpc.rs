@@ -12,8 +12,8 @@ use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::CollectionApp;
-use crate::import::IMPORTS_LIST;
-use crate::reconcile::EXCEPTIONS_LIST;
+use crate::app::import::IMPORTS_LIST;
+use crate::app::reconcile::EXCEPTIONS_LIST;
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 

@@ -1,4 +1,4 @@
-//! The set-based settle statement ([`crate::on_time`]) against the general matcher
+//! The set-based settle statement ([`crate::store::settle`]) against the general matcher
 //! ([`crate::domain::posting::Batch::post`]): one posting rule is written twice, once in SQL
 //! for speed, so random batches go through a chunk's whole apply both ways, each in a
 //! transaction rolled back afterwards, and must leave the same receipts, the same bills and
@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::CollectionApp;
 use crate::domain::feed::{Receipt, RecordKind};
 use crate::domain::receivable::BilledLine;
-use crate::import::Counts;
+use crate::jobs::Counts;
 use crate::store::treasury_import;
 
 const TENANT: &str = "11110";

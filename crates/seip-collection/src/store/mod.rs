@@ -7,5 +7,6 @@ pub mod operator_action;
 pub mod receipt;
 pub mod receivable;
 pub mod reconciliation_exception;
+pub mod settle;
 pub mod treasury_file_chunk;
 pub mod treasury_import;

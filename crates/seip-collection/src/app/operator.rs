@@ -9,17 +9,18 @@ use sea_orm::{
 use seip_core::TenantCode;
 use seip_core::{EPaymentNumber, Won};
 use seip_proto::collection::v1 as pb;
-use seip_runtime::convert::date_to_proto;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::paging::PageRequest;
 use seip_runtime::{idempotency, outbox};
 use uuid::Uuid;
 
 use crate::CollectionApp;
-use crate::app::{CONSUMERS, posting_to_proto, receivable_to_proto, rule, save_bills};
+use crate::app::{CONSUMERS, save_bills};
 use crate::domain::posting::{Batch, Outcome};
 use crate::error::CollectionError;
+use crate::error::rule;
 use crate::store::{operator_action, receipt};
+use crate::wire::{held, posting_to_proto, receivable_to_proto};
 
 /// One entry of the operator audit trail.
 #[derive(Debug)]
@@ -94,21 +95,6 @@ struct HeldPage {
     next_page_token: String,
     total_won: i64,
     total_count: i64,
-}
-
-fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
-    pb::HeldReceipt {
-        receipt_id: r.id.to_string(),
-        bank_code: r.bank_code.clone(),
-        bank_receipt_id: r.bank_receipt_id.clone(),
-        e_payment_number: r.e_payment_number.clone(),
-        paid_on: Some(date_to_proto(r.paid_on)),
-        amount_won: amount,
-        reason: r.reason.clone().unwrap_or_default(),
-        import_id: r.import_id.to_string(),
-        record_serial: r.record_serial,
-        bill_id: r.bill_id.map(|b| b.to_string()).unwrap_or_default(),
-    }
 }
 
 impl CollectionApp {

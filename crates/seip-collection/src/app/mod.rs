@@ -1,9 +1,8 @@
 //! Collection use cases: each is one or more transactions, idempotent, and emits its
-//! events through the outbox in the same transaction as the change.
-//!
-//! The treasury feed lives in [`crate::import`] (files and their jobs),
-//! [`crate::reconcile`] (deposits, reconciliation, stamping) and [`crate::operator`]
-//! (suspense, over-payments, the audit trail).
+//! events through the outbox in the same transaction as the change. Here: receivables and
+//! the due-date close; the treasury feed's upload and queries in [`import`], deposits and
+//! reconciliation in [`reconcile`], suspense, over-payments and the audit trail in
+//! [`operator`]. Applying a stored file is a job ([`crate::jobs`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,17 +15,21 @@ use sea_orm::{
 use seip_core::{Clock, EPaymentNumber, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::bulk::{self, Cell, Rows};
-use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
+use seip_runtime::convert::date_to_proto;
 use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{ServiceName, idempotency, outbox};
 use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
-use crate::domain::posting::Posting;
 use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
-use crate::error::CollectionError;
+use crate::error::{CollectionError, rule};
 use crate::store::{receipt, receivable};
+use crate::wire::{bill_overdue, receivable_to_proto, status_to_proto};
+
+pub mod import;
+pub mod operator;
+pub mod reconcile;
 
 /// Who receives collection's events.
 pub const CONSUMERS: [ServiceName; 2] = [ServiceName::ArrearsEnforcement, ServiceName::Reporting];
@@ -68,10 +71,6 @@ pub(crate) struct Loaded {
     pub overdue_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
     pub overdue_withdrawn_at: Option<DateTime<Utc>>,
-}
-
-pub(crate) fn rule(e: seip_rules::RuleError) -> AppError {
-    AppError::Internal(format!("late charge: {e}"))
 }
 
 /// Load the municipality's receivables with these payment numbers, whole (a batch of
@@ -253,101 +252,6 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
         ]);
     }
     bulk::update(conn, "receivable", &rows, Some("version")).await
-}
-
-pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
-    match s {
-        Status::Open => pb::ReceivableStatus::Open,
-        Status::Paid => pb::ReceivableStatus::Paid,
-        Status::Overdue => pb::ReceivableStatus::Overdue,
-    }
-}
-
-/// `BillOverdue` for `b` with `lines` (unpaid principal, unpaid charge) per bill line.
-pub(crate) fn bill_overdue(b: &Bill, tax_year: i32, lines: &[(Won, Won)]) -> pb::BillOverdue {
-    pb::BillOverdue {
-        bill_id: b.bill_id.to_string(),
-        taxpayer_id: b.taxpayer_id.to_string(),
-        e_payment_number: b.e_payment_number.clone(),
-        tax_year,
-        due_date: Some(date_to_proto(b.due_date)),
-        arrears_since: Some(date_to_proto(b.due_date.succ_opt().unwrap_or(b.due_date))),
-        lines: b
-            .lines
-            .iter()
-            .zip(lines)
-            .map(|(line, (p, c))| pb::OverdueLine {
-                tax_item: tax_item_to_proto(line.tax_item),
-                principal_won: p.to_i64(),
-                late_charge_won: c.to_i64(),
-            })
-            .collect(),
-    }
-}
-
-/// The event form of a posting to the bill of `taxpayer_id` numbered `e_payment_number`.
-pub(crate) fn posting_to_proto(
-    p: &Posting,
-    taxpayer_id: Uuid,
-    e_payment_number: &str,
-) -> pb::Posting {
-    pb::Posting {
-        kind: if p.reversal {
-            pb::PostingKind::Reversal
-        } else {
-            pb::PostingKind::Payment
-        } as i32,
-        bill_id: p.bill_id.to_string(),
-        taxpayer_id: taxpayer_id.to_string(),
-        e_payment_number: e_payment_number.to_owned(),
-        receipt_id: p.receipt_id.to_string(),
-        paid_on: Some(date_to_proto(p.paid_on)),
-        lines: p
-            .lines
-            .iter()
-            .map(|(item, principal, charge)| pb::AppliedLine {
-                tax_item: tax_item_to_proto(*item),
-                principal_won: principal.to_i64(),
-                late_charge_won: charge.to_i64(),
-            })
-            .collect(),
-        amount_won: p.lines.iter().map(|(_, a, b)| (*a + *b).to_i64()).sum(),
-        status: status_to_proto(p.status) as i32,
-        unpaid_principal_won: p.unpaid_principal.to_i64(),
-        unpaid_late_charge_won: p.unpaid_charge.to_i64(),
-        overdue_withdrawn: p.overdue_withdrawn,
-    }
-}
-
-/// The receivable as the API shows it, as of `as_of`.
-pub(crate) fn receivable_to_proto(b: &Bill, as_of: NaiveDate) -> AppResult<pb::Receivable> {
-    let principal_paid = b.line_principal_paid();
-    let charges = b.line_charges(as_of).map_err(rule)?;
-    let charge_paid = b.line_charge_paid(&charges);
-    let lines = b
-        .lines
-        .iter()
-        .zip(&principal_paid)
-        .zip(charges.iter().zip(&charge_paid))
-        .map(|((l, p), (c, cp))| pb::ReceivableLine {
-            tax_item: tax_item_to_proto(l.tax_item),
-            principal_won: l.principal.to_i64(),
-            principal_paid_won: p.to_i64(),
-            late_charge_won: c.to_i64(),
-            late_charge_paid_won: cp.to_i64(),
-        })
-        .collect();
-    Ok(pb::Receivable {
-        bill_id: b.bill_id.to_string(),
-        taxpayer_id: b.taxpayer_id.to_string(),
-        e_payment_number: b.e_payment_number.clone(),
-        status: status_to_proto(b.status) as i32,
-        due_date: Some(date_to_proto(b.due_date)),
-        lines,
-        amount_due_won: b.amount_due(as_of).map_err(rule)?.to_i64(),
-        paid_won: (b.principal_paid + b.charge_paid).to_i64(),
-        as_of: Some(date_to_proto(as_of)),
-    })
 }
 
 impl CollectionApp {

@@ -22,12 +22,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::CollectionApp;
+use crate::app::operator::{Audit, audit, who_and_why};
 use crate::error::CollectionError;
-use crate::operator::{Audit, audit, who_and_why};
 use crate::store::treasury_import::{reconciliation, status};
 use crate::store::{
     deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
 };
+use crate::wire::exception_to_proto;
 
 /// The header line of a deposit statement, exactly.
 pub const DEPOSIT_HEADER: [&str; 6] = [
@@ -177,20 +178,6 @@ pub fn parse_deposits(bytes: &[u8]) -> AppResult<Vec<DepositLine>> {
         });
     }
     Ok(out)
-}
-
-fn exception_to_proto(m: &reconciliation_exception::Model) -> pb::ReconciliationException {
-    pb::ReconciliationException {
-        exception_id: m.id.to_string(),
-        bank_code: m.bank_code.clone(),
-        accounting_date: Some(date_to_proto(m.accounting_date)),
-        deposited_won: m.deposited_won,
-        files_total_won: m.files_total_won,
-        detail: m.detail.clone(),
-        resolved: m.resolved_at.is_some(),
-        resolved_by: m.resolved_by.clone().unwrap_or_default(),
-        resolution: m.resolution.clone().unwrap_or_default(),
-    }
 }
 
 impl CollectionApp {

@@ -1,0 +1,298 @@
+//! Treasury receipt-notice files (specs/treasury-feed.md §1, §4): the upload, and what the
+//! API shows of imports. Applying a stored file is the job's ([`crate::jobs`]).
+//!
+//! An upload is checked record by record as it streams in (structure only: the header, the
+//! serials, the trailer's count and sums) and stored whole, in chunks of records, in one
+//! transaction: a file with any structural error leaves nothing behind. The stored file is
+//! then applied by a job, one chunk per transaction; the transaction that applies a chunk
+//! also advances the job's cursor, so a job stopped anywhere (a crash, a deploy) resumes at
+//! the first chunk not applied and applies every record exactly once. Matching to bills (the
+//! semantic step) happens only in the job.
+
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use seip_core::TenantCode;
+use seip_proto::collection::v1 as pb;
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::idempotency;
+use seip_runtime::paging::{PageRequest, time_and_id, time_key};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::CollectionApp;
+use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
+use crate::error::{CollectionError, feed_error};
+use crate::store::treasury_import::{reconciliation, status};
+use crate::store::{treasury_file_chunk, treasury_import};
+use crate::wire::job_to_proto;
+
+/// Largest file accepted (a million records is about 200 MiB).
+pub const MAX_FILE_BYTES: usize = 1024 * 1024 * 1024;
+
+/// The name the imports list's page tokens carry.
+pub const IMPORTS_LIST: &str = "collection.ListImports";
+
+/// An upload being checked: the validator, the records not yet stored, header and trailer.
+#[derive(Debug, Default)]
+struct Spool {
+    validator: Validator,
+    buf: Vec<u8>,
+    header_raw: Option<Vec<u8>>,
+    trailer_raw: Option<Vec<u8>>,
+    lines: usize,
+}
+
+impl Spool {
+    fn record(&mut self, line: usize, rec: &[u8]) -> Result<(), feed::FeedError> {
+        self.lines = line;
+        match self.validator.record(line, rec)? {
+            Some(Record::Header(_)) => self.header_raw = Some(rec.to_vec()),
+            Some(Record::Data(_)) => self.buf.extend_from_slice(rec),
+            None => self.trailer_raw = Some(rec.to_vec()),
+        }
+        Ok(())
+    }
+}
+
+impl CollectionApp {
+    /// Store and check an uploaded treasury file, then hand it to the job runner. `chunks` are
+    /// the file's bytes in order, in pieces of any size.
+    pub async fn import_treasury_file<S>(
+        &self,
+        tenant: TenantCode,
+        key: &str,
+        file_name: &str,
+        mut chunks: S,
+    ) -> AppResult<pb::ImportTreasuryFileResponse>
+    where
+        S: Stream<Item = AppResult<Vec<u8>>> + Unpin + Send,
+    {
+        idempotency::check_key(key)?;
+        let txn = self.db.begin().await?;
+        let import_id = Uuid::now_v7();
+        let mut splitter = Splitter::new();
+        let mut spool = Spool::default();
+        let mut sha = Sha256::new();
+        let (mut size, mut chunk_no, mut first_serial) = (0usize, 0i32, 1i32);
+        let mut existing: Option<Option<treasury_import::Model>> = None;
+        // Checking runs ahead while full chunks are written: the writer stores them in the
+        // upload's transaction as they come, so the service and the database work at once.
+        let (to_store, mut stored) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
+        let store = async {
+            while let Some((no, first, bytes)) = stored.recv().await {
+                store_chunk(&txn, import_id, no, first, bytes).await?;
+            }
+            AppResult::Ok(())
+        };
+        let check = async {
+            while let Some(bytes) = chunks.next().await {
+                let bytes = bytes?;
+                size += bytes.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(AppError::invalid(
+                        "chunk",
+                        format!("file larger than {MAX_FILE_BYTES} bytes"),
+                    ));
+                }
+                sha.update(&bytes);
+                splitter
+                    .push(&bytes, |line, rec| spool.record(line, rec))
+                    .map_err(feed_error)?;
+                if existing.is_none()
+                    && let Some(h) = spool.validator.header()
+                {
+                    existing = Some(self.check_file_key(&txn, tenant, h).await?);
+                }
+                if matches!(existing, Some(Some(_))) {
+                    // Already imported: only the digest is still needed.
+                    spool.buf.clear();
+                }
+                let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
+                while spool.buf.len() >= chunk_bytes {
+                    let mut rest = spool.buf.split_off(chunk_bytes);
+                    rest.reserve(chunk_bytes);
+                    let full = std::mem::replace(&mut spool.buf, rest);
+                    if to_store.send((chunk_no, first_serial, full)).await.is_err() {
+                        // The writer failed; its error is the one returned.
+                        return Ok(());
+                    }
+                    chunk_no += 1;
+                    first_serial += i32::try_from(self.feed.chunk_records).unwrap_or(i32::MAX);
+                }
+            }
+            drop(to_store);
+            Ok(())
+        };
+        let (checked, written) = tokio::join!(check, store);
+        written?;
+        checked?;
+        let final_crlf = splitter
+            .finish(|line, rec| spool.record(line, rec))
+            .map_err(feed_error)?;
+        let Spool {
+            validator,
+            buf,
+            header_raw,
+            trailer_raw,
+            lines,
+        } = spool;
+        let (header, trailer) = validator.finish(lines).map_err(feed_error)?;
+        let digest = idempotency::hex(&sha.finalize());
+        if let Some(Some(prev)) = existing {
+            txn.rollback().await?;
+            if prev.sha256 != digest {
+                return Err(CollectionError::FileConflict {
+                    bank_code: header.bank_code.clone(),
+                    accounting_date: header.accounting_date,
+                    file_seq: header.file_seq,
+                }
+                .into());
+            }
+            return Ok(pb::ImportTreasuryFileResponse {
+                job: Some(job_to_proto(&prev)),
+                already_imported: true,
+            });
+        }
+        if !buf.is_empty() {
+            store_chunk(&txn, import_id, chunk_no, first_serial, buf).await?;
+            chunk_no += 1;
+        }
+        let model = treasury_import::ActiveModel {
+            id: Set(import_id),
+            tenant_code: Set(tenant.to_string()),
+            bank_code: Set(header.bank_code.clone()),
+            accounting_date: Set(header.accounting_date),
+            file_seq: Set(i32::try_from(header.file_seq).unwrap_or(0)),
+            sha256: Set(digest),
+            file_name: Set(file_name.to_owned()),
+            records: Set(i64::from(trailer.count)),
+            total_won: Set(trailer.total.to_i64()),
+            imported_at: Set(self.clock.now()),
+            status: Set(status::APPLYING.into()),
+            reconciliation: Set(reconciliation::AWAITING_DEPOSIT.into()),
+            chunks: Set(chunk_no),
+            header_raw: Set(header_raw),
+            trailer_raw: Set(trailer_raw),
+            final_crlf: Set(final_crlf),
+            records_applied: Set(0),
+            paid_count: Set(0),
+            partial_count: Set(0),
+            overpaid_count: Set(0),
+            suspense_count: Set(0),
+            cancelled_count: Set(0),
+            applied_won: Set(0),
+            overpaid_won: Set(0),
+            suspense_won: Set(0),
+            finished_at: Set(None),
+            traceparent: Set(seip_runtime::telemetry::current_traceparent()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        tracing::info!(%import_id, records = trailer.count, total_won = trailer.total.to_i64(), chunks = chunk_no, "treasury file stored");
+        let _ = self.jobs.send(import_id);
+        Ok(pb::ImportTreasuryFileResponse {
+            job: Some(job_to_proto(&model)),
+            already_imported: false,
+        })
+    }
+
+    async fn check_file_key(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        h: &feed::Header,
+    ) -> AppResult<Option<treasury_import::Model>> {
+        if h.tenant_code != tenant.as_str() {
+            return Err(AppError::invalid(
+                "tenant_code",
+                format!("the file's header is for municipality {}", h.tenant_code),
+            ));
+        }
+        Ok(treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .filter(treasury_import::Column::BankCode.eq(h.bank_code.clone()))
+            .filter(treasury_import::Column::AccountingDate.eq(h.accounting_date))
+            .filter(treasury_import::Column::FileSeq.eq(i32::try_from(h.file_seq).unwrap_or(0)))
+            .one(txn)
+            .await?)
+    }
+
+    /// One import job.
+    pub async fn get_import(&self, tenant: TenantCode, id: &str) -> AppResult<pb::ImportJob> {
+        let id = Uuid::parse_str(id).map_err(|_| AppError::invalid("import_id", "not a UUID"))?;
+        treasury_import::Entity::find_by_id(id)
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
+            .one(&self.db)
+            .await?
+            .map(|m| job_to_proto(&m))
+            .ok_or_else(|| CollectionError::ImportNotFound(id).into())
+    }
+
+    /// The municipality's imports, newest first.
+    pub async fn list_imports(
+        &self,
+        tenant: TenantCode,
+        page: &PageRequest,
+    ) -> AppResult<(Vec<pb::ImportJob>, String)> {
+        let mut q = treasury_import::Entity::find()
+            .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()));
+        if let Some(after) = &page.after {
+            let (at, id) = time_and_id(after)?;
+            q = q.filter(
+                Condition::any()
+                    .add(treasury_import::Column::ImportedAt.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(treasury_import::Column::ImportedAt.eq(at))
+                            .add(treasury_import::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = q
+            .order_by_desc(treasury_import::Column::ImportedAt)
+            .order_by_desc(treasury_import::Column::Id)
+            .limit(page.fetch())
+            .all(&self.db)
+            .await?;
+        let (rows, next) = page.finish(IMPORTS_LIST, rows, |m| {
+            vec![time_key(m.imported_at), m.id.to_string()]
+        });
+        Ok((rows.iter().map(job_to_proto).collect(), next))
+    }
+
+    /// Wait until something may have changed for watchers (or a second passed: a job may run
+    /// on another replica).
+    pub async fn progress_changed(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.progress.notified()).await;
+    }
+}
+
+/// Store one chunk of an upload. The insert returns nothing: sea-orm's default would send
+/// the whole chunk back.
+async fn store_chunk(
+    txn: &DatabaseTransaction,
+    import_id: Uuid,
+    chunk_no: i32,
+    first_serial: i32,
+    bytes: Vec<u8>,
+) -> AppResult<()> {
+    let chunk = treasury_file_chunk::ActiveModel {
+        import_id: Set(import_id),
+        chunk_no: Set(chunk_no),
+        first_serial: Set(first_serial),
+        records: Set(i32::try_from(bytes.len() / RECORD_LEN).unwrap_or(i32::MAX)),
+        has_cancel: Set(bytes.chunks(RECORD_LEN).any(|r| r.get(159) == Some(&b'C'))),
+        bytes: Set(bytes),
+        applied: Set(false),
+    };
+    treasury_file_chunk::Entity::insert(chunk)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Collection's types on the wire: protobuf of receivables, postings, imports, receipts held
+//! and reconciliation exceptions, shared by the gRPC adapter, the use cases that still answer
+//! in protobuf, and the events collection publishes (`PaymentsPosted`, `BillOverdue`).
+
+use chrono::NaiveDate;
+use seip_core::Won;
+use seip_proto::collection::v1 as pb;
+use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
+use seip_runtime::error::AppResult;
+use uuid::Uuid;
+
+use crate::domain::posting::Posting;
+use crate::domain::receivable::{Bill, Status};
+use crate::error::rule;
+use crate::store::treasury_import::{reconciliation, status};
+use crate::store::{receipt, reconciliation_exception, treasury_import};
+
+pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
+    match s {
+        Status::Open => pb::ReceivableStatus::Open,
+        Status::Paid => pb::ReceivableStatus::Paid,
+        Status::Overdue => pb::ReceivableStatus::Overdue,
+    }
+}
+
+/// `BillOverdue` for `b` with `lines` (unpaid principal, unpaid charge) per bill line.
+pub(crate) fn bill_overdue(b: &Bill, tax_year: i32, lines: &[(Won, Won)]) -> pb::BillOverdue {
+    pb::BillOverdue {
+        bill_id: b.bill_id.to_string(),
+        taxpayer_id: b.taxpayer_id.to_string(),
+        e_payment_number: b.e_payment_number.clone(),
+        tax_year,
+        due_date: Some(date_to_proto(b.due_date)),
+        arrears_since: Some(date_to_proto(b.due_date.succ_opt().unwrap_or(b.due_date))),
+        lines: b
+            .lines
+            .iter()
+            .zip(lines)
+            .map(|(line, (p, c))| pb::OverdueLine {
+                tax_item: tax_item_to_proto(line.tax_item),
+                principal_won: p.to_i64(),
+                late_charge_won: c.to_i64(),
+            })
+            .collect(),
+    }
+}
+
+/// The event form of a posting to the bill of `taxpayer_id` numbered `e_payment_number`.
+pub(crate) fn posting_to_proto(
+    p: &Posting,
+    taxpayer_id: Uuid,
+    e_payment_number: &str,
+) -> pb::Posting {
+    pb::Posting {
+        kind: if p.reversal {
+            pb::PostingKind::Reversal
+        } else {
+            pb::PostingKind::Payment
+        } as i32,
+        bill_id: p.bill_id.to_string(),
+        taxpayer_id: taxpayer_id.to_string(),
+        e_payment_number: e_payment_number.to_owned(),
+        receipt_id: p.receipt_id.to_string(),
+        paid_on: Some(date_to_proto(p.paid_on)),
+        lines: p
+            .lines
+            .iter()
+            .map(|(item, principal, charge)| pb::AppliedLine {
+                tax_item: tax_item_to_proto(*item),
+                principal_won: principal.to_i64(),
+                late_charge_won: charge.to_i64(),
+            })
+            .collect(),
+        amount_won: p.lines.iter().map(|(_, a, b)| (*a + *b).to_i64()).sum(),
+        status: status_to_proto(p.status) as i32,
+        unpaid_principal_won: p.unpaid_principal.to_i64(),
+        unpaid_late_charge_won: p.unpaid_charge.to_i64(),
+        overdue_withdrawn: p.overdue_withdrawn,
+    }
+}
+
+/// The receivable as the API shows it, as of `as_of`.
+pub(crate) fn receivable_to_proto(b: &Bill, as_of: NaiveDate) -> AppResult<pb::Receivable> {
+    let principal_paid = b.line_principal_paid();
+    let charges = b.line_charges(as_of).map_err(rule)?;
+    let charge_paid = b.line_charge_paid(&charges);
+    let lines = b
+        .lines
+        .iter()
+        .zip(&principal_paid)
+        .zip(charges.iter().zip(&charge_paid))
+        .map(|((l, p), (c, cp))| pb::ReceivableLine {
+            tax_item: tax_item_to_proto(l.tax_item),
+            principal_won: l.principal.to_i64(),
+            principal_paid_won: p.to_i64(),
+            late_charge_won: c.to_i64(),
+            late_charge_paid_won: cp.to_i64(),
+        })
+        .collect();
+    Ok(pb::Receivable {
+        bill_id: b.bill_id.to_string(),
+        taxpayer_id: b.taxpayer_id.to_string(),
+        e_payment_number: b.e_payment_number.clone(),
+        status: status_to_proto(b.status) as i32,
+        due_date: Some(date_to_proto(b.due_date)),
+        lines,
+        amount_due_won: b.amount_due(as_of).map_err(rule)?.to_i64(),
+        paid_won: (b.principal_paid + b.charge_paid).to_i64(),
+        as_of: Some(date_to_proto(as_of)),
+    })
+}
+
+/// The job as the API shows it.
+pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
+    pb::ImportJob {
+        import_id: m.id.to_string(),
+        file_name: m.file_name.clone(),
+        bank_code: m.bank_code.clone(),
+        accounting_date: Some(date_to_proto(m.accounting_date)),
+        file_seq: m.file_seq,
+        status: match m.status.as_str() {
+            status::APPLIED => pb::ImportStatus::Applied,
+            _ => pb::ImportStatus::Applying,
+        } as i32,
+        reconciliation: match m.reconciliation.as_str() {
+            reconciliation::RECONCILED => pb::ReconciliationStatus::Reconciled,
+            reconciliation::EXCEPTION => pb::ReconciliationStatus::Exception,
+            reconciliation::RESOLVED => pb::ReconciliationStatus::Resolved,
+            _ => pb::ReconciliationStatus::AwaitingDeposit,
+        } as i32,
+        summary: Some(pb::ImportSummary {
+            records: m.records,
+            records_applied: m.records_applied,
+            paid_count: m.paid_count,
+            partial_count: m.partial_count,
+            overpaid_count: m.overpaid_count,
+            suspense_count: m.suspense_count,
+            cancelled_count: m.cancelled_count,
+            applied_won: m.applied_won,
+            overpaid_won: m.overpaid_won,
+            suspense_won: m.suspense_won,
+            total_won: m.total_won,
+        }),
+    }
+}
+
+/// A receipt holding `amount` of money (suspense or over-payment) as the API shows it.
+pub(crate) fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
+    pb::HeldReceipt {
+        receipt_id: r.id.to_string(),
+        bank_code: r.bank_code.clone(),
+        bank_receipt_id: r.bank_receipt_id.clone(),
+        e_payment_number: r.e_payment_number.clone(),
+        paid_on: Some(date_to_proto(r.paid_on)),
+        amount_won: amount,
+        reason: r.reason.clone().unwrap_or_default(),
+        import_id: r.import_id.to_string(),
+        record_serial: r.record_serial,
+        bill_id: r.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+    }
+}
+
+/// A reconciliation exception as the API shows it.
+pub(crate) fn exception_to_proto(
+    m: &reconciliation_exception::Model,
+) -> pb::ReconciliationException {
+    pb::ReconciliationException {
+        exception_id: m.id.to_string(),
+        bank_code: m.bank_code.clone(),
+        accounting_date: Some(date_to_proto(m.accounting_date)),
+        deposited_won: m.deposited_won,
+        files_total_won: m.files_total_won,
+        detail: m.detail.clone(),
+        resolved: m.resolved_at.is_some(),
+        resolved_by: m.resolved_by.clone().unwrap_or_default(),
+        resolution: m.resolution.clone().unwrap_or_default(),
+    }
+}
