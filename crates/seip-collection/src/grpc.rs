@@ -4,16 +4,46 @@ use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
 use seip_core::EPaymentNumber;
+use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
 use seip_runtime::convert::{date_from_proto, tenant};
-use seip_runtime::error::AppError;
+use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status, Streaming};
+use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::import::IMPORTS_LIST;
+use crate::app::operator::{Held, HeldPage};
 use crate::app::reconcile::EXCEPTIONS_LIST;
+use crate::store::treasury_import::status;
+use crate::wire::{
+    exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto, receivable_to_proto,
+};
+
+/// An import id from the wire.
+fn import_id(s: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(s).map_err(|_| AppError::invalid("import_id", "not a UUID"))
+}
+
+/// One page of money held, `which` kind, and its items on the wire.
+async fn held(
+    app: &CollectionApp,
+    t: TenantCode,
+    which: Held,
+    page_size: i32,
+    page_token: &str,
+) -> AppResult<(Vec<pb::HeldReceipt>, HeldPage)> {
+    let page = PageRequest::parse(which.list(), 1, page_size, page_token)?;
+    let page = app.held_page(t, &page, which).await?;
+    let items = page
+        .receipts
+        .iter()
+        .map(|r| held_to_proto(r, which.amount(r)))
+        .collect();
+    Ok((items, page))
+}
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -65,8 +95,10 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::GetImportResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
+        let id = import_id(&req.import_id)?;
+        let job = CollectionApp::get_import(self, t, id).await?;
         Ok(Response::new(pb::GetImportResponse {
-            job: Some(CollectionApp::get_import(self, t, &req.import_id).await?),
+            job: Some(job_to_proto(&job)),
         }))
     }
 
@@ -78,12 +110,12 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<Self::WatchImportStream>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
+        let id = import_id(&req.import_id)?;
         // Fail fast on an unknown job.
-        let first = CollectionApp::get_import(self, t, &req.import_id).await?;
+        let first = CollectionApp::get_import(self, t, id).await?;
         let app = self.clone();
         let stream = futures::stream::unfold((Some(first), false), move |(job, done)| {
             let app = app.clone();
-            let id = req.import_id.clone();
             async move {
                 if done {
                     return None;
@@ -92,14 +124,16 @@ impl CollectionService for CollectionApp {
                     Some(j) => Ok(j),
                     None => {
                         app.progress_changed().await;
-                        app.get_import(t, &id).await
+                        app.get_import(t, id).await
                     }
                 };
                 match job {
                     Ok(j) => {
-                        let finished = j.status == pb::ImportStatus::Applied as i32;
+                        let finished = j.status == status::APPLIED;
                         Some((
-                            Ok(pb::WatchImportResponse { job: Some(j) }),
+                            Ok(pb::WatchImportResponse {
+                                job: Some(job_to_proto(&j)),
+                            }),
                             (None, finished),
                         ))
                     }
@@ -128,7 +162,7 @@ impl CollectionService for CollectionApp {
         let page = PageRequest::parse(IMPORTS_LIST, 2, size, &req.page_token)?;
         let (jobs, next_page_token) = CollectionApp::list_imports(self, t, &page).await?;
         Ok(Response::new(pb::ListImportsResponse {
-            jobs,
+            jobs: jobs.iter().map(job_to_proto).collect(),
             next_page_token,
         }))
     }
@@ -162,7 +196,7 @@ impl CollectionService for CollectionApp {
             CollectionApp::list_reconciliation_exceptions(self, t, req.include_resolved, &page)
                 .await?;
         Ok(Response::new(pb::ListReconciliationExceptionsResponse {
-            exceptions,
+            exceptions: exceptions.iter().map(exception_to_proto).collect(),
             next_page_token,
         }))
     }
@@ -184,11 +218,13 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListSuspenseResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let page =
-            PageRequest::parse("collection.ListSuspense", 1, req.page_size, &req.page_token)?;
-        Ok(Response::new(
-            CollectionApp::list_suspense(self, t, &page).await?,
-        ))
+        let (items, page) = held(self, t, Held::Suspense, req.page_size, &req.page_token).await?;
+        Ok(Response::new(pb::ListSuspenseResponse {
+            items,
+            total_won: page.total_won,
+            next_page_token: page.next_page_token,
+            total_count: page.total_count,
+        }))
     }
 
     async fn assign_suspense(
@@ -208,15 +244,13 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListOverpaymentsResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let page = PageRequest::parse(
-            "collection.ListOverpayments",
-            1,
-            req.page_size,
-            &req.page_token,
-        )?;
-        Ok(Response::new(
-            CollectionApp::list_overpayments(self, t, &page).await?,
-        ))
+        let (items, page) = held(self, t, Held::Overpaid, req.page_size, &req.page_token).await?;
+        Ok(Response::new(pb::ListOverpaymentsResponse {
+            items,
+            total_won: page.total_won,
+            next_page_token: page.next_page_token,
+            total_count: page.total_count,
+        }))
     }
 
     async fn get_receivable(
@@ -231,9 +265,10 @@ impl CollectionService for CollectionApp {
             Some(d) => Some(date_from_proto(Some(d), "as_of")?),
             None => None,
         };
-        let r = CollectionApp::get_receivable(self, t, number, as_of).await?;
+        let as_of = as_of.unwrap_or_else(|| self.clock.today());
+        let bill = CollectionApp::get_receivable(self, t, number).await?;
         Ok(Response::new(pb::GetReceivableResponse {
-            receivable: Some(r),
+            receivable: Some(receivable_to_proto(&bill, as_of)?),
         }))
     }
 
@@ -254,7 +289,13 @@ impl CollectionService for CollectionApp {
             let app = app.clone();
             async move {
                 let after = after?;
-                match app.export_bills_page(t, as_of, &after).await {
+                let page = app.export_bills_page(t, &after).await.and_then(|bills| {
+                    bills
+                        .iter()
+                        .map(|(b, tax_year)| exported_bill_to_proto(b, *tax_year, as_of))
+                        .collect::<AppResult<Vec<_>>>()
+                });
+                match page {
                     Ok(bills) if bills.is_empty() => None,
                     Ok(bills) => {
                         let last = bills.last().map(|b| b.e_payment_number.clone());

@@ -110,6 +110,22 @@ pub(crate) fn receivable_to_proto(b: &Bill, as_of: NaiveDate) -> AppResult<pb::R
     })
 }
 
+/// A bill of `tax_year` as the export shows it, with what is due on `as_of`.
+pub(crate) fn exported_bill_to_proto(
+    b: &Bill,
+    tax_year: i32,
+    as_of: NaiveDate,
+) -> AppResult<pb::ExportedBill> {
+    Ok(pb::ExportedBill {
+        e_payment_number: b.e_payment_number.clone(),
+        amount_due_won: b.amount_due(as_of).map_err(rule)?.to_i64(),
+        due_date: Some(date_to_proto(b.due_date)),
+        status: status_to_proto(b.status) as i32,
+        tax_year,
+        principal_won: b.principal().to_i64(),
+    })
+}
+
 /// The job as the API shows it.
 pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
     pb::ImportJob {
@@ -145,7 +161,7 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
 }
 
 /// A receipt holding `amount` of money (suspense or over-payment) as the API shows it.
-pub(crate) fn held(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
+pub(crate) fn held_to_proto(r: &receipt::Model, amount: i64) -> pb::HeldReceipt {
     pb::HeldReceipt {
         receipt_id: r.id.to_string(),
         bank_code: r.bank_code.clone(),

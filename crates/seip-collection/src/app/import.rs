@@ -224,13 +224,15 @@ impl CollectionApp {
     }
 
     /// One import job.
-    pub async fn get_import(&self, tenant: TenantCode, id: &str) -> AppResult<pb::ImportJob> {
-        let id = Uuid::parse_str(id).map_err(|_| AppError::invalid("import_id", "not a UUID"))?;
+    pub async fn get_import(
+        &self,
+        tenant: TenantCode,
+        id: Uuid,
+    ) -> AppResult<treasury_import::Model> {
         treasury_import::Entity::find_by_id(id)
             .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
             .one(&self.db)
             .await?
-            .map(|m| job_to_proto(&m))
             .ok_or_else(|| CollectionError::ImportNotFound(id).into())
     }
 
@@ -239,7 +241,7 @@ impl CollectionApp {
         &self,
         tenant: TenantCode,
         page: &PageRequest,
-    ) -> AppResult<(Vec<pb::ImportJob>, String)> {
+    ) -> AppResult<(Vec<treasury_import::Model>, String)> {
         let mut q = treasury_import::Entity::find()
             .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()));
         if let Some(after) = &page.after {
@@ -263,7 +265,7 @@ impl CollectionApp {
         let (rows, next) = page.finish(IMPORTS_LIST, rows, |m| {
             vec![time_key(m.imported_at), m.id.to_string()]
         });
-        Ok((rows.iter().map(job_to_proto).collect(), next))
+        Ok((rows, next))
     }
 
     /// Wait until something may have changed for watchers (or a second passed: a job may run

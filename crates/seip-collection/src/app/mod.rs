@@ -15,7 +15,6 @@ use sea_orm::{
 use seip_core::{Clock, EPaymentNumber, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::bulk::{self, Cell, Rows};
-use seip_runtime::convert::date_to_proto;
 use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{ServiceName, idempotency, outbox};
@@ -25,7 +24,7 @@ use uuid::Uuid;
 use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
 use crate::error::{CollectionError, rule};
 use crate::store::{receipt, receivable};
-use crate::wire::{bill_overdue, receivable_to_proto, status_to_proto};
+use crate::wire::bill_overdue;
 
 pub mod import;
 pub mod operator;
@@ -383,20 +382,17 @@ impl CollectionApp {
         &self,
         tenant: TenantCode,
         number: EPaymentNumber,
-        as_of: Option<NaiveDate>,
-    ) -> AppResult<pb::Receivable> {
-        let as_of = as_of.unwrap_or_else(|| self.clock.today());
-        let l = Self::load_by_number(&self.db, tenant, &number).await?;
-        receivable_to_proto(&l.bill, as_of)
+    ) -> AppResult<Bill> {
+        Ok(Self::load_by_number(&self.db, tenant, &number).await?.bill)
     }
 
-    /// One page of the bill export: bills after payment number `after`, in number order.
+    /// One page of the bill export: bills after payment number `after`, in number order, each
+    /// with its tax year.
     pub async fn export_bills_page(
         &self,
         tenant: TenantCode,
-        as_of: NaiveDate,
         after: &str,
-    ) -> AppResult<Vec<pb::ExportedBill>> {
+    ) -> AppResult<Vec<(Bill, i32)>> {
         let bills = retry_raced(|| async {
             let models = receivable::Entity::find()
                 .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
@@ -408,20 +404,7 @@ impl CollectionApp {
             load_bills(&self.db, models).await
         })
         .await?;
-        bills
-            .into_iter()
-            .map(|l| {
-                let b = &l.bill;
-                Ok(pb::ExportedBill {
-                    e_payment_number: b.e_payment_number.clone(),
-                    amount_due_won: b.amount_due(as_of).map_err(rule)?.to_i64(),
-                    due_date: Some(date_to_proto(b.due_date)),
-                    status: status_to_proto(b.status) as i32,
-                    tax_year: l.tax_year,
-                    principal_won: b.principal().to_i64(),
-                })
-            })
-            .collect()
+        Ok(bills.into_iter().map(|l| (l.bill, l.tax_year)).collect())
     }
 
     /// Due-date close (납기마감, Seoul rule §9): every open bill of the municipality due on or

@@ -20,7 +20,7 @@ use crate::domain::posting::{Batch, Outcome};
 use crate::error::CollectionError;
 use crate::error::rule;
 use crate::store::{operator_action, receipt};
-use crate::wire::{held, posting_to_proto, receivable_to_proto};
+use crate::wire::{posting_to_proto, receivable_to_proto};
 
 /// One entry of the operator audit trail.
 #[derive(Debug)]
@@ -71,8 +71,8 @@ pub(crate) fn who_and_why(operator: &str, reason: &str) -> AppResult<()> {
 }
 
 /// Which money held on receipts a list shows.
-#[derive(Debug, Clone, Copy)]
-enum Held {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
     /// Suspense (가수금): money no bill could take.
     Suspense,
     /// Over-payments (과오납) awaiting refund.
@@ -81,56 +81,39 @@ enum Held {
 
 impl Held {
     /// The list's name, which its page tokens carry.
-    fn list(self) -> &'static str {
+    pub fn list(self) -> &'static str {
         match self {
             Self::Suspense => "collection.ListSuspense",
             Self::Overpaid => "collection.ListOverpayments",
         }
     }
+
+    /// What `r` holds of this kind of money.
+    pub fn amount(self, r: &receipt::Model) -> i64 {
+        match self {
+            Self::Suspense => r.suspense_won,
+            Self::Overpaid => r.overpaid_won,
+        }
+    }
 }
 
 /// One page of money held, with the totals over every page.
-struct HeldPage {
-    items: Vec<pb::HeldReceipt>,
-    next_page_token: String,
-    total_won: i64,
-    total_count: i64,
+#[derive(Debug)]
+pub struct HeldPage {
+    /// The receipts on this page.
+    pub receipts: Vec<receipt::Model>,
+    /// The token of the next page; empty on the last.
+    pub next_page_token: String,
+    /// Won held over every page.
+    pub total_won: i64,
+    /// Receipts over every page.
+    pub total_count: i64,
 }
 
 impl CollectionApp {
-    /// Money held in suspense, oldest first, a page at a time: receipts not reversed and not
-    /// a reversal. The total and count are over every page.
-    pub async fn list_suspense(
-        &self,
-        tenant: TenantCode,
-        page: &PageRequest,
-    ) -> AppResult<pb::ListSuspenseResponse> {
-        let h = self.held_page(tenant, page, Held::Suspense).await?;
-        Ok(pb::ListSuspenseResponse {
-            items: h.items,
-            total_won: h.total_won,
-            next_page_token: h.next_page_token,
-            total_count: h.total_count,
-        })
-    }
-
-    /// Over-payments awaiting refund, oldest first, a page at a time. The total and count are
-    /// over every page.
-    pub async fn list_overpayments(
-        &self,
-        tenant: TenantCode,
-        page: &PageRequest,
-    ) -> AppResult<pb::ListOverpaymentsResponse> {
-        let h = self.held_page(tenant, page, Held::Overpaid).await?;
-        Ok(pb::ListOverpaymentsResponse {
-            items: h.items,
-            total_won: h.total_won,
-            next_page_token: h.next_page_token,
-            total_count: h.total_count,
-        })
-    }
-
-    async fn held_page(
+    /// Money held on receipts, `which` kind, oldest first, a page at a time: receipts not
+    /// reversed and not a reversal. The total and count are over every page.
+    pub async fn held_page(
         &self,
         tenant: TenantCode,
         page: &PageRequest,
@@ -162,18 +145,7 @@ impl CollectionApp {
             Held::Overpaid => receipt::held_totals(&self.db, tenant, "overpaid_won", "> 0").await?,
         };
         Ok(HeldPage {
-            items: rows
-                .iter()
-                .map(|r| {
-                    held(
-                        r,
-                        match which {
-                            Held::Suspense => r.suspense_won,
-                            Held::Overpaid => r.overpaid_won,
-                        },
-                    )
-                })
-                .collect(),
+            receipts: rows,
             next_page_token,
             total_won,
             total_count,

@@ -433,7 +433,7 @@ impl CollectionApp {
         tenant: TenantCode,
         include_resolved: bool,
         page: &PageRequest,
-    ) -> AppResult<(Vec<pb::ReconciliationException>, String)> {
+    ) -> AppResult<(Vec<reconciliation_exception::Model>, String)> {
         let mut q = reconciliation_exception::Entity::find()
             .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()));
         if !include_resolved {
@@ -460,7 +460,7 @@ impl CollectionApp {
         let (rows, next) = page.finish(EXCEPTIONS_LIST, rows, |m| {
             vec![time_key(m.opened_at), m.id.to_string()]
         });
-        Ok((rows.iter().map(exception_to_proto).collect(), next))
+        Ok((rows, next))
     }
 
     /// An operator resolves an exception: the day's files named by its deposits are stamped.
