@@ -4,24 +4,15 @@ use seip_core::{BillId, EPaymentNumber, TaxpayerId, VehicleId};
 use seip_proto::assessment::v1 as pb;
 use seip_proto::assessment::v1::assessment_service_server::AssessmentService;
 use seip_rules::automobile::{PassengerCar, VehicleUse};
+use seip_runtime::begin_or_repeat;
 use seip_runtime::convert::{date_from_proto, tenant};
 use seip_runtime::error::AppError;
-use seip_runtime::idempotency::{self, Begun, Command};
+use seip_runtime::idempotency::{self, Command};
 use tonic::{Request, Response, Status};
 
 use crate::app::{AssessmentApp, BillKey, NewTaxpayer, NewVehicle};
 use crate::domain::rrn::ResidentRegistrationNumber;
 use crate::wire::{bill_to_proto, period_from_proto};
-
-/// Open the command's transaction, or return the first response of a repeat.
-macro_rules! begin {
-    ($app:expr, $cmd:expr) => {
-        match idempotency::begin($app.db(), &$cmd).await? {
-            Begun::Repeat(resp) => return Ok(Response::new(resp)),
-            Begun::Fresh(txn) => txn,
-        }
-    };
-}
 
 #[tonic::async_trait]
 impl AssessmentService for AssessmentApp {
@@ -38,7 +29,7 @@ impl AssessmentService for AssessmentApp {
             address: req.address.clone(),
         };
         let cmd = Command::new(t.as_str(), "RegisterTaxpayer", &req.idempotency_key, &req)?;
-        let txn = begin!(self, cmd);
+        let txn = begin_or_repeat!(self.db(), cmd);
         let id = self.register_taxpayer(&txn, t, new).await?;
         let resp = pb::RegisterTaxpayerResponse {
             taxpayer_id: id.to_string(),
@@ -88,7 +79,7 @@ impl AssessmentService for AssessmentApp {
             car,
         };
         let cmd = Command::new(t.as_str(), "RegisterVehicle", &req.idempotency_key, &req)?;
-        let txn = begin!(self, cmd);
+        let txn = begin_or_repeat!(self.db(), cmd);
         let id = self.register_vehicle(&txn, t, new).await?;
         let resp = pb::RegisterVehicleResponse {
             vehicle_id: id.to_string(),
@@ -112,7 +103,7 @@ impl AssessmentService for AssessmentApp {
             &req.idempotency_key,
             &req,
         )?;
-        let txn = begin!(self, cmd);
+        let txn = begin_or_repeat!(self.db(), cmd);
         let bill = self
             .decide_automobile_tax(&txn, t, vehicle_id, req.tax_year, half)
             .await?;

@@ -7,15 +7,17 @@ use seip_core::EPaymentNumber;
 use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
+use seip_runtime::begin_or_repeat;
 use seip_runtime::convert::{date_from_proto, tenant};
 use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::idempotency::{self, Command};
 use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::import::IMPORTS_LIST;
-use crate::app::operator::{Held, HeldPage};
+use crate::app::operator::{ByHand, Held, HeldPage};
 use crate::app::reconcile::EXCEPTIONS_LIST;
 use crate::store::treasury_import::status;
 use crate::wire::{
@@ -207,9 +209,29 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ResolveReconciliationExceptionResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        Ok(Response::new(
-            CollectionApp::resolve_reconciliation_exception(self, t, &req).await?,
-        ))
+        let id = Uuid::parse_str(&req.exception_id)
+            .map_err(|_| AppError::invalid("exception_id", "not a UUID"))?;
+        let cmd = Command::new(
+            t.as_str(),
+            "ResolveReconciliationException",
+            &req.idempotency_key,
+            &req,
+        )?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let by_hand = ByHand {
+            subject: id,
+            operator: &req.operator,
+            reason: &req.reason,
+        };
+        let (exception, receipts_stamped) = self
+            .resolve_reconciliation_exception(&txn, t, by_hand)
+            .await?;
+        let resp = pb::ResolveReconciliationExceptionResponse {
+            exception: Some(exception_to_proto(&exception)),
+            receipts_stamped,
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
     }
 
     async fn list_suspense(
@@ -233,9 +255,26 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::AssignSuspenseResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        Ok(Response::new(
-            CollectionApp::assign_suspense(self, t, &req).await?,
-        ))
+        let receipt_id = Uuid::parse_str(&req.receipt_id)
+            .map_err(|_| AppError::invalid("receipt_id", "not a UUID"))?;
+        let number = EPaymentNumber::parse_field(&req.e_payment_number, "e_payment_number")
+            .map_err(AppError::from)?;
+        let cmd = Command::new(t.as_str(), "AssignSuspense", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let by_hand = ByHand {
+            subject: receipt_id,
+            operator: &req.operator,
+            reason: &req.reason,
+        };
+        let assigned = self.assign_suspense(&txn, t, by_hand, number).await?;
+        let resp = pb::AssignSuspenseResponse {
+            applied_won: assigned.applied.to_i64(),
+            overpaid_won: assigned.overpaid.to_i64(),
+            receivable: Some(receivable_to_proto(&assigned.bill, self.clock.today())?),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        self.relay.notify_one();
+        Ok(Response::new(resp))
     }
 
     async fn list_overpayments(

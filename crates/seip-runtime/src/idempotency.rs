@@ -158,6 +158,20 @@ impl<'a> Command<'a> {
     }
 }
 
+/// In a gRPC handler: the command's transaction from [`begin`], or — for a repeat — return
+/// the first response from the handler at once.
+#[macro_export]
+macro_rules! begin_or_repeat {
+    ($db:expr, $cmd:expr) => {
+        match $crate::idempotency::begin($db, &$cmd).await? {
+            $crate::idempotency::Begun::Repeat(resp) => {
+                return Ok(::tonic::Response::new(resp));
+            }
+            $crate::idempotency::Begun::Fresh(txn) => txn,
+        }
+    };
+}
+
 /// What [`begin`] found.
 #[derive(Debug)]
 pub enum Begun<Resp> {

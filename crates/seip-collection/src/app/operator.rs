@@ -4,14 +4,14 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use seip_core::TenantCode;
 use seip_core::{EPaymentNumber, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::outbox;
 use seip_runtime::paging::PageRequest;
-use seip_runtime::{idempotency, outbox};
 use uuid::Uuid;
 
 use crate::CollectionApp;
@@ -20,7 +20,7 @@ use crate::domain::posting::{Batch, Outcome};
 use crate::error::CollectionError;
 use crate::error::rule;
 use crate::store::{operator_action, receipt};
-use crate::wire::{posting_to_proto, receivable_to_proto};
+use crate::wire::posting_to_proto;
 
 /// One entry of the operator audit trail.
 #[derive(Debug)]
@@ -68,6 +68,28 @@ pub(crate) fn who_and_why(operator: &str, reason: &str) -> AppResult<()> {
         return Err(AppError::invalid("reason", "required (audited)"));
     }
     Ok(())
+}
+
+/// An action by hand on one record: which, by whom, why (all audited).
+#[derive(Debug, Clone, Copy)]
+pub struct ByHand<'a> {
+    /// The record acted on: a receipt, an exception.
+    pub subject: Uuid,
+    /// The operator's user id.
+    pub operator: &'a str,
+    /// Why, in the operator's words.
+    pub reason: &'a str,
+}
+
+/// Where an assigned suspense item went.
+#[derive(Debug, Clone)]
+pub struct Assigned {
+    /// Won applied to the bill.
+    pub applied: Won,
+    /// Won left as an over-payment.
+    pub overpaid: Won,
+    /// The bill as it stands now.
+    pub bill: crate::domain::receivable::Bill,
 }
 
 /// Which money held on receipts a list shows.
@@ -152,26 +174,25 @@ impl CollectionApp {
         })
     }
 
-    /// Assign a suspense item to a bill: applied as of the day it was paid, the surplus an
-    /// over-payment; the receipt keeps every won of it. Audited.
+    /// Assign a suspense item to the bill numbered `number`, in `txn`: applied as of the day
+    /// it was paid, the surplus an over-payment; the receipt keeps every won of it. Audited;
+    /// its `PaymentsPosted` is in the outbox when the transaction commits.
     pub async fn assign_suspense(
         &self,
+        txn: &DatabaseTransaction,
         tenant: TenantCode,
-        req: &pb::AssignSuspenseRequest,
-    ) -> AppResult<pb::AssignSuspenseResponse> {
-        const METHOD: &str = "AssignSuspense";
-        let key = &req.idempotency_key;
-        if let Some(r) = idempotency::lookup(&self.db, tenant.as_str(), METHOD, key, req).await? {
-            return Ok(r);
-        }
-        who_and_why(&req.operator, &req.reason)?;
-        let receipt_id = Uuid::parse_str(&req.receipt_id)
-            .map_err(|_| AppError::invalid("receipt_id", "not a UUID"))?;
-        let number = EPaymentNumber::parse_field(&req.e_payment_number, "e_payment_number")?;
-        let txn = self.db.begin().await?;
+        cmd: ByHand<'_>,
+        number: EPaymentNumber,
+    ) -> AppResult<Assigned> {
+        let ByHand {
+            subject: receipt_id,
+            operator,
+            reason,
+        } = cmd;
+        who_and_why(operator, reason)?;
         let r = receipt::Entity::find_by_id(receipt_id)
             .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(CollectionError::ReceiptNotFound(receipt_id))?;
         if r.outcome == Outcome::Duplicate.as_str() {
@@ -188,7 +209,7 @@ impl CollectionApp {
             }
             .into());
         }
-        let loaded = Self::load_by_number(&txn, tenant, &number).await?;
+        let loaded = Self::load_by_number(txn, tenant, &number).await?;
         let mut batch = Batch::default();
         batch.add_bill(loaded.bill.clone());
         let amount = Won::new(r.suspense_won);
@@ -222,13 +243,13 @@ impl CollectionApp {
             )
             .col_expr(
                 receipt::Column::Reason,
-                Expr::value(format!("assigned by {}: {}", req.operator, req.reason)),
+                Expr::value(format!("assigned by {operator}: {reason}")),
             )
             .filter(receipt::Column::Id.eq(receipt_id))
             .filter(receipt::Column::SuspenseWon.eq(r.suspense_won))
             .filter(receipt::Column::Cancelled.eq(false))
             .filter(receipt::Column::Cancels.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?
             .rows_affected;
         if moved != 1 {
@@ -243,10 +264,10 @@ impl CollectionApp {
             .ok_or_else(|| AppError::Internal("bill left the batch".into()))?;
         let mut changed = loaded.clone();
         changed.bill = bill.clone();
-        save_bills(&txn, [&changed], now).await?;
+        save_bills(txn, [&changed], now).await?;
         if let Some(posting) = &posting {
             outbox::enqueue(
-                &txn,
+                txn,
                 &CONSUMERS,
                 tenant.as_str(),
                 &pb::PaymentsPosted {
@@ -261,14 +282,14 @@ impl CollectionApp {
             .await?;
         }
         audit(
-            &txn,
+            txn,
             tenant,
             now,
             Audit {
-                actor: &req.operator,
+                actor: operator,
                 action: "assign_suspense",
                 subject: receipt_id.to_string(),
-                reason: &req.reason,
+                reason,
                 detail: serde_json::json!({
                     "bill_id": bill.bill_id.to_string(),
                     "e_payment_number": bill.e_payment_number,
@@ -279,14 +300,10 @@ impl CollectionApp {
             },
         )
         .await?;
-        let resp = pb::AssignSuspenseResponse {
-            applied_won: p.applied().to_i64(),
-            overpaid_won: p.overpaid.to_i64(),
-            receivable: Some(receivable_to_proto(&bill, self.clock.today())?),
-        };
-        idempotency::record(&txn, tenant.as_str(), METHOD, key, req, &resp, now).await?;
-        txn.commit().await?;
-        self.relay.notify_one();
-        Ok(resp)
+        Ok(Assigned {
+            applied: p.applied(),
+            overpaid: p.overpaid,
+            bill,
+        })
     }
 }

@@ -22,13 +22,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::CollectionApp;
-use crate::app::operator::{Audit, audit, who_and_why};
+use crate::app::operator::{Audit, ByHand, audit, who_and_why};
 use crate::error::CollectionError;
 use crate::store::treasury_import::{reconciliation, status};
 use crate::store::{
     deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
 };
-use crate::wire::exception_to_proto;
 
 /// The header line of a deposit statement, exactly.
 pub const DEPOSIT_HEADER: [&str; 6] = [
@@ -463,24 +462,23 @@ impl CollectionApp {
         Ok((rows, next))
     }
 
-    /// An operator resolves an exception: the day's files named by its deposits are stamped.
+    /// An operator resolves an exception, in `txn`: the day's files named by its deposits are
+    /// stamped. The exception as resolved, and the receipts stamped.
     pub async fn resolve_reconciliation_exception(
         &self,
+        txn: &DatabaseTransaction,
         tenant: TenantCode,
-        req: &pb::ResolveReconciliationExceptionRequest,
-    ) -> AppResult<pb::ResolveReconciliationExceptionResponse> {
-        const METHOD: &str = "ResolveReconciliationException";
-        let key = &req.idempotency_key;
-        if let Some(r) = idempotency::lookup(&self.db, tenant.as_str(), METHOD, key, req).await? {
-            return Ok(r);
-        }
-        who_and_why(&req.operator, &req.reason)?;
-        let id = Uuid::parse_str(&req.exception_id)
-            .map_err(|_| AppError::invalid("exception_id", "not a UUID"))?;
-        let txn = self.db.begin().await?;
+        cmd: ByHand<'_>,
+    ) -> AppResult<(reconciliation_exception::Model, i64)> {
+        let ByHand {
+            subject: id,
+            operator,
+            reason,
+        } = cmd;
+        who_and_why(operator, reason)?;
         let e = reconciliation_exception::Entity::find_by_id(id)
             .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(CollectionError::ExceptionNotFound(id))?;
         if e.resolved_at.is_some() {
@@ -496,7 +494,7 @@ impl CollectionApp {
             .filter(deposit::Column::BankCode.eq(e.bank_code.clone()))
             .filter(deposit::Column::AccountingDate.eq(e.accounting_date))
             .filter(deposit::Column::SupersededBy.is_null())
-            .all(&txn)
+            .all(txn)
             .await?
             .iter()
             .filter_map(|d| d.reference.rsplit('_').next()?.parse().ok())
@@ -507,26 +505,26 @@ impl CollectionApp {
             .filter(treasury_import::Column::AccountingDate.eq(e.accounting_date))
             .filter(treasury_import::Column::FileSeq.is_in(refs))
             .filter(treasury_import::Column::Status.eq(status::APPLIED))
-            .all(&txn)
+            .all(txn)
             .await?
             .iter()
             .map(|f| f.id)
             .collect();
-        let stamped = stamp(&txn, &ids, reconciliation::RESOLVED).await?;
+        let stamped = stamp(txn, &ids, reconciliation::RESOLVED).await?;
         let mut am: reconciliation_exception::ActiveModel = e.clone().into();
         am.resolved_at = Set(Some(now));
-        am.resolved_by = Set(Some(req.operator.clone()));
-        am.resolution = Set(Some(req.reason.clone()));
-        let e = am.update(&txn).await?;
+        am.resolved_by = Set(Some(operator.to_owned()));
+        am.resolution = Set(Some(reason.to_owned()));
+        let e = am.update(txn).await?;
         audit(
-            &txn,
+            txn,
             tenant,
             now,
             Audit {
-                actor: &req.operator,
+                actor: operator,
                 action: "resolve_reconciliation_exception",
                 subject: id.to_string(),
-                reason: &req.reason,
+                reason,
                 detail: serde_json::json!({
                     "bank_code": e.bank_code,
                     "accounting_date": e.accounting_date.to_string(),
@@ -538,13 +536,7 @@ impl CollectionApp {
             },
         )
         .await?;
-        let resp = pb::ResolveReconciliationExceptionResponse {
-            exception: Some(exception_to_proto(&e)),
-            receipts_stamped: stamped,
-        };
-        idempotency::record(&txn, tenant.as_str(), METHOD, key, req, &resp, now).await?;
-        txn.commit().await?;
-        Ok(resp)
+        Ok((e, stamped))
     }
 }
 
