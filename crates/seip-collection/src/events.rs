@@ -8,6 +8,7 @@ use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
 
 use crate::CollectionApp;
+use crate::wire::new_receivable_from_proto;
 
 /// Every event collection takes.
 pub fn handlers(app: CollectionApp) -> Handlers<CollectionApp> {
@@ -25,6 +26,8 @@ impl Handle<LevyDecided> for CollectionApp {
         let bill = e
             .bill
             .ok_or_else(|| AppError::invalid("LevyDecided.bill", "missing"))?;
-        self.open_receivable(txn, &event.tenant_code, &bill).await
+        let tenant = seip_runtime::convert::tenant(&event.tenant_code)?;
+        self.open_receivable(txn, tenant, new_receivable_from_proto(&bill)?)
+            .await
     }
 }

@@ -354,8 +354,21 @@ impl CollectionService for CollectionApp {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
         let due = date_from_proto(req.due_date.as_ref(), "due_date")?;
-        Ok(Response::new(
-            CollectionApp::close_due_date(self, t, &req.idempotency_key, &req, due).await?,
-        ))
+        // The close commits in batches, so no one transaction spans it: a repeat is answered
+        // from the record, and the record is written once the close is done (a close cut
+        // short is run again, and closes nothing twice).
+        let cmd = Command::new(t.as_str(), "CloseDueDate", &req.idempotency_key, &req)?;
+        if let Some(resp) = idempotency::repeat_of(&self.db, &cmd).await? {
+            return Ok(Response::new(resp));
+        }
+        let s = CollectionApp::close_due_date(self, t, due).await?;
+        let resp = pb::CloseDueDateResponse {
+            bills_examined: s.bills_examined,
+            bills_overdue: s.bills_overdue,
+            overdue_principal_won: s.overdue_principal.to_i64(),
+            late_charge_won: s.late_charge.to_i64(),
+        };
+        idempotency::record_response(&self.db, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
     }
 }

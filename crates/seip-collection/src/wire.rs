@@ -3,14 +3,15 @@
 //! in protobuf, and the events collection publishes (`PaymentsPosted`, `BillOverdue`).
 
 use chrono::NaiveDate;
+use seip_core::EPaymentNumber;
 use seip_core::Won;
 use seip_proto::collection::v1 as pb;
 use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
-use seip_runtime::error::AppResult;
+use seip_runtime::error::{AppError, AppResult};
 use uuid::Uuid;
 
 use crate::domain::posting::Posting;
-use crate::domain::receivable::{Bill, Status};
+use crate::domain::receivable::{Bill, BilledLine, NewReceivable, Status};
 use crate::error::rule;
 use crate::store::treasury_import::{reconciliation, status};
 use crate::store::{receipt, reconciliation_exception, treasury_import};
@@ -123,6 +124,43 @@ pub(crate) fn exported_bill_to_proto(
         status: status_to_proto(b.status) as i32,
         tax_year,
         principal_won: b.principal().to_i64(),
+    })
+}
+
+/// A bill from `LevyDecided`, to open as a receivable.
+pub(crate) fn new_receivable_from_proto(
+    bill: &seip_proto::assessment::v1::Bill,
+) -> AppResult<NewReceivable> {
+    use seip_runtime::convert::{date_from_proto, tax_item_from_proto, timestamp_from_proto};
+    let uuid = |s: &str, field: &str| {
+        Uuid::parse_str(s).map_err(|_| AppError::invalid(field, "not a UUID"))
+    };
+    Ok(NewReceivable {
+        bill_id: uuid(&bill.bill_id, "bill.bill_id")?,
+        taxpayer_id: uuid(&bill.taxpayer_id, "bill.taxpayer_id")?,
+        e_payment_number: EPaymentNumber::parse_field(
+            &bill.e_payment_number,
+            "bill.e_payment_number",
+        )?,
+        tax_year: bill.tax_year,
+        period_half: i16::try_from(bill.period_half)
+            .map_err(|_| AppError::invalid("bill.period_half", "out of range"))?,
+        liability_established_on: date_from_proto(
+            bill.liability_established_on.as_ref(),
+            "bill.liability_established_on",
+        )?,
+        due_date: date_from_proto(bill.due_date.as_ref(), "bill.due_date")?,
+        lines: bill
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(BilledLine {
+                    tax_item: tax_item_from_proto(l.tax_item, "bill.lines.tax_item")?,
+                    principal: Won::new(l.amount_won),
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?,
+        issued_at: timestamp_from_proto(bill.issued_at.as_ref()),
     })
 }
 

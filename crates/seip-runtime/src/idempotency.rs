@@ -57,6 +57,26 @@ pub async fn lookup<Req: Message, Resp: Message + Default, C: ConnectionTrait>(
     find(conn, &Command::new(tenant_code, method, key, req)?).await
 }
 
+/// The response recorded for `cmd`, if it was carried out before (a different request under
+/// its key is refused). For a command whose work spans several transactions, which cannot
+/// hold one open throughout: check with this, work, then [`record_response`].
+pub async fn repeat_of<Resp: Message + Default, C: ConnectionTrait>(
+    conn: &C,
+    cmd: &Command<'_>,
+) -> AppResult<Option<Resp>> {
+    find(conn, cmd).await
+}
+
+/// Record the response of `cmd`, carried out, on `conn` (see [`repeat_of`]).
+pub async fn record_response<Resp: Message, C: ConnectionTrait>(
+    conn: &C,
+    cmd: &Command<'_>,
+    resp: &Resp,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    insert(conn, cmd, resp, now).await
+}
+
 async fn find<Resp: Message + Default, C: ConnectionTrait>(
     conn: &C,
     cmd: &Command<'_>,

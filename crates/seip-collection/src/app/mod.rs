@@ -13,15 +13,14 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use seip_core::{Clock, EPaymentNumber, TenantCode, Won};
-use seip_proto::collection::v1 as pb;
 use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
-use seip_runtime::{ServiceName, idempotency, outbox};
+use seip_runtime::{ServiceName, outbox};
 use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
-use crate::domain::receivable::{Bill, BilledLine, PrincipalPayment, Status};
+use crate::domain::receivable::{Bill, NewReceivable, PrincipalPayment, Status};
 use crate::error::{CollectionError, rule};
 use crate::store::{receipt, receivable};
 use crate::wire::bill_overdue;
@@ -60,6 +59,19 @@ pub struct CollectionApp {
     pub(crate) stopping: Arc<watch::Sender<bool>>,
     /// How treasury files are stored and applied.
     pub(crate) feed: seip_runtime::config::FeedSettings,
+}
+
+/// What a due-date close did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CloseSummary {
+    /// Open bills due by the date, examined.
+    pub bills_examined: i64,
+    /// Of which gone overdue.
+    pub bills_overdue: i64,
+    /// Their unpaid principal.
+    pub overdue_principal: Won,
+    /// The late charges raised on them.
+    pub late_charge: Won,
 }
 
 /// A bill as loaded, with what the store keeps beside the domain state.
@@ -287,59 +299,40 @@ impl CollectionApp {
     pub async fn open_receivable(
         &self,
         txn: &DatabaseTransaction,
-        tenant_code: &str,
-        bill: &seip_proto::assessment::v1::Bill,
+        tenant: TenantCode,
+        new: NewReceivable,
     ) -> AppResult<()> {
-        use seip_runtime::convert::{date_from_proto, tax_item_from_proto, timestamp_from_proto};
-        let bill_id = Uuid::parse_str(&bill.bill_id)
-            .map_err(|_| AppError::invalid("bill.bill_id", "not a UUID"))?;
-        if receivable::Entity::find_by_id(bill_id)
+        if receivable::Entity::find_by_id(new.bill_id)
             .one(txn)
             .await?
             .is_some()
         {
             return Ok(());
         }
-        let tenant = seip_runtime::convert::tenant(tenant_code)?;
-        let number = EPaymentNumber::parse_field(&bill.e_payment_number, "bill.e_payment_number")?;
-        if bill.lines.iter().any(|l| l.amount_won < 0) {
+        if new.lines.iter().any(|l| l.principal < Won::ZERO) {
             return Err(AppError::invalid("bill.lines.amount_won", "negative"));
         }
-        let principal = bill
+        let principal = new
             .lines
             .iter()
-            .try_fold(0_i64, |total, l| total.checked_add(l.amount_won))
+            .try_fold(0_i64, |total, l| total.checked_add(l.principal.to_i64()))
             .ok_or_else(|| {
                 AppError::invalid(
                     "bill.lines.amount_won",
                     "the lines add up to more than a bill can hold",
                 )
             })?;
-        let lines = bill
-            .lines
-            .iter()
-            .map(|l| {
-                Ok(BilledLine {
-                    tax_item: tax_item_from_proto(l.tax_item, "bill.lines.tax_item")?,
-                    principal: Won::new(l.amount_won),
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
         receivable::ActiveModel {
-            bill_id: Set(bill_id),
+            bill_id: Set(new.bill_id),
             tenant_code: Set(tenant.to_string()),
-            taxpayer_id: Set(Uuid::parse_str(&bill.taxpayer_id)
-                .map_err(|_| AppError::invalid("bill.taxpayer_id", "not a UUID"))?),
-            e_payment_number: Set(number.to_string()),
-            tax_year: Set(bill.tax_year),
-            period_half: Set(i16::try_from(bill.period_half).unwrap_or(0)),
-            liability_established_on: Set(date_from_proto(
-                bill.liability_established_on.as_ref(),
-                "bill.liability_established_on",
-            )?),
-            due_date: Set(date_from_proto(bill.due_date.as_ref(), "bill.due_date")?),
+            taxpayer_id: Set(new.taxpayer_id),
+            e_payment_number: Set(new.e_payment_number.to_string()),
+            tax_year: Set(new.tax_year),
+            period_half: Set(new.period_half),
+            liability_established_on: Set(new.liability_established_on),
+            due_date: Set(new.due_date),
             status: Set(Status::Open.as_str().into()),
-            issued_at: Set(timestamp_from_proto(bill.issued_at.as_ref())),
+            issued_at: Set(new.issued_at),
             overdue_at: Set(None),
             paid_at: Set(None),
             overdue_withdrawn_at: Set(None),
@@ -348,7 +341,7 @@ impl CollectionApp {
             late_charge_won: Set(0),
             late_charge_paid_won: Set(0),
             version: Set(0),
-            lines: Set(receivable::lines_to_json(&lines)?),
+            lines: Set(receivable::lines_to_json(&new.lines)?),
             payment_receipt_ids: Set(receivable::receipt_ids_to_json([])?),
         }
         .insert(txn)
@@ -414,19 +407,14 @@ impl CollectionApp {
     pub async fn close_due_date(
         &self,
         tenant: TenantCode,
-        key: &str,
-        req: &pb::CloseDueDateRequest,
         due_date: NaiveDate,
-    ) -> AppResult<pb::CloseDueDateResponse> {
-        const METHOD: &str = "CloseDueDate";
-        if let Some(r) = idempotency::lookup(&self.db, tenant.as_str(), METHOD, key, req).await? {
-            return Ok(r);
-        }
+    ) -> AppResult<CloseSummary> {
         let today = self.clock.today();
         if due_date >= today {
             return Err(CollectionError::DueDateNotPassed { due_date, today }.into());
         }
-        let mut resp = pb::CloseDueDateResponse::default();
+        let mut summary = CloseSummary::default();
+        let too_much = || AppError::Internal("the close's sums left the range of i64 won".into());
         loop {
             let txn = self.db.begin().await?;
             let batch = receivable::Entity::find()
@@ -445,37 +433,32 @@ impl CollectionApp {
             let mut bills = load_bills(&txn, batch).await?;
             let now = self.clock.now();
             for l in &mut bills {
-                resp.bills_examined += 1;
+                summary.bills_examined += 1;
                 let tax_year = l.tax_year;
                 let b = &mut l.bill;
                 let Some(raised) = b.close().map_err(rule)? else {
                     continue;
                 };
-                resp.bills_overdue += 1;
+                summary.bills_overdue += 1;
+                for (principal, charge) in &raised {
+                    summary.overdue_principal = summary
+                        .overdue_principal
+                        .checked_add(*principal)
+                        .ok_or_else(too_much)?;
+                    summary.late_charge = summary
+                        .late_charge
+                        .checked_add(*charge)
+                        .ok_or_else(too_much)?;
+                }
                 let event = bill_overdue(b, tax_year, &raised);
-                resp.overdue_principal_won +=
-                    event.lines.iter().map(|l| l.principal_won).sum::<i64>();
-                resp.late_charge_won += event.lines.iter().map(|l| l.late_charge_won).sum::<i64>();
                 outbox::enqueue(&txn, &CONSUMERS, tenant.as_str(), &event, now).await?;
             }
             save_bills(&txn, &bills, now).await?;
             txn.commit().await?;
             self.relay.notify_one();
         }
-        let txn = self.db.begin().await?;
-        idempotency::record(
-            &txn,
-            tenant.as_str(),
-            METHOD,
-            key,
-            req,
-            &resp,
-            self.clock.now(),
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::info!(%due_date, bills_overdue = resp.bills_overdue, late_charge_won = resp.late_charge_won, "due-date close");
-        Ok(resp)
+        tracing::info!(%due_date, bills_overdue = summary.bills_overdue, late_charge_won = summary.late_charge.to_i64(), "due-date close");
+        Ok(summary)
     }
 }
 
@@ -569,7 +552,11 @@ mod tests {
         let too_much = levied(1, &[i64::MAX, 10]);
         let txn = db.begin().await.unwrap();
         let err = app
-            .open_receivable(&txn, "11110", &too_much)
+            .open_receivable(
+                &txn,
+                tenant,
+                crate::wire::new_receivable_from_proto(&too_much).unwrap(),
+            )
             .await
             .unwrap_err()
             .to_string();
@@ -585,7 +572,13 @@ mod tests {
 
         let bill = levied(2, &[700, 300]);
         let txn = db.begin().await.unwrap();
-        app.open_receivable(&txn, "11110", &bill).await.unwrap();
+        app.open_receivable(
+            &txn,
+            tenant,
+            crate::wire::new_receivable_from_proto(&bill).unwrap(),
+        )
+        .await
+        .unwrap();
         txn.commit().await.unwrap();
         let number = EPaymentNumber::parse_field(&bill.e_payment_number, "n").unwrap();
         let loaded = CollectionApp::load_by_number(&db, tenant, &number)
@@ -615,7 +608,13 @@ mod tests {
         let tenant = TenantCode::parse_field("11110", "t").unwrap();
         let bill = levied(3, &[700, 300]);
         let txn = db.begin().await.unwrap();
-        app.open_receivable(&txn, "11110", &bill).await.unwrap();
+        app.open_receivable(
+            &txn,
+            tenant,
+            crate::wire::new_receivable_from_proto(&bill).unwrap(),
+        )
+        .await
+        .unwrap();
         txn.commit().await.unwrap();
         let bill_id = Uuid::parse_str(&bill.bill_id).unwrap();
         let number = EPaymentNumber::parse_field(&bill.e_payment_number, "n").unwrap();

@@ -5,8 +5,8 @@
 //! 지방세징수법 §4), so the per-line split follows from the totals; late charges are computed
 //! by `seip-rules` from the history of principal payments, as of any date.
 
-use chrono::NaiveDate;
-use seip_core::{TaxItem, Won};
+use chrono::{DateTime, NaiveDate, Utc};
+use seip_core::{EPaymentNumber, TaxItem, Won};
 use seip_rules::allocation::{Claim, ClaimKind, allocate};
 use seip_rules::late_charge::{ChargeRegime, Liability, Payment, late_charges};
 use seip_rules::law::LawParams;
@@ -42,6 +42,29 @@ impl Status {
             _ => return None,
         })
     }
+}
+
+/// A bill assessment issued, to open as a receivable.
+#[derive(Debug, Clone)]
+pub struct NewReceivable {
+    /// The bill.
+    pub bill_id: Uuid,
+    /// Who owes it.
+    pub taxpayer_id: Uuid,
+    /// 전자납부번호.
+    pub e_payment_number: EPaymentNumber,
+    /// 과세연도.
+    pub tax_year: i32,
+    /// The half-year period, 0 for none.
+    pub period_half: i16,
+    /// 납세의무 성립일.
+    pub liability_established_on: NaiveDate,
+    /// 납기.
+    pub due_date: NaiveDate,
+    /// Principal per tax item, in bill order.
+    pub lines: Vec<BilledLine>,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
 }
 
 /// A billed line.
