@@ -1,6 +1,6 @@
 //! The shape of the code, checked: no crate's modules import each other in a cycle (a cycle
 //! means two modules that cannot be understood, tested or moved apart), and the services'
-//! use cases do not speak protobuf where the shape says they must not.
+//! use cases do not speak protobuf.
 //!
 //! Modules are a crate's top-level ones, and `store::x` and `domain::x` one level further;
 //! an edge is a `crate::…` path outside comments and test modules.
@@ -180,12 +180,16 @@ fn the_check_sees_a_cycle() {
     );
 }
 
-/// The services whose use cases already take commands and return domain types: their `app`
-/// must not reach for protobuf (collection's still does, and is next).
+/// Use cases take commands and return domain types: a service's `app` does not reach for
+/// protobuf. One file is let off, named here with why.
 #[test]
-fn use_cases_of_services_in_shape_speak_no_protobuf() {
+fn use_cases_speak_no_protobuf() {
+    // The deposit statement's use case keeps its first answer, encoded, to give it again to
+    // a repeat of the same statement: moving that record to domain form is still to do.
+    let excused = ["seip-collection/src/app/reconcile.rs"];
     for service in [
         "seip-assessment",
+        "seip-collection",
         "seip-arrears-enforcement",
         "seip-reporting",
     ] {
@@ -194,6 +198,9 @@ fn use_cases_of_services_in_shape_speak_no_protobuf() {
         rust_files(&src, &mut files);
         for f in files {
             if module_of(&src, &f).as_deref() != Some("app") {
+                continue;
+            }
+            if excused.iter().any(|e| f.ends_with(e)) {
                 continue;
             }
             let text = code(&f);

@@ -80,7 +80,7 @@ impl CollectionService for CollectionApp {
                 format!("upload interrupted: {}", s.message()),
             )),
         });
-        let resp = CollectionApp::import_treasury_file(
+        let stored = CollectionApp::import_treasury_file(
             self,
             t,
             &meta.idempotency_key,
@@ -88,7 +88,10 @@ impl CollectionService for CollectionApp {
             chunks,
         )
         .await?;
-        Ok(Response::new(resp))
+        Ok(Response::new(pb::ImportTreasuryFileResponse {
+            job: Some(job_to_proto(&stored.job)),
+            already_imported: stored.already_imported,
+        }))
     }
 
     async fn get_import(

@@ -80,6 +80,11 @@ pub(crate) fn posting_to_proto(
     }
 }
 
+/// The event of `postings` (at most a few thousand: see the job's batching).
+pub(crate) fn payments_posted(postings: Vec<pb::Posting>) -> pb::PaymentsPosted {
+    pb::PaymentsPosted { postings }
+}
+
 /// The receivable as the API shows it, as of `as_of`.
 pub(crate) fn receivable_to_proto(b: &Bill, as_of: NaiveDate) -> AppResult<pb::Receivable> {
     let principal_paid = b.line_principal_paid();

@@ -17,7 +17,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
-use seip_proto::collection::v1 as pb;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
 use seip_runtime::paging::{PageRequest, time_and_id, time_key};
@@ -29,7 +28,6 @@ use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::error::{CollectionError, feed_error};
 use crate::store::treasury_import::{reconciliation, status};
 use crate::store::{treasury_file_chunk, treasury_import};
-use crate::wire::job_to_proto;
 
 /// Largest file accepted (a million records is about 200 MiB).
 pub const MAX_FILE_BYTES: usize = 1024 * 1024 * 1024;
@@ -59,6 +57,16 @@ impl Spool {
     }
 }
 
+/// A treasury file stored: its job, and whether the same file had been stored before (then
+/// the job is that first one's).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The import job.
+    pub job: treasury_import::Model,
+    /// The same bytes were imported before.
+    pub already_imported: bool,
+}
+
 impl CollectionApp {
     /// Store and check an uploaded treasury file, then hand it to the job runner. `chunks` are
     /// the file's bytes in order, in pieces of any size.
@@ -68,7 +76,7 @@ impl CollectionApp {
         key: &str,
         file_name: &str,
         mut chunks: S,
-    ) -> AppResult<pb::ImportTreasuryFileResponse>
+    ) -> AppResult<Stored>
     where
         S: Stream<Item = AppResult<Vec<u8>>> + Unpin + Send,
     {
@@ -153,8 +161,8 @@ impl CollectionApp {
                 }
                 .into());
             }
-            return Ok(pb::ImportTreasuryFileResponse {
-                job: Some(job_to_proto(&prev)),
+            return Ok(Stored {
+                job: prev,
                 already_imported: true,
             });
         }
@@ -162,7 +170,7 @@ impl CollectionApp {
             store_chunk(&txn, import_id, chunk_no, first_serial, buf).await?;
             chunk_no += 1;
         }
-        let model = treasury_import::ActiveModel {
+        let job = treasury_import::ActiveModel {
             id: Set(import_id),
             tenant_code: Set(tenant.to_string()),
             bank_code: Set(header.bank_code.clone()),
@@ -196,8 +204,8 @@ impl CollectionApp {
         txn.commit().await?;
         tracing::info!(%import_id, records = trailer.count, total_won = trailer.total.to_i64(), chunks = chunk_no, "treasury file stored");
         let _ = self.jobs.send(import_id);
-        Ok(pb::ImportTreasuryFileResponse {
-            job: Some(job_to_proto(&model)),
+        Ok(Stored {
+            job,
             already_imported: false,
         })
     }

@@ -8,7 +8,6 @@ use sea_orm::{
 };
 use seip_core::TenantCode;
 use seip_core::{EPaymentNumber, Won};
-use seip_proto::collection::v1 as pb;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::outbox;
 use seip_runtime::paging::PageRequest;
@@ -20,7 +19,7 @@ use crate::domain::posting::{Batch, Outcome};
 use crate::error::CollectionError;
 use crate::error::rule;
 use crate::store::{operator_action, receipt};
-use crate::wire::posting_to_proto;
+use crate::wire::{payments_posted, posting_to_proto};
 
 /// One entry of the operator audit trail.
 #[derive(Debug)]
@@ -270,13 +269,11 @@ impl CollectionApp {
                 txn,
                 &CONSUMERS,
                 tenant.as_str(),
-                &pb::PaymentsPosted {
-                    postings: vec![posting_to_proto(
-                        posting,
-                        bill.taxpayer_id,
-                        &bill.e_payment_number,
-                    )],
-                },
+                &payments_posted(vec![posting_to_proto(
+                    posting,
+                    bill.taxpayer_id,
+                    &bill.e_payment_number,
+                )]),
                 now,
             )
             .await?;
