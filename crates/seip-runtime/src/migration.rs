@@ -6,84 +6,97 @@
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
-/// Refuse, in the database itself, any value of `table.column` but `allowed`: a state, kind
-/// or outcome that no version of Seip writes is then an error at the write that tried it,
-/// not a row that some later reader misreads. PostgreSQL gets a CHECK constraint
+/// Refuse, in the database itself, any value of each `(table, column)` but its `allowed`: a
+/// state, kind or outcome that no version of Seip writes is then an error at the write that
+/// tried it, not a row that some later reader misreads. PostgreSQL gets a CHECK constraint
 /// (`{table}_{column}_known`); SQLite, which cannot add one to an existing table, a pair of
-/// triggers of that name that abort the insert or update. Rows already stored are checked
-/// first, and the migration fails naming how many are off. `allowed` are the migration's own
-/// frozen literals.
+/// triggers of that name that abort the insert or update. Every column's stored rows are
+/// checked before anything is created, and the migration fails naming how many are off; run
+/// it in a transaction on both backends (`use_transaction`), so a failure leaves nothing
+/// half done. `allowed` are the migration's own frozen literals.
 pub async fn allow_only<C: ConnectionTrait>(
     db: &C,
-    table: &str,
-    column: &str,
-    allowed: &[&str],
+    columns: &[(&str, &str, &[&str])],
 ) -> Result<(), DbErr> {
-    if let Some(bad) = allowed.iter().find(|v| v.contains('\'') || v.is_empty()) {
-        return Err(DbErr::Migration(format!(
-            "{table}.{column}: {bad:?} cannot be an allowed value"
-        )));
-    }
-    let list = allowed
-        .iter()
-        .map(|v| format!("'{v}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let off = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} NOT IN ({list})"),
-        ))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    if off > 0 {
-        return Err(DbErr::Migration(format!(
-            "{table}.{column}: {off} rows hold a value other than {list}; correct them first"
-        )));
-    }
-    let name = format!("{table}_{column}_known");
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.execute_unprepared(&format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))"
+    for (table, column, allowed) in columns {
+        let off = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT COUNT(*) AS n FROM {table} WHERE {column} NOT IN ({})",
+                    in_list(table, column, allowed)?
+                ),
             ))
-            .await?;
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if off > 0 {
+            return Err(DbErr::Migration(format!(
+                "{table}.{column}: {off} rows hold a value other than {}; correct them first",
+                allowed.join(", ")
+            )));
         }
-        _ => {
-            let refuse = format!(
-                "WHEN NEW.{column} NOT IN ({list}) BEGIN SELECT RAISE(ABORT, '{table}.{column}: not a known value'); END"
-            );
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER {name}_insert BEFORE INSERT ON {table} FOR EACH ROW {refuse}"
-            ))
-            .await?;
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER {name}_update BEFORE UPDATE OF {column} ON {table} FOR EACH ROW {refuse}"
-            ))
-            .await?;
+    }
+    for (table, column, allowed) in columns {
+        let list = in_list(table, column, allowed)?;
+        let name = format!("{table}_{column}_known");
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))"
+                ))
+                .await?;
+            }
+            _ => {
+                let refuse = format!(
+                    "WHEN NEW.{column} NOT IN ({list}) BEGIN SELECT RAISE(ABORT, '{table}.{column}: not a known value'); END"
+                );
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {name}_insert BEFORE INSERT ON {table} FOR EACH ROW {refuse}"
+                ))
+                .await?;
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {name}_update BEFORE UPDATE OF {column} ON {table} FOR EACH ROW {refuse}"
+                ))
+                .await?;
+            }
         }
     }
     Ok(())
 }
 
+/// `allowed` as an SQL list of literals.
+fn in_list(table: &str, column: &str, allowed: &[&str]) -> Result<String, DbErr> {
+    if let Some(bad) = allowed.iter().find(|v| v.contains('\'') || v.is_empty()) {
+        return Err(DbErr::Migration(format!(
+            "{table}.{column}: {bad:?} cannot be an allowed value"
+        )));
+    }
+    Ok(allowed
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
 /// Undo [`allow_only`].
 pub async fn drop_allow_only<C: ConnectionTrait>(
     db: &C,
-    table: &str,
-    column: &str,
+    columns: &[(&str, &str, &[&str])],
 ) -> Result<(), DbErr> {
-    let name = format!("{table}_{column}_known");
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-                .await?;
-        }
-        _ => {
-            for suffix in ["insert", "update"] {
-                db.execute_unprepared(&format!("DROP TRIGGER {name}_{suffix}"))
+    for (table, column, _) in columns {
+        let name = format!("{table}_{column}_known");
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
                     .await?;
+            }
+            _ => {
+                for suffix in ["insert", "update"] {
+                    db.execute_unprepared(&format!("DROP TRIGGER {name}_{suffix}"))
+                        .await?;
+                }
             }
         }
     }

@@ -48,17 +48,17 @@ impl MigrationName for M20261204KnownStates {
 
 #[async_trait::async_trait]
 impl MigrationTrait for M20261204KnownStates {
+    // All or nothing on SQLite too: a refusal part way leaves no trigger behind to trip the
+    // run after the data is put right.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, column, allowed) in KNOWN {
-            allow_only(manager.get_connection(), table, column, allowed).await?;
-        }
-        Ok(())
+        allow_only(manager.get_connection(), &KNOWN).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, column, _) in KNOWN {
-            drop_allow_only(manager.get_connection(), table, column).await?;
-        }
-        Ok(())
+        drop_allow_only(manager.get_connection(), &KNOWN).await
     }
 }

@@ -236,6 +236,10 @@ mod tests {
         ] {
             assert!(known("receipt", "outcome").contains(&o.as_str()), "{o:?}");
         }
+        // The kinds the job and the settle statement write as literals.
+        for k in ["N", "C"] {
+            assert!(known("receipt", "kind").contains(&k));
+        }
         for s in [status::APPLYING, status::APPLIED] {
             assert!(known("treasury_import", "status").contains(&s));
         }
@@ -279,25 +283,65 @@ mod tests {
         .map(|_| ())
     }
 
-    /// On `db`: before the migration an unknown status is stored; the migration refuses to
-    /// run over it; corrected, it runs, and then an unknown status is refused on insert and
-    /// on update while the known ones pass; reverted, the refusal goes.
+    /// A receipt with `outcome`, on `db`.
+    async fn write_receipt(db: &DatabaseConnection, outcome: &str) -> Result<(), sea_orm::DbErr> {
+        let b = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                "INSERT INTO receipt (id, tenant_code, import_id, record_serial, bank_code, bank_receipt_id, kind, e_payment_number, paid_on, total_won, applied_won, overpaid_won, suspense_won, outcome)
+                 VALUES (?, '11110', ?, 1, '032', ?, 'N', '1234', ?, 1000, 0, 0, 1000, ?)",
+            ),
+            [
+                Uuid::now_v7().into(),
+                Uuid::now_v7().into(),
+                Uuid::now_v7().to_string().into(),
+                chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap().into(),
+                outcome.into(),
+            ],
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    /// Whether `e` is the database refusing an unknown value (a CHECK constraint named
+    /// `…_known` on PostgreSQL, the trigger's message on SQLite).
+    fn refused(e: &sea_orm::DbErr) -> bool {
+        let m = e.to_string();
+        m.contains("_known") || m.contains("not a known value")
+    }
+
+    /// On `db`: before the migration unknown values are stored; the migration refuses to run
+    /// over them, naming the column, and leaves nothing behind (the column checked last is
+    /// the one wrong at the second try); corrected, it runs, and then an unknown value is
+    /// refused on insert and on update while the known ones pass; reverted, the refusal goes.
     async fn unknown_states_are_refused(db: &DatabaseConnection) {
         Migrator::up(db, Some(before(KNOWN_STATES))).await.unwrap();
         write_bill(db, 1, "open").await.unwrap();
         write_bill(db, 2, "opne").await.unwrap();
+        write_receipt(db, "paied").await.unwrap();
         let err = Migrator::up(db, None).await.unwrap_err().to_string();
         assert!(err.contains("receivable.status: 1 rows"), "{err}");
         db.execute_unprepared("DELETE FROM receivable WHERE status = 'opne'")
             .await
             .unwrap();
+        let err = Migrator::up(db, None).await.unwrap_err().to_string();
+        assert!(err.contains("receipt.outcome: 1 rows"), "{err}");
+        db.execute_unprepared("DELETE FROM receipt WHERE outcome = 'paied'")
+            .await
+            .unwrap();
         Migrator::up(db, None).await.unwrap();
-        assert!(write_bill(db, 3, "opne").await.is_err());
+        assert!(refused(&write_bill(db, 3, "opne").await.unwrap_err()));
+        assert!(refused(&write_receipt(db, "paied").await.unwrap_err()));
         write_bill(db, 4, "overdue").await.unwrap();
+        write_receipt(db, "suspense").await.unwrap();
         let update = |status: &str| {
             format!("UPDATE receivable SET status = '{status}' WHERE e_payment_number = '1'")
         };
-        assert!(db.execute_unprepared(&update("settled")).await.is_err());
+        assert!(refused(
+            &db.execute_unprepared(&update("settled")).await.unwrap_err()
+        ));
         db.execute_unprepared(&update("paid")).await.unwrap();
         Migrator::down(db, Some(from(KNOWN_STATES))).await.unwrap();
         write_bill(db, 5, "opne").await.unwrap();
