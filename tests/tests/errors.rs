@@ -197,8 +197,19 @@ async fn every_service_names_the_bad_field_and_a_stable_reason() {
         details(&err),
         refused(Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED")
     );
-    // No personal data in what the client reads.
+    // A malformed resident number is named, never echoed.
+    let err = p
+        .assessment()
+        .register_taxpayer(apb::RegisterTaxpayerRequest {
+            idempotency_key: "another-key".into(),
+            resident_registration_number: "900101-10000".into(),
+            ..register("03")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(details(&err), invalid("resident_registration_number"));
     assert!(!err.message().contains("900101"), "{}", err.message());
+    assert!(!format!("{:?}", err.details()).contains("900101"));
 }
 
 /// The services one port's reflection lists.

@@ -11,7 +11,7 @@ use seip_runtime::begin_or_repeat;
 use seip_runtime::convert::{date_from_proto, tenant};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency::{self, Command};
-use seip_runtime::paging::PageRequest;
+use seip_runtime::paging::{MAX_PAGE_SIZE, PageRequest};
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
@@ -155,14 +155,16 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ListImportsResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        #[allow(
-            deprecated,
-            reason = "`limit` is read while clients move to `page_size`"
-        )]
-        let size = if req.page_size == 0 {
-            req.limit
-        } else {
-            req.page_size
+        // `limit` is read while clients move to `page_size`, as before: capped, never refused
+        // for being large.
+        #[allow(deprecated, reason = "the old field is still served")]
+        let limit = req.limit;
+        let size = match (req.page_size, limit) {
+            (0, n) if n < 0 => {
+                return Err(AppError::invalid("limit", "must not be negative").into());
+            }
+            (0, n) => n.min(i32::try_from(MAX_PAGE_SIZE).unwrap_or(i32::MAX)),
+            (n, _) => n,
         };
         let page = PageRequest::parse(IMPORTS_LIST, 2, size, &req.page_token)?;
         let (jobs, next_page_token) = CollectionApp::list_imports(self, t, &page).await?;

@@ -181,7 +181,11 @@ pub fn classify(e: &sea_orm::DbErr) -> DbFailure {
             // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available; then
             // admin or crash shutdown and cannot_connect_now (the server is going away).
             Some("40001" | "40P01" | "55P03") => DbFailure::Conflict,
-            Some("57P01" | "57P02" | "57P03") => DbFailure::Unavailable,
+            // Connection exceptions (08…), insufficient resources (53…: too many
+            // connections, out of memory or disk), a statement cancelled or timed out
+            // (57014), the server shutting down or starting (57P01–57P03).
+            Some(c) if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
+            Some("57014" | "57P01" | "57P02" | "57P03") => DbFailure::Unavailable,
             _ => DbFailure::Other,
         },
         _ => DbFailure::Other,

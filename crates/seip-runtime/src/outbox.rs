@@ -148,7 +148,7 @@ pub async fn stats(db: &DatabaseConnection) -> AppResult<OutboxStats> {
         .ok_or_else(|| AppError::Internal("outbox count returned no row".into()))?;
     let get = |c: &str| -> AppResult<u64> {
         let v: i64 = row.try_get("", c)?;
-        Ok(u64::try_from(v).unwrap_or(0))
+        u64::try_from(v).map_err(|_| AppError::Internal(format!("outbox count {c} is {v}")))
     };
     Ok(OutboxStats {
         pending: get("pending")?,

@@ -53,6 +53,8 @@ pub(crate) struct Counts {
     applied: Won,
     overpaid_won: Won,
     suspense_won: Won,
+    /// Of the records, how many the set-based statement settled (not a job counter).
+    pub(crate) set_based: usize,
 }
 
 impl Counts {
@@ -568,6 +570,7 @@ impl CollectionApp {
             });
         }
         let settled = settled.len();
+        counts.set_based = settled;
         // The state the chunk posts against: earlier receipts with the same bank receipt ids,
         // the bills the records name, and the bills those receipts were applied to.
         let mut batch = Batch::default();
@@ -838,14 +841,28 @@ async fn receipts_by_bank_id(
 
 /// The records of a stored chunk.
 fn parse_chunk(chunk: &treasury_file_chunk::Model) -> AppResult<Vec<feed::Receipt>> {
-    let records = usize::try_from(chunk.records).unwrap_or(0);
-    let first = usize::try_from(chunk.first_serial).unwrap_or(0);
+    let corrupt = |what: String| {
+        AppError::Internal(format!(
+            "chunk {} of import {}: {what}",
+            chunk.chunk_no, chunk.import_id
+        ))
+    };
+    let records = usize::try_from(chunk.records)
+        .map_err(|_| corrupt(format!("{} records", chunk.records)))?;
+    let first = usize::try_from(chunk.first_serial)
+        .map_err(|_| corrupt(format!("first serial {}", chunk.first_serial)))?;
     (0..records)
         .map(|i| {
             let bytes = chunk
                 .bytes
                 .get(i * RECORD_LEN..(i + 1) * RECORD_LEN)
-                .ok_or_else(|| AppError::Internal("stored chunk is short".into()))?;
+                .ok_or_else(|| {
+                    corrupt(format!(
+                        "{} bytes hold no record {}",
+                        chunk.bytes.len(),
+                        i + 1
+                    ))
+                })?;
             feed::parse_data(first + i + 1, bytes).map_err(feed_error)
         })
         .collect()
