@@ -13,7 +13,7 @@ use prost::Message;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
 };
-use seip_core::{Clock, EPaymentNumber, NoticeKind, TaxItem, TenantCode, Won};
+use seip_core::{Clock, TaxItem, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_runtime::bulk::{Cell, Rows, insert};
 use uuid::Uuid;
@@ -23,19 +23,13 @@ use crate::domain::feed::{Receipt, RecordKind};
 use crate::domain::receivable::BilledLine;
 use crate::jobs::Counts;
 use crate::store::treasury_import;
+use crate::testing::payment_number as number;
 
 const TENANT: &str = "11110";
 const BANK: &str = "032";
 
 fn due() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
-}
-
-fn number(serial: u64) -> String {
-    let tenant = TenantCode::parse_field(TENANT, "t").unwrap();
-    EPaymentNumber::compose(tenant, NoticeKind::Periodic, 2026, "10", serial)
-        .unwrap()
-        .to_string()
 }
 
 /// A bill as the batch finds it.

@@ -88,3 +88,12 @@ impl Drop for SqliteFile {
         }
     }
 }
+
+/// The electronic payment number of periodic bill `serial` of 2026 in municipality 11110.
+pub(crate) fn payment_number(serial: u64) -> String {
+    use seip_core::{EPaymentNumber, NoticeKind, TenantCode};
+    let tenant = TenantCode::parse_field("11110", "tenant").unwrap();
+    EPaymentNumber::compose(tenant, NoticeKind::Periodic, 2026, "10", serial)
+        .unwrap()
+        .to_string()
+}

@@ -3,8 +3,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    AccessMode, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IsolationLevel,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_core::{EPaymentNumber, Won};
@@ -153,18 +153,30 @@ impl CollectionApp {
                 .map_err(|_| AppError::invalid("page_token", "not a token this list gave"))?;
             q = q.filter(receipt::Column::Id.gt(id));
         }
+        // The page and the totals from one snapshot, so they agree while imports run (a
+        // SQLite transaction reads one snapshot as it is).
+        let txn = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await?
+            }
+            _ => self.db.begin().await?,
+        };
         let rows = q
             .order_by_asc(receipt::Column::Id)
             .limit(page.fetch())
-            .all(&self.db)
+            .all(&txn)
             .await?;
         let (rows, next_page_token) = page.finish(which.list(), rows, |r| vec![r.id.to_string()]);
         let (total_won, total_count) = match which {
-            Held::Suspense => {
-                receipt::held_totals(&self.db, tenant, "suspense_won", "<> 0").await?
-            }
-            Held::Overpaid => receipt::held_totals(&self.db, tenant, "overpaid_won", "> 0").await?,
+            Held::Suspense => receipt::held_totals(&txn, tenant, "suspense_won", "<> 0").await?,
+            Held::Overpaid => receipt::held_totals(&txn, tenant, "overpaid_won", "> 0").await?,
         };
+        txn.commit().await?;
         Ok(HeldPage {
             receipts: rows,
             next_page_token,

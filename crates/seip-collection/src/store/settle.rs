@@ -338,18 +338,12 @@ fn is_posted_twice(e: &sea_orm::DbErr) -> bool {
 mod tests {
     use chrono::NaiveDate;
     use sea_orm::ConnectionTrait;
-    use seip_core::{NoticeKind, TaxItem};
+    use seip_core::TaxItem;
 
     use crate::domain::receivable::BilledLine;
 
     use super::*;
-
-    fn number(serial: u64) -> String {
-        let tenant = TenantCode::parse_field("11110", "t").unwrap();
-        EPaymentNumber::compose(tenant, NoticeKind::Periodic, 2026, "10", serial)
-            .unwrap()
-            .to_string()
-    }
+    use crate::testing::payment_number as number;
 
     fn rec(number: &str, id: &str, kind: RecordKind) -> Receipt {
         Receipt::example(number, id, kind)
