@@ -19,7 +19,7 @@ use crate::CollectionApp;
 use crate::app::import::IMPORTS_LIST;
 use crate::app::operator::{ByHand, Held, HeldPage};
 use crate::app::reconcile::EXCEPTIONS_LIST;
-use crate::store::treasury_import::status;
+use crate::store::treasury_import::ImportStatus;
 use crate::wire::{
     exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto, receivable_to_proto,
 };
@@ -134,7 +134,7 @@ impl CollectionService for CollectionApp {
                 };
                 match job {
                     Ok(j) => {
-                        let finished = j.status == status::APPLIED;
+                        let finished = j.status == ImportStatus::Applied;
                         Some((
                             Ok(pb::WatchImportResponse {
                                 job: Some(job_to_proto(&j)),

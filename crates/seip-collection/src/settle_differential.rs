@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use prost::Message;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
@@ -88,7 +88,7 @@ fn bill_case() -> impl Strategy<Value = BillCase> {
 
 fn record_case() -> impl Strategy<Value = RecordCase> {
     (
-        0usize..10,
+        0usize..12,
         prop_oneof![6 => Just(Amount::Exact), 1 => Just(Amount::Less), 1 => Just(Amount::More)],
         prop::bool::weighted(0.15),
         0u8..24,
@@ -473,8 +473,8 @@ fn job() -> treasury_import::Model {
         records: 0,
         total_won: 0,
         imported_at: DateTime::<Utc>::from_timestamp(1_782_800_000, 0).unwrap(),
-        status: "applying".into(),
-        reconciliation: "awaiting_deposit".into(),
+        status: treasury_import::ImportStatus::Applying,
+        reconciliation: treasury_import::Reconciliation::AwaitingDeposit,
         chunks: 1,
         header_raw: None,
         trailer_raw: None,
@@ -511,14 +511,20 @@ fn the_settle_statement_and_the_matcher_leave_the_same_ledger() {
         ..Default::default()
     };
     let slow = CollectionApp::new(db.clone(), clock, Default::default()).with_feed(off);
-    let mut runner = TestRunner::new(Config {
-        cases: 48,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    // The same batches every run: a failure reproduces, and the share of batches that give
+    // the statement work (checked below) does not drift with the seed.
+    const CASES: u32 = 64;
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: CASES,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
     let strategy = (
-        prop::collection::vec(bill_case(), 1..8),
-        prop::collection::vec(record_case(), 1..14),
+        prop::collection::vec(bill_case(), 2..10),
+        prop::collection::vec(record_case(), 1..12),
     );
     let settled_some = std::cell::Cell::new(0);
     let result = runner.run(&strategy, |(bills, cases)| {
@@ -551,8 +557,9 @@ fn the_settle_statement_and_the_matcher_leave_the_same_ledger() {
     // The batches gave the statement work: most cases have an exact on-time payment, which
     // the fast run settled set-based (the slow run, through the matcher).
     let settled_some = settled_some.get();
+    eprintln!("the statement settled records in {settled_some} of {CASES} batches");
     assert!(
-        settled_some > 10,
-        "the statement settled records in only {settled_some} batches"
+        settled_some * 4 >= CASES,
+        "the statement settled records in only {settled_some} of {CASES} batches"
     );
 }

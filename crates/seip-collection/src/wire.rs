@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::domain::posting::Posting;
 use crate::domain::receivable::{Bill, BilledLine, NewReceivable, Status};
 use crate::error::rule;
-use crate::store::treasury_import::{reconciliation, status};
+use crate::store::treasury_import::{ImportStatus, Reconciliation};
 use crate::store::{receipt, reconciliation_exception, treasury_import};
 
 pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
@@ -177,15 +177,15 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
         bank_code: m.bank_code.clone(),
         accounting_date: Some(date_to_proto(m.accounting_date)),
         file_seq: m.file_seq,
-        status: match m.status.as_str() {
-            status::APPLIED => pb::ImportStatus::Applied,
-            _ => pb::ImportStatus::Applying,
+        status: match m.status {
+            ImportStatus::Applied => pb::ImportStatus::Applied,
+            ImportStatus::Applying => pb::ImportStatus::Applying,
         } as i32,
-        reconciliation: match m.reconciliation.as_str() {
-            reconciliation::RECONCILED => pb::ReconciliationStatus::Reconciled,
-            reconciliation::EXCEPTION => pb::ReconciliationStatus::Exception,
-            reconciliation::RESOLVED => pb::ReconciliationStatus::Resolved,
-            _ => pb::ReconciliationStatus::AwaitingDeposit,
+        reconciliation: match m.reconciliation {
+            Reconciliation::AwaitingDeposit => pb::ReconciliationStatus::AwaitingDeposit,
+            Reconciliation::Reconciled => pb::ReconciliationStatus::Reconciled,
+            Reconciliation::Exception => pb::ReconciliationStatus::Exception,
+            Reconciliation::Resolved => pb::ReconciliationStatus::Resolved,
         } as i32,
         summary: Some(pb::ImportSummary {
             records: m.records,

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::CollectionApp;
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
 use crate::error::{CollectionError, feed_error};
-use crate::store::treasury_import::{reconciliation, status};
+use crate::store::treasury_import::{ImportStatus, Reconciliation};
 use crate::store::{treasury_file_chunk, treasury_import};
 
 /// Largest file accepted (a million records is about 200 MiB).
@@ -181,8 +181,8 @@ impl CollectionApp {
             records: Set(i64::from(trailer.count)),
             total_won: Set(trailer.total.to_i64()),
             imported_at: Set(self.clock.now()),
-            status: Set(status::APPLYING.into()),
-            reconciliation: Set(reconciliation::AWAITING_DEPOSIT.into()),
+            status: Set(ImportStatus::Applying),
+            reconciliation: Set(Reconciliation::AwaitingDeposit),
             chunks: Set(chunk_no),
             header_raw: Set(header_raw),
             trailer_raw: Set(trailer_raw),

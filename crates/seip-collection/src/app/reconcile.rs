@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::CollectionApp;
 use crate::app::operator::{Audit, ByHand, audit, who_and_why};
 use crate::error::CollectionError;
-use crate::store::treasury_import::{reconciliation, status};
+use crate::store::treasury_import::{ImportStatus, Reconciliation};
 use crate::store::{
     deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
 };
@@ -339,7 +339,7 @@ impl CollectionApp {
             )
             .all(txn)
             .await?;
-        if files.iter().any(|f| f.status != status::APPLIED) {
+        if files.iter().any(|f| f.status != ImportStatus::Applied) {
             // Decided when the last of them is applied.
             return Ok(out);
         }
@@ -367,7 +367,7 @@ impl CollectionApp {
                 am.resolution = Set(Some("deposits now equal the files".into()));
                 am.update(txn).await?;
             }
-            let stamped = stamp(txn, &ids, reconciliation::RECONCILED).await?;
+            let stamped = stamp(txn, &ids, Reconciliation::Reconciled).await?;
             out.status = pb::ReconciliationStatus::Reconciled as i32;
             out.files_stamped = i32::try_from(ids.len()).unwrap_or(i32::MAX);
             out.receipts_stamped = stamped;
@@ -415,7 +415,7 @@ impl CollectionApp {
         treasury_import::Entity::update_many()
             .col_expr(
                 treasury_import::Column::Reconciliation,
-                sea_orm::sea_query::Expr::value(reconciliation::EXCEPTION),
+                sea_orm::sea_query::Expr::value(Reconciliation::Exception),
             )
             .filter(treasury_import::Column::Id.is_in(ids))
             .exec(txn)
@@ -504,13 +504,13 @@ impl CollectionApp {
             .filter(treasury_import::Column::BankCode.eq(e.bank_code.clone()))
             .filter(treasury_import::Column::AccountingDate.eq(e.accounting_date))
             .filter(treasury_import::Column::FileSeq.is_in(refs))
-            .filter(treasury_import::Column::Status.eq(status::APPLIED))
+            .filter(treasury_import::Column::Status.eq(ImportStatus::Applied))
             .all(txn)
             .await?
             .iter()
             .map(|f| f.id)
             .collect();
-        let stamped = stamp(txn, &ids, reconciliation::RESOLVED).await?;
+        let stamped = stamp(txn, &ids, Reconciliation::Resolved).await?;
         let mut am: reconciliation_exception::ActiveModel = e.clone().into();
         am.resolved_at = Set(Some(now));
         am.resolved_by = Set(Some(operator.to_owned()));
@@ -541,7 +541,7 @@ impl CollectionApp {
 }
 
 /// Stamp every receipt of the files `ids` into the receipts ledger and mark the files.
-async fn stamp(txn: &DatabaseTransaction, ids: &[Uuid], state: &str) -> AppResult<i64> {
+async fn stamp(txn: &DatabaseTransaction, ids: &[Uuid], state: Reconciliation) -> AppResult<i64> {
     if ids.is_empty() {
         return Ok(0);
     }

@@ -32,7 +32,7 @@ use crate::error::CollectionError;
 use crate::error::{feed_error, rule};
 use crate::store::receipt::receipt_kind;
 use crate::store::settle;
-use crate::store::treasury_import::status;
+use crate::store::treasury_import::ImportStatus;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 use crate::wire::{bill_overdue, posting_to_proto};
 
@@ -93,7 +93,7 @@ impl CollectionApp {
         let mut backoff = Duration::from_millis(100);
         let unfinished = loop {
             let listed = treasury_import::Entity::find()
-                .filter(treasury_import::Column::Status.eq(status::APPLYING))
+                .filter(treasury_import::Column::Status.eq(ImportStatus::Applying))
                 .order_by_asc(treasury_import::Column::Id)
                 .all(&self.db)
                 .await;
@@ -278,7 +278,7 @@ impl CollectionApp {
         let earlier = treasury_import::Entity::find()
             .filter(treasury_import::Column::TenantCode.eq(job.tenant_code.clone()))
             .filter(treasury_import::Column::BankCode.eq(job.bank_code.clone()))
-            .filter(treasury_import::Column::Status.eq(status::APPLYING))
+            .filter(treasury_import::Column::Status.eq(ImportStatus::Applying))
             .filter(
                 Condition::any()
                     .add(treasury_import::Column::AccountingDate.lt(job.accounting_date))
@@ -477,7 +477,7 @@ impl CollectionApp {
             .one(&txn)
             .await?
             .ok_or(CollectionError::ImportNotFound(import_id))?;
-        if job.status == status::APPLIED {
+        if job.status == ImportStatus::Applied {
             return Ok(true);
         }
         let left = treasury_file_chunk::Entity::find()
@@ -508,14 +508,14 @@ impl CollectionApp {
         let done = treasury_import::Entity::update_many()
             .col_expr(
                 treasury_import::Column::Status,
-                sea_orm::sea_query::Expr::value(status::APPLIED),
+                sea_orm::sea_query::Expr::value(ImportStatus::Applied),
             )
             .col_expr(
                 treasury_import::Column::FinishedAt,
                 sea_orm::sea_query::Expr::value(self.clock.now()),
             )
             .filter(treasury_import::Column::Id.eq(job.id))
-            .filter(treasury_import::Column::Status.eq(status::APPLYING))
+            .filter(treasury_import::Column::Status.eq(ImportStatus::Applying))
             .exec(&txn)
             .await?
             .rows_affected;

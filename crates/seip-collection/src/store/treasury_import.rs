@@ -28,9 +28,9 @@ pub struct Model {
     /// When the file was stored.
     pub imported_at: DateTimeUtc,
     /// `applying` or `applied`.
-    pub status: String,
+    pub status: ImportStatus,
     /// `awaiting_deposit`, `reconciled`, `exception` or `resolved`.
-    pub reconciliation: String,
+    pub reconciliation: Reconciliation,
     /// Chunks of records stored.
     pub chunks: i32,
     /// The header record as received.
@@ -69,22 +69,32 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// The states of `status`: how far the job applying the file has come.
-pub mod status {
+/// How far the job applying a file has come (`status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ImportStatus {
     /// Records are being applied.
-    pub const APPLYING: &str = "applying";
+    #[sea_orm(string_value = "applying")]
+    Applying,
     /// Every record applied.
-    pub const APPLIED: &str = "applied";
+    #[sea_orm(string_value = "applied")]
+    Applied,
 }
 
-/// The states of `reconciliation`: whether the bank's deposits bear the file out.
-pub mod reconciliation {
+/// Whether the bank's deposits bear a file out (`reconciliation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Reconciliation {
     /// No deposit statement names the file yet.
-    pub const AWAITING_DEPOSIT: &str = "awaiting_deposit";
+    #[sea_orm(string_value = "awaiting_deposit")]
+    AwaitingDeposit,
     /// Deposits equal the files: stamped.
-    pub const RECONCILED: &str = "reconciled";
+    #[sea_orm(string_value = "reconciled")]
+    Reconciled,
     /// Deposits differ: an exception blocks stamping.
-    pub const EXCEPTION: &str = "exception";
+    #[sea_orm(string_value = "exception")]
+    Exception,
     /// An operator resolved the exception: stamped.
-    pub const RESOLVED: &str = "resolved";
+    #[sea_orm(string_value = "resolved")]
+    Resolved,
 }

@@ -213,7 +213,7 @@ mod tests {
     fn every_state_the_code_writes_is_known_to_the_database() {
         use crate::domain::posting::Outcome;
         use crate::domain::receivable::Status;
-        use crate::store::treasury_import::{reconciliation, status};
+        use crate::store::treasury_import::{ImportStatus, Reconciliation};
         let known = |table: &str, column: &str| -> Vec<&'static str> {
             super::m20261204_000001_collection_known_states::KNOWN
                 .iter()
@@ -240,16 +240,13 @@ mod tests {
         for k in ["N", "C"] {
             assert!(known("receipt", "kind").contains(&k));
         }
-        for s in [status::APPLYING, status::APPLIED] {
-            assert!(known("treasury_import", "status").contains(&s));
+        // Typed columns: every variant there is.
+        use sea_orm::{ActiveEnum, Iterable};
+        for s in ImportStatus::iter() {
+            assert!(known("treasury_import", "status").contains(&s.to_value().as_str()));
         }
-        for r in [
-            reconciliation::AWAITING_DEPOSIT,
-            reconciliation::RECONCILED,
-            reconciliation::EXCEPTION,
-            reconciliation::RESOLVED,
-        ] {
-            assert!(known("treasury_import", "reconciliation").contains(&r));
+        for r in Reconciliation::iter() {
+            assert!(known("treasury_import", "reconciliation").contains(&r.to_value().as_str()));
         }
     }
 
