@@ -57,6 +57,11 @@ impl Spool {
     }
 }
 
+/// A file sequence as stored (four digits in the file, so it always fits).
+fn file_seq(n: u32) -> AppResult<i32> {
+    i32::try_from(n).map_err(|_| AppError::invalid("file sequence", format!("{n} is out of range")))
+}
+
 /// A treasury file stored: its job, and whether the same file had been stored before (then
 /// the job is that first one's).
 #[derive(Debug, Clone)]
@@ -175,7 +180,7 @@ impl CollectionApp {
             tenant_code: Set(tenant.to_string()),
             bank_code: Set(header.bank_code.clone()),
             accounting_date: Set(header.accounting_date),
-            file_seq: Set(i32::try_from(header.file_seq).unwrap_or(0)),
+            file_seq: Set(file_seq(header.file_seq)?),
             sha256: Set(digest),
             file_name: Set(file_name.to_owned()),
             records: Set(i64::from(trailer.count)),
@@ -226,7 +231,7 @@ impl CollectionApp {
             .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()))
             .filter(treasury_import::Column::BankCode.eq(h.bank_code.clone()))
             .filter(treasury_import::Column::AccountingDate.eq(h.accounting_date))
-            .filter(treasury_import::Column::FileSeq.eq(i32::try_from(h.file_seq).unwrap_or(0)))
+            .filter(treasury_import::Column::FileSeq.eq(file_seq(h.file_seq)?))
             .one(txn)
             .await?)
     }

@@ -166,6 +166,18 @@ impl Rec<'_> {
         Ok(f.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')))
     }
 
+    /// A number of `len` digits as `T`; one that `T` cannot hold is an error naming the field,
+    /// never a zero or a maximum in its place.
+    fn small<T: TryFrom<u64>>(
+        &self,
+        pos: usize,
+        len: usize,
+        name: &'static str,
+    ) -> Result<T, FeedError> {
+        let n = self.num(pos, len, name)?;
+        T::try_from(n).map_err(|_| err(self.line, name, format!("{n} is out of range")))
+    }
+
     fn digits(&self, pos: usize, len: usize, name: &'static str) -> Result<String, FeedError> {
         self.num(pos, len, name)?;
         Ok(String::from_utf8_lossy(self.field(pos, len)).into_owned())
@@ -371,7 +383,7 @@ pub fn parse_header(line: usize, bytes: &[u8]) -> Result<Header, FeedError> {
         tenant_code: r.digits(2, 5, "tenant code")?,
         bank_code: r.digits(7, 3, "treasury bank code")?,
         accounting_date: r.date(10, "accounting date")?,
-        file_seq: u32::try_from(r.num(18, 4, "file sequence")?).unwrap_or(0),
+        file_seq: r.small::<u32>(18, 4, "file sequence")?,
         created_at: {
             let d = r.date(22, "created at")?;
             let t = r.time(30, "created at")?;
@@ -390,11 +402,11 @@ pub fn parse_data(line: usize, bytes: &[u8]) -> Result<Receipt, FeedError> {
     let r = Rec { line, bytes };
     let rec = Receipt {
         line,
-        serial: u32::try_from(r.num(2, 7, "record serial")?).unwrap_or(0),
+        serial: r.small::<u32>(2, 7, "record serial")?,
         e_payment_number: r.digits(9, 19, "electronic payment number")?,
         tax_item_code: r.digits(28, 3, "tax item code")?,
-        fiscal_year: i32::try_from(r.num(31, 4, "fiscal year")?).unwrap_or(0),
-        period: u8::try_from(r.num(35, 2, "period")?).unwrap_or(u8::MAX),
+        fiscal_year: r.small::<i32>(31, 4, "fiscal year")?,
+        period: r.small::<u8>(35, 2, "period")?,
         principal: r.won(37, 13, "principal paid")?,
         late_charge: r.won(50, 13, "late-payment charge paid")?,
         education_tax: r.won(63, 13, "local education tax paid")?,
@@ -402,7 +414,7 @@ pub fn parse_data(line: usize, bytes: &[u8]) -> Result<Receipt, FeedError> {
         paid_on: r.date(89, "paid date")?,
         paid_at: r.time(97, "paid time")?,
         collecting_institution: r.digits(103, 7, "collecting institution")?,
-        channel: u8::try_from(r.num(110, 2, "channel")?).unwrap_or(0),
+        channel: r.small::<u8>(110, 2, "channel")?,
         payer_name: r.text(112, 40),
         transfer_date: r.date(152, "transfer date")?,
         kind: match r.field(160, 1) {
@@ -448,7 +460,7 @@ pub fn parse_data(line: usize, bytes: &[u8]) -> Result<Receipt, FeedError> {
 fn parse_trailer(line: usize, bytes: &[u8]) -> Result<Trailer, FeedError> {
     let r = Rec { line, bytes };
     Ok(Trailer {
-        count: u32::try_from(r.num(2, 7, "number of data records")?).unwrap_or(u32::MAX),
+        count: r.small::<u32>(2, 7, "number of data records")?,
         principal: r.won(9, 15, "sum of principal")?,
         late_charge: r.won(24, 15, "sum of late-payment charge")?,
         education_tax: r.won(39, 15, "sum of education tax")?,
