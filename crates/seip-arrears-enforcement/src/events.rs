@@ -8,17 +8,12 @@ use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
-use seip_runtime::convert::{date_from_proto, tenant};
+use seip_runtime::convert::{date_from_proto, tenant, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
-use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
 use crate::store::{arrears_bill, taxable_object_link};
-
-fn uuid_field(s: &str, field: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| AppError::invalid(field, "not a UUID"))
-}
 
 async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -> AppResult<()> {
     let bill = e
@@ -28,10 +23,10 @@ async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -
         return Ok(());
     }
     taxable_object_link::ActiveModel {
-        bill_id: Set(uuid_field(&bill.bill_id, "bill.bill_id")?),
+        bill_id: Set(uuid(&bill.bill_id, "bill.bill_id")?),
         tenant_code: Set(tenant(tenant_code)?.to_string()),
-        taxpayer_id: Set(uuid_field(&bill.taxpayer_id, "bill.taxpayer_id")?),
-        vehicle_id: Set(uuid_field(&bill.vehicle_id, "bill.vehicle_id")?),
+        taxpayer_id: Set(uuid(&bill.taxpayer_id, "bill.taxpayer_id")?),
+        vehicle_id: Set(uuid(&bill.vehicle_id, "bill.vehicle_id")?),
     }
     .insert(txn)
     .await?;
@@ -39,7 +34,7 @@ async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -
 }
 
 async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue) -> AppResult<()> {
-    let bill_id = uuid_field(&e.bill_id, "bill_id")?;
+    let bill_id = uuid(&e.bill_id, "bill_id")?;
     let principal: i64 = e.lines.iter().map(|l| l.principal_won).sum();
     let charge: i64 = e.lines.iter().map(|l| l.late_charge_won).sum();
     // A bill whose overdue stands again after a cancellation may still have its entry.
@@ -54,7 +49,7 @@ async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue
     arrears_bill::ActiveModel {
         bill_id: Set(bill_id),
         tenant_code: Set(tenant(tenant_code)?.to_string()),
-        taxpayer_id: Set(uuid_field(&e.taxpayer_id, "taxpayer_id")?),
+        taxpayer_id: Set(uuid(&e.taxpayer_id, "taxpayer_id")?),
         e_payment_number: Set(e.e_payment_number.clone()),
         tax_year: Set(e.tax_year),
         due_date: Set(date_from_proto(e.due_date.as_ref(), "due_date")?),
@@ -72,7 +67,7 @@ async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue
 /// due date after the close had made it overdue was never in arrears: its entry goes.
 async fn on_postings(txn: &DatabaseTransaction, e: PaymentsPosted) -> AppResult<()> {
     for p in e.postings {
-        let bill_id = uuid_field(&p.bill_id, "postings.bill_id")?;
+        let bill_id = uuid(&p.bill_id, "postings.bill_id")?;
         // Bills that never went overdue do not concern the register.
         let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? else {
             continue;

@@ -8,12 +8,11 @@ use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::{date_from_proto, tenant};
+use seip_runtime::convert::{date_from_proto, tenant, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency::{self, Command};
 use seip_runtime::paging::{MAX_PAGE_SIZE, PageRequest};
 use tonic::{Request, Response, Status, Streaming};
-use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::import::IMPORTS_LIST;
@@ -23,11 +22,6 @@ use crate::store::treasury_import::ImportStatus;
 use crate::wire::{
     exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto, receivable_to_proto,
 };
-
-/// An import id from the wire.
-fn import_id(s: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(s).map_err(|_| AppError::invalid("import_id", "not a UUID"))
-}
 
 /// One page of money held, `which` kind, and its items on the wire.
 async fn held(
@@ -100,7 +94,7 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::GetImportResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let id = import_id(&req.import_id)?;
+        let id = uuid(&req.import_id, "import_id")?;
         let job = CollectionApp::get_import(self, t, id).await?;
         Ok(Response::new(pb::GetImportResponse {
             job: Some(job_to_proto(&job)),
@@ -115,7 +109,7 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<Self::WatchImportStream>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let id = import_id(&req.import_id)?;
+        let id = uuid(&req.import_id, "import_id")?;
         // Fail fast on an unknown job.
         let first = CollectionApp::get_import(self, t, id).await?;
         let app = self.clone();
@@ -214,8 +208,7 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ResolveReconciliationExceptionResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let id = Uuid::parse_str(&req.exception_id)
-            .map_err(|_| AppError::invalid("exception_id", "not a UUID"))?;
+        let id = uuid(&req.exception_id, "exception_id")?;
         let cmd = Command::new(
             t.as_str(),
             "ResolveReconciliationException",
@@ -260,8 +253,7 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::AssignSuspenseResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        let receipt_id = Uuid::parse_str(&req.receipt_id)
-            .map_err(|_| AppError::invalid("receipt_id", "not a UUID"))?;
+        let receipt_id = uuid(&req.receipt_id, "receipt_id")?;
         let number = EPaymentNumber::parse_field(&req.e_payment_number, "e_payment_number")
             .map_err(AppError::from)?;
         let cmd = Command::new(t.as_str(), "AssignSuspense", &req.idempotency_key, &req)?;

@@ -136,10 +136,7 @@ pub(crate) fn exported_bill_to_proto(
 pub(crate) fn new_receivable_from_proto(
     bill: &seip_proto::assessment::v1::Bill,
 ) -> AppResult<NewReceivable> {
-    use seip_runtime::convert::{date_from_proto, tax_item_from_proto, timestamp_from_proto};
-    let uuid = |s: &str, field: &str| {
-        Uuid::parse_str(s).map_err(|_| AppError::invalid(field, "not a UUID"))
-    };
+    use seip_runtime::convert::{date_from_proto, tax_item_from_proto, timestamp_from_proto, uuid};
     Ok(NewReceivable {
         bill_id: uuid(&bill.bill_id, "bill.bill_id")?,
         taxpayer_id: uuid(&bill.taxpayer_id, "bill.taxpayer_id")?,

@@ -53,11 +53,9 @@ impl ReportingApp {
         line_no: &mut i16,
         kind: EntryKind,
         date: NaiveDate,
-        bill_id: &str,
+        bill_id: Uuid,
         entries: Vec<Entry>,
     ) -> AppResult<()> {
-        let bill_id =
-            Uuid::parse_str(bill_id).map_err(|_| AppError::invalid("bill_id", "not a UUID"))?;
         for e in entries {
             *line_no = line_no.checked_add(1).ok_or_else(|| {
                 AppError::Internal("more than 32,767 entries in one event".into())
@@ -84,11 +82,9 @@ impl ReportingApp {
     pub(crate) async fn overdue_of(
         &self,
         txn: &DatabaseTransaction,
-        bill_id: &str,
+        id: Uuid,
     ) -> AppResult<Vec<(NaiveDate, Vec<Entry>)>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let id =
-            Uuid::parse_str(bill_id).map_err(|_| AppError::invalid("bill_id", "not a UUID"))?;
         let mut by: BTreeMap<(NaiveDate, String), (i64, i64)> = BTreeMap::new();
         for e in ledger_entry::Entity::find()
             .filter(ledger_entry::Column::BillId.eq(id))

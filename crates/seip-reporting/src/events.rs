@@ -7,7 +7,9 @@ use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
-use seip_runtime::convert::{date_from_proto, tax_item_from_proto, tenant, timestamp_from_proto};
+use seip_runtime::convert::{
+    date_from_proto, tax_item_from_proto, tenant, timestamp_from_proto, uuid,
+};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
 
@@ -70,7 +72,7 @@ impl Handle<LevyDecided> for ReportingApp {
             &mut 0,
             EntryKind::Levied,
             date,
-            &bill.bill_id,
+            uuid(&bill.bill_id, "bill.bill_id")?,
             entries,
         )
         .await
@@ -87,6 +89,7 @@ impl Handle<PaymentsPosted> for ReportingApp {
     ) -> AppResult<()> {
         let mut line_no = 0;
         for p in e.postings {
+            let bill_id = uuid(&p.bill_id, "postings.bill_id")?;
             let date = date_from_proto(p.paid_on.as_ref(), "postings.paid_on")?;
             let reversal = p.kind == PostingKind::Reversal as i32;
             let entries = p
@@ -107,13 +110,13 @@ impl Handle<PaymentsPosted> for ReportingApp {
                 &mut line_no,
                 EntryKind::Collected,
                 date,
-                &p.bill_id,
+                bill_id,
                 entries,
             )
             .await?;
             if p.overdue_withdrawn {
                 // Paid by the due date: the arrears counted at the close never were.
-                let raised = self.overdue_of(txn, &p.bill_id).await?;
+                let raised = self.overdue_of(txn, bill_id).await?;
                 for (date, entries) in raised {
                     self.record(
                         txn,
@@ -121,7 +124,7 @@ impl Handle<PaymentsPosted> for ReportingApp {
                         &mut line_no,
                         EntryKind::Overdue,
                         date,
-                        &p.bill_id,
+                        bill_id,
                         entries,
                     )
                     .await?;
@@ -158,7 +161,7 @@ impl Handle<BillOverdue> for ReportingApp {
             &mut 0,
             EntryKind::Overdue,
             date,
-            &e.bill_id,
+            uuid(&e.bill_id, "bill_id")?,
             entries,
         )
         .await

@@ -73,6 +73,11 @@ pub fn timestamp_from_proto(t: Option<&prost_types::Timestamp>) -> DateTime<Utc>
         .unwrap_or_default()
 }
 
+/// A required UUID from the wire, naming `field` when it is not one.
+pub fn uuid(s: &str, field: &str) -> AppResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid(field, "not a UUID"))
+}
+
 /// A required tenant code from the wire.
 pub fn tenant(s: &str) -> AppResult<seip_core::TenantCode> {
     Ok(seip_core::TenantCode::parse_field(s, "tenant_code")?)
