@@ -52,7 +52,13 @@ mod tests {
     #[test]
     fn every_tax_item_is_known_to_the_database() {
         let known = super::m20261204_000001_assessment_known_states::KNOWN;
-        for (table, column, allowed) in known.iter().filter(|(_, c, _)| *c == "tax_item") {
+        let columns: Vec<_> = known.iter().filter(|(_, c, _)| *c == "tax_item").collect();
+        assert_eq!(
+            columns.len(),
+            2,
+            "the tax item columns this migration covers"
+        );
+        for (table, column, allowed) in columns {
             for t in seip_core::TaxItem::ALL {
                 assert!(allowed.contains(&t.name()), "{table}.{column}: {t:?}");
             }
