@@ -173,28 +173,50 @@ fn row(outcome: &str, applied: i64, overpaid: i64, suspense: i64) -> (String, i6
     (outcome.to_owned(), applied, overpaid, suspense)
 }
 
-/// Every page of a list of money held (suspense or over-payments) by `page`, which asks for
-/// the page after a token: its items, and the totals, which every page gives over all.
-async fn every_page<F, Fut>(mut page: F) -> (Vec<cpb::HeldReceipt>, i64, i64)
+/// Every item of a paged list: `page` asks for the page after a token and answers with its
+/// items and the next token (empty on the last page).
+async fn every_page<T, F, Fut>(mut page: F) -> Vec<T>
 where
     F: FnMut(String) -> Fut,
-    Fut: std::future::Future<Output = (Vec<cpb::HeldReceipt>, i64, i64, String)>,
+    Fut: std::future::Future<Output = (Vec<T>, String)>,
 {
     let mut items = Vec::new();
     let mut token = String::new();
     loop {
-        let (page_items, total_won, total_count, next) = page(token).await;
+        let (page_items, next) = page(token).await;
         items.extend(page_items);
         if next.is_empty() {
-            assert_eq!(items.len(), usize::try_from(total_count).unwrap());
-            return (items, total_won, total_count);
+            return items;
         }
         token = next;
     }
 }
 
+/// Every page of a list of money held, as one answer: its items, and the totals every page
+/// gives over all (which must count the items).
+async fn every_held_page<F, Fut>(mut page: F) -> (Vec<cpb::HeldReceipt>, i64, i64)
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Vec<cpb::HeldReceipt>, i64, i64, String)>,
+{
+    let totals = std::cell::Cell::new((0, 0));
+    let items = every_page(|token| {
+        let answer = page(token);
+        let totals = &totals;
+        async move {
+            let (items, total_won, total_count, next) = answer.await;
+            totals.set((total_won, total_count));
+            (items, next)
+        }
+    })
+    .await;
+    let (total_won, total_count) = totals.get();
+    assert_eq!(items.len(), usize::try_from(total_count).unwrap());
+    (items, total_won, total_count)
+}
+
 async fn suspense(p: &TestPlatform) -> cpb::ListSuspenseResponse {
-    let (items, total_won, total_count) = every_page(|page_token| async move {
+    let (items, total_won, total_count) = every_held_page(|page_token| async move {
         let r = p
             .collection()
             .list_suspense(cpb::ListSuspenseRequest {
@@ -217,7 +239,7 @@ async fn suspense(p: &TestPlatform) -> cpb::ListSuspenseResponse {
 }
 
 async fn overpayments(p: &TestPlatform) -> cpb::ListOverpaymentsResponse {
-    let (items, total_won, total_count) = every_page(|page_token| async move {
+    let (items, total_won, total_count) = every_held_page(|page_token| async move {
         let r = p
             .collection()
             .list_overpayments(cpb::ListOverpaymentsRequest {
@@ -240,10 +262,8 @@ async fn overpayments(p: &TestPlatform) -> cpb::ListOverpaymentsResponse {
 }
 
 async fn open_exceptions(p: &TestPlatform) -> Vec<cpb::ReconciliationException> {
-    let mut all = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = p
+    every_page(|page_token| async move {
+        let r = p
             .collection()
             .list_reconciliation_exceptions(cpb::ListReconciliationExceptionsRequest {
                 tenant_code: T.into(),
@@ -254,19 +274,14 @@ async fn open_exceptions(p: &TestPlatform) -> Vec<cpb::ReconciliationException> 
             .await
             .unwrap()
             .into_inner();
-        all.extend(page.exceptions);
-        if page.next_page_token.is_empty() {
-            return all;
-        }
-        page_token = page.next_page_token;
-    }
+        (r.exceptions, r.next_page_token)
+    })
+    .await
 }
 
 async fn imports(p: &TestPlatform) -> Vec<cpb::ImportJob> {
-    let mut all = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = p
+    every_page(|page_token| async move {
+        let r = p
             .collection()
             .list_imports(cpb::ListImportsRequest {
                 tenant_code: T.into(),
@@ -277,12 +292,9 @@ async fn imports(p: &TestPlatform) -> Vec<cpb::ImportJob> {
             .await
             .unwrap()
             .into_inner();
-        all.extend(page.jobs);
-        if page.next_page_token.is_empty() {
-            return all;
-        }
-        page_token = page.next_page_token;
-    }
+        (r.jobs, r.next_page_token)
+    })
+    .await
 }
 
 /// The due-date close of 2026-06-30 (run with the clock on 7/1).
