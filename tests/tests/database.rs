@@ -7,23 +7,9 @@ use std::time::Duration;
 
 use seip_runtime::{ServiceName, Settings, db};
 
-/// The PostgreSQL server of `DATABASE_URL`; in CI a pass without one fails rather than pass
-/// having checked nothing (`SEIP_TEST_BACKEND=sqlite` declares a pass SQLite-only).
-fn postgres_server() -> Option<String> {
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        return Some(url);
-    }
-    let sqlite_pass = std::env::var("SEIP_TEST_BACKEND").is_ok_and(|b| b == "sqlite");
-    assert!(
-        sqlite_pass || std::env::var_os("CI").is_none(),
-        "DATABASE_URL is not set in CI: this PostgreSQL-only test would check nothing"
-    );
-    None
-}
-
 #[tokio::test]
 async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
-    let Some(server) = postgres_server() else {
+    let Some(server) = seip_runtime::testing::postgres_server() else {
         return;
     };
     let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());

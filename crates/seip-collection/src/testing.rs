@@ -2,7 +2,8 @@
 
 use uuid::Uuid;
 
-/// A fresh collection database on the PostgreSQL server of [`postgres_server`], migrated;
+/// A fresh collection database on the PostgreSQL server of
+/// [`seip_runtime::testing::postgres_server`], migrated;
 /// none without one (what these tests check is PostgreSQL's alone).
 pub(crate) async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
     use sea_orm_migration::MigratorTrait;
@@ -13,29 +14,11 @@ pub(crate) async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, S
     Some((db, server, name))
 }
 
-/// The PostgreSQL server the PostgreSQL-only tests use (`DATABASE_URL`); none on a
-/// developer's machine without one, or in a pass declared SQLite-only
-/// (`SEIP_TEST_BACKEND=sqlite`, as `tests/run.sh` runs its first pass).
-///
-/// In CI (`CI` set) a missing `DATABASE_URL` in any other pass fails the test: a test that
-/// returns early there would pass having checked nothing.
-pub(crate) fn postgres_server() -> Option<String> {
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        return Some(url);
-    }
-    let sqlite_pass = std::env::var("SEIP_TEST_BACKEND").is_ok_and(|b| b == "sqlite");
-    assert!(
-        sqlite_pass || std::env::var_os("CI").is_none(),
-        "DATABASE_URL is not set in CI: this PostgreSQL-only test would check nothing \
-         (set SEIP_TEST_BACKEND=sqlite for a pass that is meant to run on SQLite alone)"
-    );
-    None
-}
-
-/// A fresh, empty collection database on the PostgreSQL server of [`postgres_server`], with
+/// A fresh, empty collection database on the PostgreSQL server of
+/// [`seip_runtime::testing::postgres_server`], with
 /// the server's URL and the database's name (to drop it); none without one.
 pub(crate) async fn postgres_unmigrated() -> Option<(sea_orm::DatabaseConnection, String, String)> {
-    let server = postgres_server()?;
+    let server = seip_runtime::testing::postgres_server()?;
     let name = format!("seip_test_{}", Uuid::new_v4().simple());
     let url = seip_runtime::db::create_database(&server, &name)
         .await

@@ -17,6 +17,8 @@ pub mod migration;
 pub mod outbox;
 pub mod paging;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{ServiceName, Settings};
 pub use error::AppError;
