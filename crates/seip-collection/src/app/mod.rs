@@ -4,25 +4,23 @@
 //! reconciliation in [`reconcile`], suspense, over-payments and the audit trail in
 //! [`operator`]. Applying a stored file is a job ([`crate::jobs`]).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::{Clock, EPaymentNumber, TenantCode, Won};
-use seip_runtime::bulk::{self, Cell, Rows};
-use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{ServiceName, outbox};
 use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
-use crate::domain::receivable::{Bill, NewReceivable, PrincipalPayment, Status};
+use crate::domain::receivable::{Bill, NewReceivable, Status};
 use crate::error::{CollectionError, rule};
-use crate::store::{receipt, receivable};
+use crate::store::bills::{Loaded, load_bills, save_bills};
+use crate::store::receivable;
 use crate::wire::bill_overdue;
 
 pub mod import;
@@ -74,42 +72,6 @@ pub struct CloseSummary {
     pub late_charge: Won,
 }
 
-/// A bill as loaded, with what the store keeps beside the domain state.
-#[derive(Debug, Clone)]
-pub(crate) struct Loaded {
-    pub bill: Bill,
-    pub tax_year: i32,
-    pub overdue_at: Option<DateTime<Utc>>,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub overdue_withdrawn_at: Option<DateTime<Utc>>,
-}
-
-/// Load the municipality's receivables with these payment numbers, whole (a batch of
-/// thousands is one statement, two where principal was paid before).
-pub(crate) async fn load_bills_by_number<C: ConnectionTrait>(
-    conn: &C,
-    tenant: TenantCode,
-    numbers: &[String],
-) -> AppResult<Vec<Loaded>> {
-    if numbers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let b = conn.get_database_backend();
-    let (cond, list) = bulk::text_in(b, "e_payment_number", numbers);
-    let models = receivable::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            b,
-            sql(
-                b,
-                &format!("SELECT * FROM receivable WHERE tenant_code = ? AND {cond}"),
-            ),
-            [tenant.as_str().into(), list],
-        ))
-        .all(conn)
-        .await?;
-    load_bills(conn, models).await
-}
-
 /// `read` (of bills outside a posting), tried again up to [`READ_RETRIES`] times while it
 /// meets a conflict: a cancellation committed between its reading bills and their receipts.
 async fn retry_raced<T, F, Fut>(mut read: F) -> AppResult<T>
@@ -124,145 +86,6 @@ where
             done => return done,
         }
     }
-}
-
-/// Bills from their rows, with their principal payments read from the receipts their rows
-/// name (by primary key, one statement for the lot).
-pub(crate) async fn load_bills<C: ConnectionTrait>(
-    conn: &C,
-    models: Vec<receivable::Model>,
-) -> AppResult<Vec<Loaded>> {
-    let mut named = Vec::with_capacity(models.len());
-    for m in &models {
-        named.push(receivable::receipt_ids_from_json(
-            m.bill_id,
-            &m.payment_receipt_ids,
-        )?);
-    }
-    let ids: Vec<Uuid> = named.iter().flatten().copied().collect();
-    let mut receipts: HashMap<Uuid, receipt::Model> = HashMap::with_capacity(ids.len());
-    if !ids.is_empty() {
-        for r in receipt::Entity::find()
-            .filter(receipt::Column::Id.is_in(ids))
-            .all(conn)
-            .await?
-        {
-            receipts.insert(r.id, r);
-        }
-    }
-    // A payment named stands: a normal receipt, not cancelled, that paid principal of this
-    // bill. One cancelled since the bill was read is a change that raced the read, which
-    // the caller retries; anything else means the bill and the ledger disagree, and nothing
-    // is posted.
-    let payment = |bill_id: Uuid, id: Uuid| -> AppResult<PrincipalPayment> {
-        match receipts.get(&id) {
-            Some(r)
-                if r.bill_id == Some(bill_id) && r.kind == "N" && r.principal_applied_won > 0 =>
-            {
-                if r.cancelled {
-                    return Err(AppError::Conflict(format!(
-                        "bill {bill_id} changed while it was read (receipt {id} was cancelled); retry"
-                    )));
-                }
-                Ok(PrincipalPayment {
-                    receipt_id: id,
-                    paid_on: r.paid_on,
-                    amount: Won::new(r.principal_applied_won),
-                })
-            }
-            _ => Err(AppError::Internal(format!(
-                "bill {bill_id}: receipt {id} it names is not a principal payment of it"
-            ))),
-        }
-    };
-    let mut history = Vec::with_capacity(models.len());
-    for (m, ids) in models.iter().zip(named) {
-        let payments = ids
-            .into_iter()
-            .map(|id| payment(m.bill_id, id))
-            .collect::<AppResult<Vec<_>>>()?;
-        // Every won of principal paid is in a payment named: a list left short would
-        // understate the history that late charges run on.
-        let named_won: i64 = payments.iter().map(|p| p.amount.to_i64()).sum();
-        if named_won != m.principal_paid_won {
-            return Err(AppError::Internal(format!(
-                "bill {}: its payments name {named_won} won of principal, but {} won is paid",
-                m.bill_id, m.principal_paid_won
-            )));
-        }
-        history.push(payments);
-    }
-    models
-        .into_iter()
-        .zip(history)
-        .map(|(m, history)| {
-            Ok(Loaded {
-                bill: Bill {
-                    bill_id: m.bill_id,
-                    taxpayer_id: m.taxpayer_id,
-                    e_payment_number: m.e_payment_number,
-                    liability_established_on: m.liability_established_on,
-                    due_date: m.due_date,
-                    status: Status::parse(&m.status).ok_or_else(|| {
-                        AppError::Internal(format!("receivable status {:?}", m.status))
-                    })?,
-                    closed_overdue: m.overdue_at.is_some(),
-                    overdue_withdrawn: m.overdue_withdrawn_at.is_some(),
-                    lines: receivable::lines_from_json(m.bill_id, &m.lines)?,
-                    principal_paid: Won::new(m.principal_paid_won),
-                    charge_paid: Won::new(m.late_charge_paid_won),
-                    late_charge: Won::new(m.late_charge_won),
-                    history,
-                    version: m.version,
-                },
-                tax_year: m.tax_year,
-                overdue_at: m.overdue_at,
-                paid_at: m.paid_at,
-                overdue_withdrawn_at: m.overdue_withdrawn_at,
-            })
-        })
-        .collect()
-}
-
-/// Write changed bills in one statement, each only if nobody changed it since it was read.
-pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
-    conn: &C,
-    bills: impl IntoIterator<Item = &'a Loaded>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let mut rows = Rows::new(&[
-        "bill_id",
-        "status",
-        "principal_paid_won",
-        "late_charge_won",
-        "late_charge_paid_won",
-        "overdue_at",
-        "paid_at",
-        "overdue_withdrawn_at",
-        "payment_receipt_ids",
-        "version",
-    ]);
-    for l in bills {
-        let b = &l.bill;
-        rows.push(vec![
-            Cell::Uuid(Some(b.bill_id)),
-            Cell::Text(Some(b.status.as_str().into())),
-            Cell::Int(Some(b.principal_paid.to_i64())),
-            Cell::Int(Some(b.late_charge.to_i64())),
-            Cell::Int(Some(b.charge_paid.to_i64())),
-            Cell::Timestamp(b.closed_overdue.then(|| l.overdue_at.unwrap_or(now))),
-            Cell::Timestamp((b.status == Status::Paid).then(|| l.paid_at.unwrap_or(now))),
-            Cell::Timestamp(
-                b.overdue_withdrawn
-                    .then(|| l.overdue_withdrawn_at.unwrap_or(now)),
-            ),
-            Cell::Text(Some(receivable::receipt_ids_to_json(
-                b.history.iter().map(|h| h.receipt_id),
-            )?)),
-            Cell::Int(Some(b.version)),
-        ]);
-    }
-    bulk::update(conn, "receivable", &rows, Some("version")).await
 }
 
 impl CollectionApp {
@@ -469,6 +292,9 @@ mod tests {
     use seip_proto::common::v1::{Date, TaxItem as PbTaxItem};
 
     use super::*;
+    use crate::domain::receivable::PrincipalPayment;
+    use crate::store::receipt;
+    use seip_runtime::bulk::{self, Cell, Rows};
 
     /// A levied bill with lines of `won`, each a separate tax item in order.
     fn levied(serial: u64, won: &[i64]) -> LevyBill {

@@ -14,10 +14,11 @@ use seip_runtime::paging::PageRequest;
 use uuid::Uuid;
 
 use crate::CollectionApp;
-use crate::app::{CONSUMERS, save_bills};
+use crate::app::CONSUMERS;
 use crate::domain::posting::{Batch, Outcome};
 use crate::error::CollectionError;
 use crate::error::rule;
+use crate::store::bills::save_bills;
 use crate::store::{operator_action, receipt};
 use crate::wire::{payments_posted, posting_to_proto};
 

@@ -25,11 +25,12 @@ use uuid::Uuid;
 
 use self::in_flight::InFlight;
 use crate::CollectionApp;
-use crate::app::{CONSUMERS, load_bills, load_bills_by_number, save_bills};
+use crate::app::CONSUMERS;
 use crate::domain::feed::{self, RECORD_LEN};
 use crate::domain::posting::{Batch, Outcome, Placement, PostedReceipt};
 use crate::error::CollectionError;
 use crate::error::{feed_error, rule};
+use crate::store::bills::{Loaded, load_bills, load_bills_by_number, save_bills};
 use crate::store::receipt::receipt_kind;
 use crate::store::settle;
 use crate::store::treasury_import::ImportStatus;
@@ -600,8 +601,7 @@ impl CollectionApp {
             bills.extend(load_bills(txn, models).await?);
         }
         let t1 = t0.elapsed();
-        let mut loaded: std::collections::HashMap<Uuid, crate::app::Loaded> =
-            std::collections::HashMap::new();
+        let mut loaded: std::collections::HashMap<Uuid, Loaded> = std::collections::HashMap::new();
         for l in bills {
             batch.add_bill(l.bill.clone());
             loaded.insert(l.bill.bill_id, l);
