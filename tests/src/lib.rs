@@ -213,7 +213,7 @@ impl TestPlatform {
         for row in db
             .query_all_raw(Statement::from_string(
                 b,
-                "SELECT bill_id, e_payment_number, principal_paid_won, payment_receipt_ids FROM receivable",
+                "SELECT bill_id, e_payment_number, principal_paid_won, CAST(payment_receipt_ids AS TEXT) AS payment_receipt_ids FROM receivable",
             ))
             .await?
         {

@@ -258,12 +258,9 @@ fn the_check_sees_a_cycle() {
 }
 
 /// Use cases take commands and return domain types: a service's `app` does not reach for
-/// protobuf. One file is let off, named here with why.
+/// protobuf.
 #[test]
 fn use_cases_speak_no_protobuf() {
-    // The deposit statement's use case keeps its first answer, encoded, to give it again to
-    // a repeat of the same statement: moving that record to domain form is still to do.
-    let excused = ["seip-collection/src/app/reconcile.rs"];
     for service in [
         "seip-assessment",
         "seip-collection",
@@ -279,9 +276,6 @@ fn use_cases_speak_no_protobuf() {
             .collect();
         assert!(!app.is_empty(), "{service} has no app module to check");
         for f in app {
-            if excused.iter().any(|e| f.ends_with(e)) {
-                continue;
-            }
             let text = code(&f);
             for forbidden in ["seip_proto", "tonic::"] {
                 assert!(

@@ -13,6 +13,7 @@ use seip_core::{
 };
 use seip_rules::automobile::{self, PassengerCar, PeriodHalf, VehicleUse};
 use seip_rules::calendar::HolidayCalendar;
+use seip_runtime::convert::fit;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::{ServiceName, db::sql, outbox};
 use tokio::sync::Notify;
@@ -293,12 +294,12 @@ impl AssessmentApp {
             tenant_code: Set(tenant.to_string()),
             taxpayer_id: Set(v.taxpayer_id),
             vehicle_id: Set(v.id),
-            tax_item: Set(TaxItem::AutomobileTax.name().into()),
+            tax_item: Set(TaxItem::AutomobileTax),
             tax_year: Set(tax_year),
             period_half: Set(i16::from(half.number())),
             annual_amount_won: Set(levy.annual_amount.to_i64()),
-            vehicle_age: Set(i32::try_from(levy.vehicle_age).unwrap_or(i32::MAX)),
-            age_reduction_percent: Set(i32::try_from(levy.age_reduction_percent).unwrap_or(0)),
+            vehicle_age: Set(fit(levy.vehicle_age, "vehicle_age")?),
+            age_reduction_percent: Set(fit(levy.age_reduction_percent, "age_reduction_percent")?),
             decided_at: Set(now),
         }
         .insert(txn)
@@ -336,16 +337,19 @@ impl AssessmentApp {
         }
         .insert(txn)
         .await?;
-        bill_line::Entity::insert_many(lines.iter().enumerate().map(|(i, (item, amount))| {
-            bill_line::ActiveModel {
-                bill_id: Set(bill_id.uuid()),
-                line_no: Set(i16::try_from(i + 1).unwrap_or(i16::MAX)),
-                tax_item: Set(item.name().into()),
-                amount_won: Set(amount.to_i64()),
-            }
-        }))
-        .exec(txn)
-        .await?;
+        let rows = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (item, amount))| {
+                Ok(bill_line::ActiveModel {
+                    bill_id: Set(bill_id.uuid()),
+                    line_no: Set(fit(i + 1, "bill line_no")?),
+                    tax_item: Set(*item),
+                    amount_won: Set(amount.to_i64()),
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        bill_line::Entity::insert_many(rows).exec(txn).await?;
         tracing::info!(%bill_id, tax_year, period = half.number(), total_won = levy.total().to_i64(), "automobile tax decided");
         Ok(Bill {
             id: bill_id,
@@ -397,7 +401,7 @@ impl AssessmentApp {
             kind,
             levy_year,
             item.group(),
-            u64::try_from(serial).unwrap_or(u64::MAX),
+            fit(serial, "payment number serial")?,
         )?)
     }
 
@@ -438,12 +442,8 @@ async fn load_bill<C: ConnectionTrait>(conn: &C, b: bill::Model) -> AppResult<Bi
         .all(conn)
         .await?
         .into_iter()
-        .map(|l| {
-            let item = TaxItem::from_name(&l.tax_item, "tax_item")
-                .map_err(|_| corrupt(&format!("unknown tax item {:?}", l.tax_item)))?;
-            Ok((item, Won::new(l.amount_won)))
-        })
-        .collect::<AppResult<Vec<_>>>()?;
+        .map(|l| (l.tax_item, Won::new(l.amount_won)))
+        .collect();
     let period = match b.period_half {
         0 => None,
         n => Some(

@@ -21,6 +21,7 @@ use crate::app::reconcile::EXCEPTIONS_LIST;
 use crate::store::treasury_import::ImportStatus;
 use crate::wire::{
     exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto, receivable_to_proto,
+    statement_imported_to_proto,
 };
 
 /// One page of money held, `which` kind, and its items on the wire.
@@ -174,16 +175,15 @@ impl CollectionService for CollectionApp {
     ) -> Result<Response<pb::ImportDepositStatementResponse>, Status> {
         let req = request.into_inner();
         let t = tenant(&req.tenant_code)?;
-        Ok(Response::new(
-            CollectionApp::import_deposit_statement(
-                self,
-                t,
-                &req.idempotency_key,
-                &req.file_name,
-                &req.content,
-            )
-            .await?,
-        ))
+        let imported = CollectionApp::import_deposit_statement(
+            self,
+            t,
+            &req.idempotency_key,
+            &req.file_name,
+            &req.content,
+        )
+        .await?;
+        Ok(Response::new(statement_imported_to_proto(&imported)))
     }
 
     async fn list_reconciliation_exceptions(

@@ -237,8 +237,8 @@ async fn seed(txn: &DatabaseTransaction, bills: &[BillCase]) -> seip_runtime::er
             Cell::Int(Some(if overdue { p * 3 / 100 } else { 0 })),
             Cell::Int(Some(0)),
             Cell::Int(Some(0)),
-            Cell::Text(Some(lines)),
-            Cell::Text(Some(ids)),
+            Cell::Json(Some(lines)),
+            Cell::Json(Some(ids)),
         ]);
     }
     insert(txn, "receivable", &rows).await?;
@@ -474,7 +474,7 @@ fn job() -> treasury_import::Model {
         total_won: 0,
         imported_at: DateTime::<Utc>::from_timestamp(1_782_800_000, 0).unwrap(),
         status: treasury_import::ImportStatus::Applying,
-        reconciliation: treasury_import::Reconciliation::AwaitingDeposit,
+        reconciliation: crate::domain::reconciliation::Reconciliation::AwaitingDeposit,
         chunks: 1,
         header_raw: None,
         trailer_raw: None,

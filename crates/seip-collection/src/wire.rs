@@ -1,19 +1,20 @@
-//! Collection's types on the wire: protobuf of receivables, postings, imports, receipts held
-//! and reconciliation exceptions, shared by the gRPC adapter, the use cases that still answer
-//! in protobuf, and the events collection publishes (`PaymentsPosted`, `BillOverdue`).
+//! Collection's types on the wire: protobuf of receivables, postings, imports, receipts held,
+//! reconciliations and their exceptions, shared by the gRPC adapter, the events collection
+//! publishes (`PaymentsPosted`, `BillOverdue`) and the deposit statement's kept answer.
 
 use chrono::NaiveDate;
 use seip_core::EPaymentNumber;
 use seip_core::Won;
 use seip_proto::collection::v1 as pb;
-use seip_runtime::convert::{date_to_proto, tax_item_to_proto};
+use seip_runtime::convert::{date_from_proto, date_to_proto, tax_item_to_proto, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use uuid::Uuid;
 
 use crate::domain::posting::Posting;
 use crate::domain::receivable::{Bill, BilledLine, NewReceivable, Status};
+use crate::domain::reconciliation::{DayReconciliation, Reconciliation, StatementImported};
 use crate::error::rule;
-use crate::store::treasury_import::{ImportStatus, Reconciliation};
+use crate::store::treasury_import::ImportStatus;
 use crate::store::{receipt, reconciliation_exception, treasury_import};
 
 pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
@@ -178,12 +179,7 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
             ImportStatus::Applied => pb::ImportStatus::Applied,
             ImportStatus::Applying => pb::ImportStatus::Applying,
         } as i32,
-        reconciliation: match m.reconciliation {
-            Reconciliation::AwaitingDeposit => pb::ReconciliationStatus::AwaitingDeposit,
-            Reconciliation::Reconciled => pb::ReconciliationStatus::Reconciled,
-            Reconciliation::Exception => pb::ReconciliationStatus::Exception,
-            Reconciliation::Resolved => pb::ReconciliationStatus::Resolved,
-        } as i32,
+        reconciliation: reconciliation_to_proto(m.reconciliation) as i32,
         summary: Some(pb::ImportSummary {
             records: m.records,
             records_applied: m.records_applied,
@@ -231,4 +227,86 @@ pub(crate) fn exception_to_proto(
         resolved_by: m.resolved_by.clone().unwrap_or_default(),
         resolution: m.resolution.clone().unwrap_or_default(),
     }
+}
+
+fn reconciliation_to_proto(r: Reconciliation) -> pb::ReconciliationStatus {
+    match r {
+        Reconciliation::AwaitingDeposit => pb::ReconciliationStatus::AwaitingDeposit,
+        Reconciliation::Reconciled => pb::ReconciliationStatus::Reconciled,
+        Reconciliation::Exception => pb::ReconciliationStatus::Exception,
+        Reconciliation::Resolved => pb::ReconciliationStatus::Resolved,
+    }
+}
+
+/// A deposit statement's import as the API shows it.
+pub(crate) fn statement_imported_to_proto(
+    s: &StatementImported,
+) -> pb::ImportDepositStatementResponse {
+    pb::ImportDepositStatementResponse {
+        statement_id: s.statement_id.to_string(),
+        already_imported: s.already_imported,
+        lines: s.lines,
+        total_won: s.total_won,
+        reconciliations: s
+            .reconciliations
+            .iter()
+            .map(|d| pb::Reconciliation {
+                bank_code: d.bank_code.clone(),
+                accounting_date: Some(date_to_proto(d.accounting_date)),
+                deposited_won: d.deposited_won,
+                files_total_won: d.files_total_won,
+                status: reconciliation_to_proto(d.status) as i32,
+                files_stamped: d.files_stamped,
+                receipts_stamped: d.receipts_stamped,
+                exception_id: d.exception_id.map(|e| e.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// A deposit statement's import from its wire form (the answer kept with the statement).
+pub(crate) fn statement_imported_from_proto(
+    r: &pb::ImportDepositStatementResponse,
+) -> AppResult<StatementImported> {
+    Ok(StatementImported {
+        statement_id: uuid(&r.statement_id, "statement_id")?,
+        already_imported: r.already_imported,
+        lines: r.lines,
+        total_won: r.total_won,
+        reconciliations: r
+            .reconciliations
+            .iter()
+            .map(|d| {
+                Ok(DayReconciliation {
+                    bank_code: d.bank_code.clone(),
+                    accounting_date: date_from_proto(
+                        d.accounting_date.as_ref(),
+                        "reconciliations.accounting_date",
+                    )?,
+                    deposited_won: d.deposited_won,
+                    files_total_won: d.files_total_won,
+                    status: match pb::ReconciliationStatus::try_from(d.status) {
+                        Ok(pb::ReconciliationStatus::AwaitingDeposit) => {
+                            Reconciliation::AwaitingDeposit
+                        }
+                        Ok(pb::ReconciliationStatus::Reconciled) => Reconciliation::Reconciled,
+                        Ok(pb::ReconciliationStatus::Exception) => Reconciliation::Exception,
+                        Ok(pb::ReconciliationStatus::Resolved) => Reconciliation::Resolved,
+                        _ => {
+                            return Err(AppError::invalid(
+                                "reconciliations.status",
+                                format!("unknown status {}", d.status),
+                            ));
+                        }
+                    },
+                    files_stamped: d.files_stamped,
+                    receipts_stamped: d.receipts_stamped,
+                    exception_id: match d.exception_id.as_str() {
+                        "" => None,
+                        id => Some(uuid(id, "reconciliations.exception_id")?),
+                    },
+                })
+            })
+            .collect::<AppResult<_>>()?,
+    })
 }

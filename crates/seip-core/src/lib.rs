@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod ids;
 pub mod payment_number;
+pub mod stored;
 pub mod tax_item;
 pub mod tenant;
 
@@ -14,6 +15,7 @@ pub use clock::{Clock, kst_today};
 pub use ids::*;
 pub use payment_number::{EPaymentNumber, NoticeKind};
 pub use seip_rules::Won;
+pub use stored::UnknownName;
 pub use tax_item::TaxItem;
 pub use tenant::TenantCode;
 

@@ -6,7 +6,13 @@ use crate::InvalidField;
 
 /// A tax item (세목). The 3-digit code is what the bill prints and the treasury feed carries;
 /// the 2-digit group is the `II` segment of the electronic payment number.
+///
+/// Stored by its [`name`](TaxItem::name) (`Display` and `FromStr` speak it); with the `db`
+/// feature a sea-orm column may hold a `TaxItem` directly, and a stored name no version of
+/// Seip wrote fails the read, naming the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "db", sea_orm(value_type = "String"))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxItem {
     /// 자동차세 (자동차 소유분).
@@ -77,5 +83,19 @@ impl TaxItem {
             .into_iter()
             .find(|t| t.name() == name)
             .ok_or_else(|| InvalidField::new(field, format!("unknown tax item {name:?}")))
+    }
+}
+
+impl std::fmt::Display for TaxItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for TaxItem {
+    type Err = InvalidField;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::from_name(name, "tax_item")
     }
 }

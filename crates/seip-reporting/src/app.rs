@@ -64,8 +64,8 @@ impl ReportingApp {
                 event_id: Set(event.event_id.to_owned()),
                 line_no: Set(*line_no),
                 tenant_code: Set(event.tenant.to_string()),
-                kind: Set(kind.as_str().into()),
-                tax_item: Set(e.tax_item.name().into()),
+                kind: Set(kind),
+                tax_item: Set(e.tax_item),
                 entry_date: Set(date),
                 bill_id: Set(bill_id),
                 principal_won: Set(e.principal),
@@ -85,10 +85,10 @@ impl ReportingApp {
         id: Uuid,
     ) -> AppResult<Vec<(NaiveDate, Vec<Entry>)>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let mut by: BTreeMap<(NaiveDate, String), (i64, i64)> = BTreeMap::new();
+        let mut by: BTreeMap<(NaiveDate, TaxItem), (i64, i64)> = BTreeMap::new();
         for e in ledger_entry::Entity::find()
             .filter(ledger_entry::Column::BillId.eq(id))
-            .filter(ledger_entry::Column::Kind.eq(EntryKind::Overdue.as_str()))
+            .filter(ledger_entry::Column::Kind.eq(EntryKind::Overdue))
             .all(txn)
             .await?
         {
@@ -102,7 +102,7 @@ impl ReportingApp {
                 continue;
             }
             out.entry(date).or_default().push(Entry {
-                tax_item: TaxItem::from_name(&item, "tax_item")?,
+                tax_item: item,
                 principal: -p,
                 late_charge: -c,
             });

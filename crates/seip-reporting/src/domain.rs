@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use seip_core::TaxItem;
 
-/// What a ledger entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a ledger entry records (`ledger_entry.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum EntryKind {
     /// A bill issued (부과): its principal.
     Levied,
@@ -17,26 +18,11 @@ pub enum EntryKind {
     Overdue,
 }
 
-impl EntryKind {
-    /// The name stored in `ledger_entry.kind`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Levied => "levied",
-            Self::Collected => "collected",
-            Self::Overdue => "overdue",
-        }
-    }
-
-    /// The kind stored as `s`; none for a name no version of Seip wrote.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "levied" => Some(Self::Levied),
-            "collected" => Some(Self::Collected),
-            "overdue" => Some(Self::Overdue),
-            _ => None,
-        }
-    }
-}
+seip_core::stored_names!(EntryKind {
+    Levied => "levied",
+    Collected => "collected",
+    Overdue => "overdue",
+});
 
 /// The month's ledger entries of one tax item and kind, summed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,10 +153,10 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_and_unknown_names_are_refused() {
-        for k in [EntryKind::Levied, EntryKind::Collected, EntryKind::Overdue] {
-            assert_eq!(EntryKind::parse(k.as_str()), Some(k));
+        for k in EntryKind::ALL {
+            assert_eq!(k.as_str().parse::<EntryKind>(), Ok(*k));
         }
-        assert_eq!(EntryKind::parse("refunded"), None);
+        assert!("refunded".parse::<EntryKind>().is_err());
     }
 
     #[test]

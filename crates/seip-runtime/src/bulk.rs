@@ -32,17 +32,39 @@ pub enum Cell {
     Timestamp(Option<DateTime<Utc>>),
     /// A boolean.
     Bool(bool),
+    /// A JSON document, as its text (which the writer made with `serde_json`), or NULL:
+    /// `jsonb` on PostgreSQL, text on SQLite.
+    Json(Option<String>),
 }
 
 impl Cell {
-    fn json(&self) -> Json {
+    /// The cell as a JSON value inside the rows' document.
+    fn write_json(&self, out: &mut String) {
+        use std::fmt::Write as _;
         match self {
-            Cell::Uuid(v) => v.map_or(Json::Null, |u| Json::String(u.to_string())),
-            Cell::Text(v) => v.clone().map_or(Json::Null, Json::String),
-            Cell::Int(v) => v.map_or(Json::Null, Json::from),
-            Cell::Date(v) => v.map_or(Json::Null, |d| Json::String(d.to_string())),
-            Cell::Timestamp(v) => v.map_or(Json::Null, |t| Json::String(t.to_rfc3339())),
-            Cell::Bool(b) => Json::Bool(*b),
+            Cell::Int(Some(n)) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Uuid(Some(u)) => {
+                let _ = write!(out, "\"{u}\"");
+            }
+            Cell::Date(Some(d)) => {
+                let _ = write!(out, "\"{d}\"");
+            }
+            Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Cell::Text(Some(t)) => out.push_str(&Json::String(t.clone()).to_string()),
+            Cell::Timestamp(Some(t)) => {
+                let _ = write!(out, "\"{}\"", t.to_rfc3339());
+            }
+            // Nested as the document itself, which `json_populate_recordset` stores into the
+            // `jsonb` column as it is.
+            Cell::Json(Some(doc)) => out.push_str(doc),
+            Cell::Uuid(None)
+            | Cell::Text(None)
+            | Cell::Int(None)
+            | Cell::Date(None)
+            | Cell::Timestamp(None)
+            | Cell::Json(None) => out.push_str("null"),
         }
     }
 
@@ -54,6 +76,7 @@ impl Cell {
             Cell::Date(v) => Value::ChronoDate(*v),
             Cell::Timestamp(v) => Value::ChronoDateTimeUtc(*v),
             Cell::Bool(b) => Value::Bool(Some(*b)),
+            Cell::Json(v) => Value::String(v.clone()),
         }
     }
 }
@@ -92,7 +115,6 @@ impl Rows {
 
     /// `[{"col": value, …}, …]`, written straight into one string.
     fn json(&self) -> String {
-        use std::fmt::Write as _;
         let keys: Vec<String> = self
             .columns
             .iter()
@@ -110,19 +132,7 @@ impl Rows {
                     out.push(',');
                 }
                 out.push_str(k);
-                match v {
-                    Cell::Int(Some(n)) => {
-                        let _ = write!(out, "{n}");
-                    }
-                    Cell::Uuid(Some(u)) => {
-                        let _ = write!(out, "\"{u}\"");
-                    }
-                    Cell::Date(Some(d)) => {
-                        let _ = write!(out, "\"{d}\"");
-                    }
-                    Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-                    other => out.push_str(&other.json().to_string()),
-                }
+                v.write_json(&mut out);
             }
             out.push('}');
         }

@@ -92,3 +92,32 @@ pub fn decode_event<M: prost::Message + Default>(payload: &[u8], event_type: &st
         )
     })
 }
+
+/// `value` as a `T`, or an internal error naming `what` when it does not fit: a count, serial
+/// or line number beyond its column's range is a defect to report, never a clamped number.
+pub fn fit<T: TryFrom<U>, U: Copy + std::fmt::Display>(value: U, what: &str) -> AppResult<T> {
+    T::try_from(value).map_err(|_| {
+        AppError::Internal(format!(
+            "{what}: {value} is out of range for {}",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_that_does_not_fit_is_an_error_naming_it() {
+        assert_eq!(fit::<i16, usize>(7, "line_no").unwrap(), 7);
+        let err = fit::<i16, usize>(40_000, "bill line_no")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bill line_no: 40000 is out of range for i16"),
+            "{err}"
+        );
+        assert!(fit::<u64, i64>(-1, "serial").is_err());
+    }
+}

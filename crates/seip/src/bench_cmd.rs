@@ -148,7 +148,7 @@ async fn seed(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
-                Cell::Text(Some(lines_to_json(&[
+                Cell::Json(Some(lines_to_json(&[
                     BilledLine {
                         tax_item: TaxItem::AutomobileTax,
                         principal: Won::new(principal),

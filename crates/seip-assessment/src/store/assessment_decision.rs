@@ -1,6 +1,7 @@
 //! `assessment_decision`: a levy decision (부과결정) with the facts it was computed from.
 
 use sea_orm::entity::prelude::*;
+use seip_core::TaxItem;
 
 /// A decision row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,7 +17,7 @@ pub struct Model {
     /// Vehicle taxed.
     pub vehicle_id: Uuid,
     /// Main tax item (`automobile_tax`).
-    pub tax_item: String,
+    pub tax_item: TaxItem,
     /// 과세연도.
     pub tax_year: i32,
     /// 기분 (1 or 2).

@@ -1,6 +1,7 @@
 //! `bill_line`: one tax item of a bill.
 
 use sea_orm::entity::prelude::*;
+use seip_core::TaxItem;
 
 /// A bill line row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,8 +13,8 @@ pub struct Model {
     /// Position on the bill, main tax first.
     #[sea_orm(primary_key, auto_increment = false)]
     pub line_no: i16,
-    /// Tax item identifier (GLOSSARY), e.g. `automobile_tax`.
-    pub tax_item: String,
+    /// Tax item.
+    pub tax_item: TaxItem,
     /// Amount, won.
     pub amount_won: i64,
 }

@@ -17,6 +17,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
+use seip_runtime::convert::fit;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
 use seip_runtime::paging::{PageRequest, time_and_id, time_key};
@@ -25,8 +26,9 @@ use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::domain::feed::{self, RECORD_LEN, Record, Splitter, Validator};
+use crate::domain::reconciliation::Reconciliation;
 use crate::error::{CollectionError, feed_error};
-use crate::store::treasury_import::{ImportStatus, Reconciliation};
+use crate::store::treasury_import::ImportStatus;
 use crate::store::{treasury_file_chunk, treasury_import};
 
 /// Largest file accepted (a million records is about 200 MiB).
@@ -135,7 +137,7 @@ impl CollectionApp {
                         return Ok(());
                     }
                     chunk_no += 1;
-                    first_serial += i32::try_from(self.feed.chunk_records).unwrap_or(i32::MAX);
+                    first_serial += fit::<i32, _>(self.feed.chunk_records, "chunk_records")?;
                 }
             }
             drop(to_store);
@@ -301,7 +303,7 @@ async fn store_chunk(
         import_id: Set(import_id),
         chunk_no: Set(chunk_no),
         first_serial: Set(first_serial),
-        records: Set(i32::try_from(bytes.len() / RECORD_LEN).unwrap_or(i32::MAX)),
+        records: Set(fit(bytes.len() / RECORD_LEN, "chunk records")?),
         has_cancel: Set(bytes.chunks(RECORD_LEN).any(|r| r.get(159) == Some(&b'C'))),
         bytes: Set(bytes),
         applied: Set(false),

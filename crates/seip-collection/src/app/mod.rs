@@ -154,7 +154,7 @@ impl CollectionApp {
             period_half: Set(new.period_half),
             liability_established_on: Set(new.liability_established_on),
             due_date: Set(new.due_date),
-            status: Set(Status::Open.as_str().into()),
+            status: Set(Status::Open),
             issued_at: Set(new.issued_at),
             overdue_at: Set(None),
             paid_at: Set(None),
@@ -164,8 +164,8 @@ impl CollectionApp {
             late_charge_won: Set(0),
             late_charge_paid_won: Set(0),
             version: Set(0),
-            lines: Set(receivable::lines_to_json(&new.lines)?),
-            payment_receipt_ids: Set(receivable::receipt_ids_to_json([])?),
+            lines: Set(receivable::StoredLines::new(&new.lines)),
+            payment_receipt_ids: Set(receivable::PaymentReceipts::default()),
         }
         .insert(txn)
         .await?;
@@ -242,7 +242,7 @@ impl CollectionApp {
             let txn = self.db.begin().await?;
             let batch = receivable::Entity::find()
                 .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
-                .filter(receivable::Column::Status.eq(Status::Open.as_str()))
+                .filter(receivable::Column::Status.eq(Status::Open))
                 .filter(receivable::Column::DueDate.lte(due_date))
                 .order_by_asc(receivable::Column::DueDate)
                 .order_by_asc(receivable::Column::BillId)
@@ -489,7 +489,7 @@ mod tests {
                 .col_expr(receivable::Column::PrincipalPaidWon, Expr::value(paid))
                 .col_expr(
                     receivable::Column::PaymentReceiptIds,
-                    Expr::value(receivable::receipt_ids_to_json([receipt_id]).unwrap()),
+                    Expr::value(receivable::PaymentReceipts(vec![receipt_id])),
                 )
                 .filter(receivable::Column::BillId.eq(bill_id))
                 .exec(&db)

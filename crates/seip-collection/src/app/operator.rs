@@ -207,7 +207,7 @@ impl CollectionApp {
             .one(txn)
             .await?
             .ok_or(CollectionError::ReceiptNotFound(receipt_id))?;
-        if r.outcome == Outcome::Duplicate.as_str() {
+        if r.outcome == Outcome::Duplicate {
             return Err(CollectionError::DuplicateReceipt {
                 receipt_id,
                 bank_receipt_id: r.bank_receipt_id,

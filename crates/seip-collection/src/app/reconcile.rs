@@ -7,14 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use prost::Message;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
-use seip_proto::collection::v1 as pb;
-use seip_runtime::convert::date_to_proto;
+use seip_runtime::convert::fit;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
 use seip_runtime::paging::{PageRequest, time_and_id, time_key};
@@ -23,8 +21,9 @@ use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::operator::{Audit, ByHand, audit, who_and_why};
+use crate::domain::reconciliation::{DayReconciliation, Reconciliation, StatementImported};
 use crate::error::CollectionError;
-use crate::store::treasury_import::{ImportStatus, Reconciliation};
+use crate::store::treasury_import::ImportStatus;
 use crate::store::{
     deposit, deposit_statement, receipt, reconciliation_exception, treasury_import,
 };
@@ -187,7 +186,7 @@ impl CollectionApp {
         key: &str,
         file_name: &str,
         content: &[u8],
-    ) -> AppResult<pb::ImportDepositStatementResponse> {
+    ) -> AppResult<StatementImported> {
         idempotency::check_key(key)?;
         let sha = idempotency::hex(&Sha256::digest(content));
         // The same key for another statement is a mistake, not a new statement.
@@ -210,10 +209,9 @@ impl CollectionApp {
             .one(&self.db)
             .await?
         {
-            let mut r = pb::ImportDepositStatementResponse::decode(prev.response.as_slice())
-                .map_err(|e| AppError::Internal(format!("stored response: {e}")))?;
-            r.already_imported = true;
-            return Ok(r);
+            let mut first = deposit_statement::first_answer(&prev)?;
+            first.already_imported = true;
+            return Ok(first);
         }
         let lines = parse_deposits(content)?;
         if let Some(l) = lines.iter().find(|l| l.tenant_code != tenant.as_str()) {
@@ -245,7 +243,7 @@ impl CollectionApp {
             deposit::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 statement_id: Set(statement_id),
-                line_no: Set(i32::try_from(l.line).unwrap_or(i32::MAX)),
+                line_no: Set(fit(l.line, "deposit line_no")?),
                 tenant_code: Set(l.tenant_code.clone()),
                 bank_code: Set(l.bank_code.clone()),
                 account_no: Set(l.account_no.clone()),
@@ -258,10 +256,10 @@ impl CollectionApp {
             .await?;
             days.insert((l.bank_code.clone(), l.accounting_date));
         }
-        let mut resp = pb::ImportDepositStatementResponse {
-            statement_id: statement_id.to_string(),
+        let mut resp = StatementImported {
+            statement_id,
             already_imported: false,
-            lines: i64::try_from(lines.len()).unwrap_or(i64::MAX),
+            lines: fit(lines.len(), "deposit statement lines")?,
             total_won: lines.iter().map(|l| l.amount).sum(),
             reconciliations: Vec::new(),
         };
@@ -277,7 +275,7 @@ impl CollectionApp {
             file_name: Set(file_name.to_owned()),
             lines: Set(resp.lines),
             total_won: Set(resp.total_won),
-            response: Set(resp.encode_to_vec()),
+            response: Set(deposit_statement::answer_to_keep(&resp)),
             imported_at: Set(self.clock.now()),
         }
         .insert(&txn)
@@ -295,7 +293,7 @@ impl CollectionApp {
         tenant: TenantCode,
         bank: &str,
         date: NaiveDate,
-    ) -> AppResult<pb::Reconciliation> {
+    ) -> AppResult<DayReconciliation> {
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
             // One reconciliation of a day at a time: a file finishing while its deposits
             // arrive must not leave the day undecided (SQLite serialises writers anyway).
@@ -313,12 +311,15 @@ impl CollectionApp {
             .filter(deposit::Column::SupersededBy.is_null())
             .all(txn)
             .await?;
-        let mut out = pb::Reconciliation {
+        let mut out = DayReconciliation {
             bank_code: bank.to_owned(),
-            accounting_date: Some(date_to_proto(date)),
+            accounting_date: date,
             deposited_won: deposits.iter().map(|d| d.amount_won).sum(),
-            status: pb::ReconciliationStatus::AwaitingDeposit as i32,
-            ..Default::default()
+            files_total_won: 0,
+            status: Reconciliation::AwaitingDeposit,
+            files_stamped: 0,
+            receipts_stamped: 0,
+            exception_id: None,
         };
         if deposits.is_empty() {
             return Ok(out);
@@ -368,8 +369,8 @@ impl CollectionApp {
                 am.update(txn).await?;
             }
             let stamped = stamp(txn, &ids, Reconciliation::Reconciled).await?;
-            out.status = pb::ReconciliationStatus::Reconciled as i32;
-            out.files_stamped = i32::try_from(ids.len()).unwrap_or(i32::MAX);
+            out.status = Reconciliation::Reconciled;
+            out.files_stamped = fit(ids.len(), "files stamped")?;
             out.receipts_stamped = stamped;
             return Ok(out);
         }
@@ -421,8 +422,8 @@ impl CollectionApp {
             .exec(txn)
             .await?;
         tracing::warn!(%bank, %date, %detail, "reconciliation exception");
-        out.status = pb::ReconciliationStatus::Exception as i32;
-        out.exception_id = id.to_string();
+        out.status = Reconciliation::Exception;
+        out.exception_id = Some(id);
         Ok(out)
     }
 
@@ -563,7 +564,7 @@ async fn stamp(txn: &DatabaseTransaction, ids: &[Uuid], state: Reconciliation) -
         .filter(treasury_import::Column::Id.is_in(ids.to_vec()))
         .exec(txn)
         .await?;
-    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    fit(n, "receipts stamped")
 }
 
 #[cfg(test)]

@@ -42,14 +42,17 @@ pub struct Header {
     pub created_at: NaiveDateTime,
 }
 
-/// `N` normal receipt or `C` cancellation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `N` normal receipt or `C` cancellation (the record's column 160, and `receipt.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum RecordKind {
     /// A payment.
     Normal,
     /// Cancels the earlier receipt with the same bank receipt id.
     Cancel,
 }
+
+seip_core::stored_names!(RecordKind { Normal => "N", Cancel => "C" });
 
 /// A data record (D).
 #[derive(Debug, Clone, PartialEq, Eq)]

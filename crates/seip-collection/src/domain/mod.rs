@@ -3,3 +3,4 @@
 pub mod feed;
 pub mod posting;
 pub mod receivable;
+pub mod reconciliation;

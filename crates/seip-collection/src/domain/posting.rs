@@ -11,8 +11,9 @@ use uuid::Uuid;
 use crate::domain::feed::{Receipt, RecordKind};
 use crate::domain::receivable::{Bill, Status};
 
-/// Where a record's money went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a record's money went (`receipt.outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum Outcome {
     /// Settled the bill exactly.
     Paid,
@@ -32,21 +33,16 @@ pub enum Outcome {
     Assigned,
 }
 
-impl Outcome {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Paid => "paid",
-            Outcome::Partial => "partial",
-            Outcome::Overpaid => "overpaid",
-            Outcome::DoublePayment => "double_payment",
-            Outcome::Suspense => "suspense",
-            Outcome::Duplicate => "duplicate",
-            Outcome::Cancellation => "cancellation",
-            Outcome::Assigned => "assigned",
-        }
-    }
-}
+seip_core::stored_names!(Outcome {
+    Paid => "paid",
+    Partial => "partial",
+    Overpaid => "overpaid",
+    DoublePayment => "double_payment",
+    Suspense => "suspense",
+    Duplicate => "duplicate",
+    Cancellation => "cancellation",
+    Assigned => "assigned",
+});
 
 /// A receipt already posted (from an earlier batch or file, or earlier in this one), as far
 /// as a repeat or a cancellation needs it.

@@ -12,8 +12,9 @@ use seip_rules::late_charge::{ChargeRegime, Liability, Payment, late_charges};
 use seip_rules::law::LawParams;
 use uuid::Uuid;
 
-/// Status of a receivable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Status of a receivable (`receivable.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum Status {
     /// Not paid, not (or no longer) overdue.
     Open,
@@ -23,26 +24,11 @@ pub enum Status {
     Overdue,
 }
 
-impl Status {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Paid => "paid",
-            Status::Overdue => "overdue",
-        }
-    }
-
-    /// From the stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "open" => Status::Open,
-            "paid" => Status::Paid,
-            "overdue" => Status::Overdue,
-            _ => return None,
-        })
-    }
-}
+seip_core::stored_names!(Status {
+    Open => "open",
+    Paid => "paid",
+    Overdue => "overdue",
+});
 
 /// A bill assessment issued, to open as a receivable.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use seip_runtime::db::sql;
 use seip_runtime::error::{AppError, AppResult};
 use uuid::Uuid;
 
+use crate::domain::feed::RecordKind;
 use crate::domain::receivable::{Bill, PrincipalPayment, Status};
 use crate::store::{receipt, receivable};
 
@@ -56,14 +57,10 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
     conn: &C,
     models: Vec<receivable::Model>,
 ) -> AppResult<Vec<Loaded>> {
-    let mut named = Vec::with_capacity(models.len());
-    for m in &models {
-        named.push(receivable::receipt_ids_from_json(
-            m.bill_id,
-            &m.payment_receipt_ids,
-        )?);
-    }
-    let ids: Vec<Uuid> = named.iter().flatten().copied().collect();
+    let ids: Vec<Uuid> = models
+        .iter()
+        .flat_map(|m| m.payment_receipt_ids.0.iter().copied())
+        .collect();
     let mut receipts: HashMap<Uuid, receipt::Model> = HashMap::with_capacity(ids.len());
     if !ids.is_empty() {
         for r in receipt::Entity::find()
@@ -81,7 +78,9 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
     let payment = |bill_id: Uuid, id: Uuid| -> AppResult<PrincipalPayment> {
         match receipts.get(&id) {
             Some(r)
-                if r.bill_id == Some(bill_id) && r.kind == "N" && r.principal_applied_won > 0 =>
+                if r.bill_id == Some(bill_id)
+                    && r.kind == RecordKind::Normal
+                    && r.principal_applied_won > 0 =>
             {
                 if r.cancelled {
                     return Err(AppError::Conflict(format!(
@@ -100,10 +99,12 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
         }
     };
     let mut history = Vec::with_capacity(models.len());
-    for (m, ids) in models.iter().zip(named) {
-        let payments = ids
-            .into_iter()
-            .map(|id| payment(m.bill_id, id))
+    for m in &models {
+        let payments = m
+            .payment_receipt_ids
+            .0
+            .iter()
+            .map(|id| payment(m.bill_id, *id))
             .collect::<AppResult<Vec<_>>>()?;
         // Every won of principal paid is in a payment named: a list left short would
         // understate the history that late charges run on.
@@ -127,12 +128,10 @@ pub(crate) async fn load_bills<C: ConnectionTrait>(
                     e_payment_number: m.e_payment_number,
                     liability_established_on: m.liability_established_on,
                     due_date: m.due_date,
-                    status: Status::parse(&m.status).ok_or_else(|| {
-                        AppError::Internal(format!("receivable status {:?}", m.status))
-                    })?,
+                    status: m.status,
                     closed_overdue: m.overdue_at.is_some(),
                     overdue_withdrawn: m.overdue_withdrawn_at.is_some(),
-                    lines: receivable::lines_from_json(m.bill_id, &m.lines)?,
+                    lines: m.lines.billed(),
                     principal_paid: Won::new(m.principal_paid_won),
                     charge_paid: Won::new(m.late_charge_paid_won),
                     late_charge: Won::new(m.late_charge_won),
@@ -180,7 +179,7 @@ pub(crate) async fn save_bills<'a, C: ConnectionTrait>(
                 b.overdue_withdrawn
                     .then(|| l.overdue_withdrawn_at.unwrap_or(now)),
             ),
-            Cell::Text(Some(receivable::receipt_ids_to_json(
+            Cell::Json(Some(receivable::receipt_ids_to_json(
                 b.history.iter().map(|h| h.receipt_id),
             )?)),
             Cell::Int(Some(b.version)),

@@ -7,6 +7,9 @@ use sea_orm::{ConnectionTrait, Statement};
 use seip_core::TenantCode;
 use seip_runtime::db::sql;
 
+use crate::domain::feed::RecordKind;
+use crate::domain::posting::Outcome;
+
 /// A receipt row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "receipt")]
@@ -24,8 +27,8 @@ pub struct Model {
     pub bank_code: String,
     /// Bank receipt id (unique per bank).
     pub bank_receipt_id: String,
-    /// `N` or `C`.
-    pub kind: String,
+    /// A payment or a cancellation.
+    pub kind: RecordKind,
     /// Payment number as sent.
     pub e_payment_number: String,
     /// The bill it was applied to, if matched.
@@ -44,9 +47,9 @@ pub struct Model {
     pub overpaid_won: i64,
     /// Won held in suspense.
     pub suspense_won: i64,
-    /// `paid`, `partial`, `overpaid`, `double_payment`, `suspense`, `duplicate`, `assigned`
-    /// (suspense an operator assigned), `cancellation` (a `C` record that reversed a receipt).
-    pub outcome: String,
+    /// Where its money went ([`Outcome::Assigned`]: suspense an operator assigned;
+    /// [`Outcome::Cancellation`]: a `C` record that reversed a receipt).
+    pub outcome: Outcome,
     /// Why the money is in suspense or over-paid, for the operator.
     pub reason: Option<String>,
     /// For a cancellation record: the receipt it reversed.

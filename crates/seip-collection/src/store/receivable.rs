@@ -3,8 +3,9 @@
 use sea_orm::entity::prelude::*;
 use seip_core::{TaxItem, Won};
 use seip_runtime::error::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
 
-use crate::domain::receivable::BilledLine;
+use crate::domain::receivable::{BilledLine, Status};
 
 /// A receivable row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -28,8 +29,8 @@ pub struct Model {
     pub liability_established_on: Date,
     /// 납부기한.
     pub due_date: Date,
-    /// `open`, `paid` or `overdue`.
-    pub status: String,
+    /// Open, paid or overdue.
+    pub status: Status,
     /// When the bill was issued.
     pub issued_at: DateTimeUtc,
     /// When the due-date close moved it to arrears.
@@ -49,17 +50,16 @@ pub struct Model {
     /// When the close's overdue was withdrawn (all principal paid by the due date, the
     /// payments arriving after the close).
     pub overdue_withdrawn_at: Option<DateTimeUtc>,
-    /// The lines as billed, main tax first: a JSON array of `{"tax_item", "principal_won"}`
-    /// objects (see [`lines_to_json`]). They never change once the bill is open, and every
-    /// reader of a bill needs them, so they live on its row, read with it at no extra cost.
-    #[sea_orm(column_type = "Text")]
-    pub lines: String,
-    /// The receipts whose principal payments stand on the bill, in the order applied: a
-    /// JSON array of receipt ids (see [`receipt_ids_to_json`]). Late charges run on those
-    /// payments, so every posting to the bill reads them: kept on its row, they are found by
-    /// the receipts' primary key, and receipts need no index by bill.
-    #[sea_orm(column_type = "Text")]
-    pub payment_receipt_ids: String,
+    /// The lines as billed, main tax first. They never change once the bill is open, and
+    /// every reader of a bill needs them, so they live on its row, read with it at no extra
+    /// cost.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub lines: StoredLines,
+    /// The receipts whose principal payments stand on the bill, in the order applied. Late
+    /// charges run on those payments, so every posting to the bill reads them: kept on its
+    /// row, they are found by the receipts' primary key, and receipts need no index by bill.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub payment_receipt_ids: PaymentReceipts,
 }
 
 /// No relations are navigated through the ORM.
@@ -68,63 +68,79 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// One line as stored in [`Model::lines`].
-#[derive(serde::Serialize)]
-struct StoredLine<'a> {
-    tax_item: &'a str,
+/// [`Model::lines`] as stored: a JSON array (`jsonb` on PostgreSQL, which refuses anything
+/// else) of `{"tax_item", "principal_won"}` objects. A stored form that does not read as
+/// one fails the read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct StoredLines(Vec<StoredLine>);
+
+/// One line as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredLine {
+    tax_item: TaxItem,
     principal_won: i64,
 }
 
-/// The stored form of a bill's lines: the one writer of [`Model::lines`].
+impl StoredLines {
+    /// The stored form of `lines`.
+    pub fn new(lines: &[BilledLine]) -> Self {
+        Self(
+            lines
+                .iter()
+                .map(|l| StoredLine {
+                    tax_item: l.tax_item,
+                    principal_won: l.principal.to_i64(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The lines as billed.
+    pub fn billed(&self) -> Vec<BilledLine> {
+        self.0
+            .iter()
+            .map(|l| BilledLine {
+                tax_item: l.tax_item,
+                principal: Won::new(l.principal_won),
+            })
+            .collect()
+    }
+}
+
+/// [`Model::payment_receipt_ids`] as stored: a JSON array of receipt ids (`jsonb` on
+/// PostgreSQL).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct PaymentReceipts(pub Vec<Uuid>);
+
+/// The stored form of a bill's lines, as JSON text for a bulk write.
 pub fn lines_to_json(lines: &[BilledLine]) -> AppResult<String> {
-    let stored: Vec<StoredLine> = lines
-        .iter()
-        .map(|l| StoredLine {
-            tax_item: l.tax_item.name(),
-            principal_won: l.principal.to_i64(),
-        })
-        .collect();
-    serde_json::to_string(&stored)
+    serde_json::to_string(&StoredLines::new(lines))
         .map_err(|e| AppError::Internal(format!("writing a bill's lines: {e}")))
 }
 
-/// A bill's lines from their stored form; an error names the bill and what is wrong.
+/// A bill's lines from their stored form read as text (a raw statement's result); an error
+/// names the bill and what is wrong.
 pub(crate) fn lines_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<BilledLine>> {
-    /// As stored, read without copying the item's name.
-    #[derive(serde::Deserialize)]
-    struct Line<'a> {
-        #[serde(borrow)]
-        tax_item: std::borrow::Cow<'a, str>,
-        principal_won: i64,
-    }
-    let stored: Vec<Line<'_>> = serde_json::from_str(json)
-        .map_err(|e| AppError::Internal(format!("bill {bill_id}: its stored lines: {e}")))?;
-    stored
-        .into_iter()
-        .map(|l| {
-            Ok(BilledLine {
-                tax_item: TaxItem::from_name(&l.tax_item, "tax_item").map_err(|e| {
-                    AppError::Internal(format!("bill {bill_id}: its stored lines: {e}"))
-                })?,
-                principal: Won::new(l.principal_won),
-            })
-        })
-        .collect()
+    serde_json::from_str::<StoredLines>(json)
+        .map(|l| l.billed())
+        .map_err(|e| AppError::Internal(format!("bill {bill_id}: its stored lines: {e}")))
 }
 
-/// The stored form of a bill's payment receipts: the one writer of
-/// [`Model::payment_receipt_ids`] in Rust (the settle statement and the migration that
-/// filled them write the same form in SQL).
+/// The stored form of a bill's payment receipts, as JSON text for a bulk write.
 pub fn receipt_ids_to_json(ids: impl IntoIterator<Item = Uuid>) -> AppResult<String> {
-    serde_json::to_string(&ids.into_iter().collect::<Vec<_>>())
+    serde_json::to_string(&PaymentReceipts(ids.into_iter().collect()))
         .map_err(|e| AppError::Internal(format!("writing a bill's payment receipts: {e}")))
 }
 
-/// A bill's payment receipts from their stored form; an error names the bill.
+/// A bill's payment receipts from their stored form read as text; an error names the bill.
 pub fn receipt_ids_from_json(bill_id: Uuid, json: &str) -> AppResult<Vec<Uuid>> {
-    serde_json::from_str(json).map_err(|e| {
-        AppError::Internal(format!("bill {bill_id}: its stored payment receipts: {e}"))
-    })
+    serde_json::from_str::<PaymentReceipts>(json)
+        .map(|p| p.0)
+        .map_err(|e| {
+            AppError::Internal(format!("bill {bill_id}: its stored payment receipts: {e}"))
+        })
 }
 
 #[cfg(test)]

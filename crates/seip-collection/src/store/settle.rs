@@ -54,7 +54,7 @@ WITH s AS (
 ), paid AS (
   UPDATE receivable r
      SET principal_paid_won = r.principal_won, status = 'paid', paid_at = $4,
-         payment_receipt_ids = '[\"' || s.id || '\"]',
+         payment_receipt_ids = jsonb_build_array(s.id),
          version = r.version + 1
     FROM s
    WHERE r.tenant_code = $1 AND r.e_payment_number = s.e_payment_number
@@ -79,7 +79,8 @@ WITH s AS (
     FROM paid
 )
 SELECT array_agg(pos) AS positions, array_agg(bill_id) AS bill_ids,
-       array_agg(taxpayer_id) AS taxpayer_ids, array_agg(lines) AS lines
+       array_agg(taxpayer_id) AS taxpayer_ids,
+       array_agg(CAST(lines AS text)) AS lines
   FROM paid";
 
 /// Two checks for what is rare, with `{posted}` from [`receipt_kind`]: the bill's lines sum
@@ -90,7 +91,7 @@ SELECT array_agg(pos) AS positions, array_agg(bill_id) AS bill_ids,
 /// the statement runs again with the checks, and the records they exclude go to the general
 /// matcher.
 const CHECKS: &str = "AND r.principal_won = (SELECT sum(CAST(l->>'principal_won' AS bigint))
-                             FROM json_array_elements(CAST(r.lines AS json)) l)
+                             FROM jsonb_array_elements(r.lines) l)
      AND NOT EXISTS (SELECT 1 FROM receipt
                       WHERE tenant_code = $1 AND bank_code = $2
                         AND bank_receipt_id = s.bank_receipt_id AND {posted})";
@@ -413,7 +414,7 @@ mod tests {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
                 Cell::Int(Some(0)),
-                Cell::Text(Some(
+                Cell::Json(Some(
                     crate::store::receivable::lines_to_json(&[
                         BilledLine {
                             tax_item: TaxItem::AutomobileTax,
@@ -554,7 +555,7 @@ mod tests {
         let row = db
             .query_one_raw(Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
-                "SELECT payment_receipt_ids FROM receivable WHERE bill_id = $1",
+                "SELECT CAST(payment_receipt_ids AS TEXT) AS payment_receipt_ids FROM receivable WHERE bill_id = $1",
                 [bill(1).into()],
             ))
             .await

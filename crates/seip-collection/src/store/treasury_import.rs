@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::reconciliation::Reconciliation;
+
 /// An import row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "treasury_import")]
@@ -29,7 +31,7 @@ pub struct Model {
     pub imported_at: DateTimeUtc,
     /// `applying` or `applied`.
     pub status: ImportStatus,
-    /// `awaiting_deposit`, `reconciled`, `exception` or `resolved`.
+    /// Whether the deposits bear the file out.
     pub reconciliation: Reconciliation,
     /// Chunks of records stored.
     pub chunks: i32,
@@ -70,31 +72,16 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// How far the job applying a file has come (`status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum ImportStatus {
     /// Records are being applied.
-    #[sea_orm(string_value = "applying")]
     Applying,
     /// Every record applied.
-    #[sea_orm(string_value = "applied")]
     Applied,
 }
 
-/// Whether the bank's deposits bear a file out (`reconciliation`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-pub enum Reconciliation {
-    /// No deposit statement names the file yet.
-    #[sea_orm(string_value = "awaiting_deposit")]
-    AwaitingDeposit,
-    /// Deposits equal the files: stamped.
-    #[sea_orm(string_value = "reconciled")]
-    Reconciled,
-    /// Deposits differ: an exception blocks stamping.
-    #[sea_orm(string_value = "exception")]
-    Exception,
-    /// An operator resolved the exception: stamped.
-    #[sea_orm(string_value = "resolved")]
-    Resolved,
-}
+seip_core::stored_names!(ImportStatus {
+    Applying => "applying",
+    Applied => "applied",
+});

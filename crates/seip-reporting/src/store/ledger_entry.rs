@@ -18,10 +18,10 @@ pub struct Model {
     pub line_no: i16,
     /// Municipality.
     pub tenant_code: String,
-    /// `levied`, `collected` or `overdue`.
-    pub kind: String,
-    /// Tax item identifier.
-    pub tax_item: String,
+    /// Levied, collected or overdue.
+    pub kind: EntryKind,
+    /// Tax item.
+    pub tax_item: TaxItem,
     /// The date that places it in a month: issue date (KST), paid date or arrears start.
     pub entry_date: Date,
     /// Bill.
@@ -63,15 +63,9 @@ pub async fn month_sums<C: sea_orm::ConnectionTrait>(
         .await?;
     rows.iter()
         .map(|r| {
-            let item: String = r.try_get("", "tax_item")?;
-            let kind: String = r.try_get("", "kind")?;
             Ok(EntrySums {
-                tax_item: TaxItem::from_name(&item, "tax_item").map_err(|_| {
-                    DbErr::Type(format!("ledger_entry.tax_item: unknown tax item {item:?}"))
-                })?,
-                kind: EntryKind::parse(&kind).ok_or_else(|| {
-                    DbErr::Type(format!("ledger_entry.kind: unknown kind {kind:?}"))
-                })?,
+                tax_item: r.try_get("", "tax_item")?,
+                kind: r.try_get("", "kind")?,
                 count: r.try_get("", "n")?,
                 principal_won: r.try_get("", "principal")?,
                 late_charge_won: r.try_get("", "charge")?,

@@ -15,6 +15,7 @@ mod m20261201_000002_collection_payments_on_receivable;
 mod m20261201_000003_collection_identifiers_bytewise;
 mod m20261202_000001_collection_posted_once_key_order;
 mod m20261204_000001_collection_known_states;
+mod m20261205_000001_collection_json_documents;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -27,6 +28,7 @@ use m20261201_000002_collection_payments_on_receivable::M20261201PaymentsOnRecei
 use m20261201_000003_collection_identifiers_bytewise::M20261201IdentifiersBytewise;
 use m20261202_000001_collection_posted_once_key_order::M20261202PostedOnceKeyOrder;
 use m20261204_000001_collection_known_states::M20261204KnownStates;
+use m20261205_000001_collection_json_documents::M20261205JsonDocuments;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -47,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261201IdentifiersBytewise),
             Box::new(M20261202PostedOnceKeyOrder),
             Box::new(M20261204KnownStates),
+            Box::new(M20261205JsonDocuments),
         ])
     }
 }
@@ -86,6 +89,7 @@ mod tests {
                 "m20261201_000003_collection_identifiers_bytewise",
                 "m20261202_000001_collection_posted_once_key_order",
                 "m20261204_000001_collection_known_states",
+                "m20261205_000001_collection_json_documents",
             ]
         );
     }
@@ -108,6 +112,7 @@ mod tests {
     const PAYMENTS: &str = "m20261201_000002_collection_payments_on_receivable";
     const BYTEWISE: &str = "m20261201_000003_collection_identifiers_bytewise";
     const POSTED_ONCE: &str = "m20261202_000001_collection_posted_once_key_order";
+    const JSON_DOCUMENTS: &str = "m20261205_000001_collection_json_documents";
 
     /// The definition of the posted-once index, as the database keeps it.
     async fn posted_once_definition(db: &DatabaseConnection) -> String {
@@ -211,9 +216,11 @@ mod tests {
     /// The values the live code writes are the ones the migration allows.
     #[test]
     fn every_state_the_code_writes_is_known_to_the_database() {
+        use crate::domain::feed::RecordKind;
         use crate::domain::posting::Outcome;
         use crate::domain::receivable::Status;
-        use crate::store::treasury_import::{ImportStatus, Reconciliation};
+        use crate::domain::reconciliation::Reconciliation;
+        use crate::store::treasury_import::ImportStatus;
         let known = |table: &str, column: &str| -> Vec<&'static str> {
             super::m20261204_000001_collection_known_states::KNOWN
                 .iter()
@@ -221,32 +228,26 @@ mod tests {
                 .map(|(_, _, v)| v.to_vec())
                 .unwrap_or_default()
         };
-        for s in [Status::Open, Status::Paid, Status::Overdue] {
-            assert!(known("receivable", "status").contains(&s.as_str()));
+        for s in Status::ALL {
+            assert!(known("receivable", "status").contains(&s.as_str()), "{s:?}");
         }
-        for o in [
-            Outcome::Paid,
-            Outcome::Partial,
-            Outcome::Overpaid,
-            Outcome::DoublePayment,
-            Outcome::Suspense,
-            Outcome::Duplicate,
-            Outcome::Cancellation,
-            Outcome::Assigned,
-        ] {
+        for o in Outcome::ALL {
             assert!(known("receipt", "outcome").contains(&o.as_str()), "{o:?}");
         }
-        // The kinds the job and the settle statement write as literals.
-        for k in ["N", "C"] {
-            assert!(known("receipt", "kind").contains(&k));
+        for k in RecordKind::ALL {
+            assert!(known("receipt", "kind").contains(&k.as_str()), "{k:?}");
         }
-        // Typed columns: every variant there is.
-        use sea_orm::{ActiveEnum, Iterable};
-        for s in ImportStatus::iter() {
-            assert!(known("treasury_import", "status").contains(&s.to_value().as_str()));
+        for s in ImportStatus::ALL {
+            assert!(
+                known("treasury_import", "status").contains(&s.as_str()),
+                "{s:?}"
+            );
         }
-        for r in Reconciliation::iter() {
-            assert!(known("treasury_import", "reconciliation").contains(&r.to_value().as_str()));
+        for r in Reconciliation::ALL {
+            assert!(
+                known("treasury_import", "reconciliation").contains(&r.as_str()),
+                "{r:?}"
+            );
         }
     }
 
@@ -360,6 +361,119 @@ mod tests {
         crate::testing::drop_postgres(db, &server, &name).await;
     }
 
+    /// Bill `n` on `db` with `lines` as stored (open, no payments). The document is a
+    /// literal, which PostgreSQL takes for text or `jsonb` alike, before and after.
+    async fn write_lines(
+        db: &DatabaseConnection,
+        n: u128,
+        lines: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        write_bill(db, n, "open").await?;
+        set_lines(db, n, lines).await
+    }
+
+    /// Bill `n`'s lines set to `lines`, as a literal.
+    async fn set_lines(
+        db: &DatabaseConnection,
+        n: u128,
+        lines: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        let b = db.get_database_backend();
+        let text = format!(
+            "UPDATE receivable SET lines = '{}' WHERE bill_id = ?",
+            lines.replace('\'', "''")
+        );
+        let done = db
+            .execute_raw(Statement::from_sql_and_values(
+                b,
+                sql(b, &text),
+                [Uuid::from_u128(n).into()],
+            ))
+            .await?;
+        assert_eq!(done.rows_affected(), 1, "bill {n}");
+        Ok(())
+    }
+
+    /// On `db`: a bill's lines stored before the migration read back typed after it; a
+    /// document that is no JSON array stops the migration, naming the column, and once
+    /// migrated is refused on update and on insert; reverted, the columns take text again.
+    async fn json_documents_hold_arrays(db: &DatabaseConnection) {
+        use crate::domain::receivable::BilledLine;
+        use crate::store::receivable;
+        use sea_orm::EntityTrait;
+        use seip_core::{TaxItem, Won};
+        let two = r#"[{"tax_item":"automobile_tax","principal_won":700},{"tax_item":"local_education_tax","principal_won":300}]"#;
+        Migrator::up(db, Some(before(JSON_DOCUMENTS)))
+            .await
+            .unwrap();
+        write_lines(db, 1, two).await.unwrap();
+        write_lines(db, 2, r#"{"tax_item":"automobile_tax"}"#)
+            .await
+            .unwrap();
+        let err = Migrator::up(db, None).await.unwrap_err().to_string();
+        assert!(
+            err.contains("receivable_lines_array") || err.contains("receivable.lines"),
+            "{err}"
+        );
+        let b = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(
+            b,
+            sql(b, "DELETE FROM receivable WHERE bill_id = ?"),
+            [Uuid::from_u128(2).into()],
+        ))
+        .await
+        .unwrap();
+        Migrator::up(db, None).await.unwrap();
+        let bill = receivable::Entity::find_by_id(Uuid::from_u128(1))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            bill.lines.billed(),
+            [
+                BilledLine {
+                    tax_item: TaxItem::AutomobileTax,
+                    principal: Won::new(700)
+                },
+                BilledLine {
+                    tax_item: TaxItem::LocalEducationTax,
+                    principal: Won::new(300)
+                },
+            ]
+        );
+        assert!(bill.payment_receipt_ids.0.is_empty());
+        let not_array = |e: sea_orm::DbErr| {
+            let m = e.to_string();
+            assert!(
+                m.contains("receivable_lines_array") || m.contains("not a JSON array"),
+                "{m}"
+            );
+        };
+        not_array(write_lines(db, 3, r#""automobile_tax""#).await.unwrap_err());
+        not_array(set_lines(db, 1, "{}").await.unwrap_err());
+        Migrator::down(db, Some(from(JSON_DOCUMENTS)))
+            .await
+            .unwrap();
+        write_lines(db, 4, "not json at all").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn json_documents_hold_arrays_on_sqlite() {
+        let (db, _file) = crate::testing::sqlite_unmigrated().await;
+        json_documents_hold_arrays(&db).await;
+        db.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn json_documents_hold_arrays_on_postgres() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        json_documents_hold_arrays(&db).await;
+        crate::testing::drop_postgres(db, &server, &name).await;
+    }
+
     /// Migrate `db` to just before the lines moved, write two bills the old way (one with two
     /// lines stored out of order, one with none), migrate the rest, read them back, and
     /// revert.
@@ -409,7 +523,10 @@ mod tests {
             let row = db
                 .query_one_raw(Statement::from_sql_and_values(
                     b,
-                    sql(b, "SELECT lines FROM receivable WHERE bill_id = ?"),
+                    sql(
+                        b,
+                        "SELECT CAST(lines AS TEXT) AS lines FROM receivable WHERE bill_id = ?",
+                    ),
                     [bill.into()],
                 ))
                 .await
@@ -537,7 +654,7 @@ mod tests {
                     b,
                     sql(
                         b,
-                        "SELECT payment_receipt_ids FROM receivable WHERE bill_id = ?",
+                        "SELECT CAST(payment_receipt_ids AS TEXT) AS payment_receipt_ids FROM receivable WHERE bill_id = ?",
                     ),
                     [bill.into()],
                 ))
