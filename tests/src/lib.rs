@@ -6,12 +6,14 @@ use std::net::SocketAddr;
 
 use seip::Platform;
 use seip_core::Clock;
+use seip_core::TenantCode;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_client::ArrearsEnforcementServiceClient;
 use seip_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
 use seip_proto::reporting::v1::reporting_service_client::ReportingServiceClient;
+use seip_runtime::auth::{Issuer, Role};
 use seip_runtime::config::PerService;
-use seip_runtime::grpc::{Channel, channel};
+use seip_runtime::grpc::{Channel, channel_with_token};
 use seip_runtime::{ServiceName, Settings};
 
 /// A running platform and what it needs to be cleaned up.
@@ -21,6 +23,8 @@ pub struct TestPlatform {
     pub platform: Platform,
     /// The clock they share.
     pub clock: Clock,
+    /// The identity provider the services trust: tests sign their callers' tokens with it.
+    pub issuer: Issuer,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -67,19 +71,51 @@ impl TestPlatform {
             let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         }
         let (mut settings, dir, pg) = test_settings().await?;
+        let (issuer, _) = Issuer::generate(&settings.auth.issuer, &settings.auth.audience)?;
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, issuer.jwks())?;
+        settings.auth.jwks_file = Some(jwks);
         tune(&mut settings);
         let clock = Clock::fixed(now);
         let platform = Platform::start_all(settings, clock.clone()).await?;
         Ok(Self {
             platform,
             clock,
+            issuer,
             _dir: dir,
             pg,
         })
     }
 
+    /// A token for `subject` acting for `tenants` with `roles`, valid for an hour.
+    pub fn token(&self, subject: &str, tenants: &[&str], roles: &[Role]) -> String {
+        let tenants: Vec<TenantCode> = tenants
+            .iter()
+            .map(|t| TenantCode::parse_field(t, "tenant").expect("a test's tenant codes are valid"))
+            .collect();
+        self.issuer
+            .issue(
+                subject,
+                &tenants,
+                roles,
+                seip_core::Clock::system().now(),
+                chrono::Duration::hours(1),
+            )
+            .expect("a test token signs")
+    }
+
+    /// A channel to `service` whose calls present `token`.
+    pub fn channel_as(&self, service: ServiceName, token: &str) -> Channel {
+        channel_with_token(&self.platform.endpoint(service), token)
+            .expect("endpoint URLs are well formed")
+    }
+
+    /// The channel of the tests' usual caller: `test.office`, acting for the municipalities
+    /// the tests use (11110, 26110) in every role. The security suite narrows identities;
+    /// the workflow tests exercise the services, not the table of who may call them.
     fn ch(&self, s: ServiceName) -> Channel {
-        channel(&self.platform.endpoint(s)).expect("endpoint URLs are well formed")
+        let token = self.token("test.office", &["11110", "26110"], Role::ALL);
+        self.channel_as(s, &token)
     }
 
     /// Assessment client.
@@ -90,6 +126,12 @@ impl TestPlatform {
     /// Collection client.
     pub fn collection(&self) -> CollectionServiceClient<Channel> {
         CollectionServiceClient::new(self.ch(ServiceName::Collection))
+    }
+
+    /// Collection client for `subject` of municipality 11110 in `roles`.
+    pub fn collection_as(&self, subject: &str, roles: &[Role]) -> CollectionServiceClient<Channel> {
+        let token = self.token(subject, &["11110"], roles);
+        CollectionServiceClient::new(self.channel_as(ServiceName::Collection, &token))
     }
 
     /// Arrears-enforcement client.

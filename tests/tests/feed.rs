@@ -12,6 +12,7 @@ use seip_proto::collection::v1 as cpb;
 use seip_proto::common::v1 as common;
 use seip_proto::reporting::v1::GetMonthlyReportRequest;
 use seip_runtime::ServiceName;
+use seip_runtime::auth::Role;
 use seip_runtime::convert::date_to_proto;
 use tonic::Code;
 
@@ -678,11 +679,12 @@ async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_
         idempotency_key: "assign-1".into(),
         receipt_id: list.items[0].receipt_id.clone(),
         e_payment_number: b[0].e_payment_number.clone(),
-        operator: "clerk-kim".into(),
         reason: "payer called: typed the number from last year's notice".into(),
+        ..Default::default()
     };
+    // The audit trail names the caller's verified identity.
     let r = p
-        .collection()
+        .collection_as("clerk-kim", &[Role::Collector])
         .assign_suspense(assign.clone())
         .await
         .unwrap()
@@ -1027,13 +1029,13 @@ async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
         list[0].detail
     );
     let resolved = p
-        .collection()
+        .collection_as("treasurer-lee", &[Role::Supervisor])
         .resolve_reconciliation_exception(cpb::ResolveReconciliationExceptionRequest {
             tenant_code: T.into(),
             idempotency_key: "resolve-1".into(),
             exception_id: list[0].exception_id.clone(),
-            operator: "treasurer-lee".into(),
             reason: "bank fee of 740 won deducted; bank confirmed by letter 2026-07-02".into(),
+            ..Default::default()
         })
         .await
         .unwrap()

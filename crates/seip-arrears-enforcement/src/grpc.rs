@@ -3,12 +3,29 @@
 use seip_core::TaxpayerId;
 use seip_proto::arrears_enforcement::v1 as pb;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_server::ArrearsEnforcementService;
-use seip_runtime::convert::{date_to_proto, tenant};
+use seip_runtime::auth::{Policy, Role, caller};
+use seip_runtime::convert::date_to_proto;
 use seip_runtime::error::AppError;
 use tonic::{Request, Response, Status};
 
 use crate::ArrearsEnforcementApp;
 use crate::domain::{ArrearsBill, ArrearsEntry};
+
+/// Who reads the arrears register.
+const READERS: &[Role] = &[
+    Role::Viewer,
+    Role::Collector,
+    Role::EnforcementOfficer,
+    Role::FieldCrew,
+    Role::Supervisor,
+    Role::Auditor,
+];
+
+/// Who may call what (README, Security).
+pub static POLICY: Policy = Policy {
+    service: "seip.arrears_enforcement.v1.ArrearsEnforcementService",
+    methods: &[("GetArrears", READERS), ("GetArrearsSummary", READERS)],
+};
 
 fn bill_to_proto(b: &ArrearsBill) -> pb::ArrearsBill {
     pb::ArrearsBill {
@@ -39,8 +56,9 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
         &self,
         request: Request<pb::GetArrearsRequest>,
     ) -> Result<Response<pb::GetArrearsResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let id =
             TaxpayerId::parse_field(&req.taxpayer_id, "taxpayer_id").map_err(AppError::from)?;
         let entry = self.arrears(t, id).await?;
@@ -53,8 +71,9 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
         &self,
         request: Request<pb::GetArrearsSummaryRequest>,
     ) -> Result<Response<pb::GetArrearsSummaryResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let totals = self.totals(t).await?;
         Ok(Response::new(pb::GetArrearsSummaryResponse {
             delinquents: totals.delinquents,

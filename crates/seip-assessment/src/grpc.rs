@@ -4,8 +4,9 @@ use seip_core::{BillId, EPaymentNumber, TaxpayerId, VehicleId};
 use seip_proto::assessment::v1 as pb;
 use seip_proto::assessment::v1::assessment_service_server::AssessmentService;
 use seip_rules::automobile::{PassengerCar, VehicleUse};
+use seip_runtime::auth::{Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::{date_from_proto, tenant};
+use seip_runtime::convert::date_from_proto;
 use seip_runtime::error::AppError;
 use seip_runtime::idempotency::{self, Command};
 use tonic::{Request, Response, Status};
@@ -14,14 +15,36 @@ use crate::app::{AssessmentApp, BillKey, NewTaxpayer, NewVehicle};
 use crate::domain::rrn::ResidentRegistrationNumber;
 use crate::wire::{bill_to_proto, period_from_proto};
 
+/// Who may call what (README, Security).
+pub static POLICY: Policy = Policy {
+    service: "seip.assessment.v1.AssessmentService",
+    methods: &[
+        ("RegisterTaxpayer", &[Role::Assessor]),
+        ("RegisterVehicle", &[Role::Assessor]),
+        ("DecideAutomobileTax", &[Role::Assessor]),
+        (
+            "GetBill",
+            &[
+                Role::Viewer,
+                Role::Assessor,
+                Role::Collector,
+                Role::EnforcementOfficer,
+                Role::Supervisor,
+                Role::Auditor,
+            ],
+        ),
+    ],
+};
+
 #[tonic::async_trait]
 impl AssessmentService for AssessmentApp {
     async fn register_taxpayer(
         &self,
         request: Request<pb::RegisterTaxpayerRequest>,
     ) -> Result<Response<pb::RegisterTaxpayerResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let new = NewTaxpayer {
             name: req.name.clone(),
             rrn: ResidentRegistrationNumber::parse(&req.resident_registration_number)
@@ -42,8 +65,9 @@ impl AssessmentService for AssessmentApp {
         &self,
         request: Request<pb::RegisterVehicleRequest>,
     ) -> Result<Response<pb::RegisterVehicleResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let taxpayer_id =
             TaxpayerId::parse_field(&req.taxpayer_id, "taxpayer_id").map_err(AppError::from)?;
         if pb::VehicleClass::try_from(req.vehicle_class) != Ok(pb::VehicleClass::PassengerCar) {
@@ -92,8 +116,9 @@ impl AssessmentService for AssessmentApp {
         &self,
         request: Request<pb::DecideAutomobileTaxRequest>,
     ) -> Result<Response<pb::DecideAutomobileTaxResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let vehicle_id =
             VehicleId::parse_field(&req.vehicle_id, "vehicle_id").map_err(AppError::from)?;
         let half = period_from_proto(req.period_half, "period_half")?;
@@ -119,8 +144,9 @@ impl AssessmentService for AssessmentApp {
         &self,
         request: Request<pb::GetBillRequest>,
     ) -> Result<Response<pb::GetBillResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let key = match &req.key {
             Some(pb::get_bill_request::Key::BillId(id)) => {
                 BillKey::Id(BillId::parse_field(id, "bill_id").map_err(AppError::from)?)

@@ -7,8 +7,9 @@ use seip_core::EPaymentNumber;
 use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
+use seip_runtime::auth::{Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::{date_from_proto, tenant, uuid};
+use seip_runtime::convert::{date_from_proto, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency::{self, Command};
 use seip_runtime::paging::{MAX_PAGE_SIZE, PageRequest};
@@ -22,6 +23,55 @@ use crate::store::treasury_import::ImportStatus;
 use crate::wire::{
     exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto, receivable_to_proto,
     statement_imported_to_proto,
+};
+
+/// Who follows the treasury feed: imports and where the money went.
+const FEED_READERS: &[Role] = &[
+    Role::TreasuryBank,
+    Role::Collector,
+    Role::Supervisor,
+    Role::Viewer,
+    Role::Auditor,
+];
+
+/// Who reads the collection ledger and the money held.
+const LEDGER_READERS: &[Role] = &[
+    Role::Viewer,
+    Role::Assessor,
+    Role::Collector,
+    Role::EnforcementOfficer,
+    Role::Supervisor,
+    Role::Auditor,
+];
+
+/// Who may call what (README, Security). Only the treasury bank's integration brings money
+/// in (files and deposit statements); what moves money by hand is the collector's and the
+/// supervisor's.
+pub static POLICY: Policy = Policy {
+    service: "seip.collection.v1.CollectionService",
+    methods: &[
+        ("ImportTreasuryFile", &[Role::TreasuryBank]),
+        ("GetImport", FEED_READERS),
+        ("WatchImport", FEED_READERS),
+        ("ListImports", FEED_READERS),
+        ("ImportDepositStatement", &[Role::TreasuryBank]),
+        ("ListReconciliationExceptions", LEDGER_READERS),
+        ("ResolveReconciliationException", &[Role::Supervisor]),
+        ("ListSuspense", LEDGER_READERS),
+        ("AssignSuspense", &[Role::Collector, Role::Supervisor]),
+        ("ListOverpayments", LEDGER_READERS),
+        ("GetReceivable", LEDGER_READERS),
+        (
+            "ExportBills",
+            &[
+                Role::TreasuryBank,
+                Role::Collector,
+                Role::Supervisor,
+                Role::Auditor,
+            ],
+        ),
+        ("CloseDueDate", &[Role::Collector, Role::Supervisor]),
+    ],
 };
 
 /// One page of money held, `which` kind, and its items on the wire.
@@ -50,6 +100,7 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<Streaming<pb::ImportTreasuryFileRequest>>,
     ) -> Result<Response<pb::ImportTreasuryFileResponse>, Status> {
+        let who = caller(&request)?;
         let mut stream = request.into_inner();
         let meta = match stream.next().await {
             Some(Ok(pb::ImportTreasuryFileRequest {
@@ -64,7 +115,7 @@ impl CollectionService for CollectionApp {
                 .into());
             }
         };
-        let t = tenant(&meta.tenant_code)?;
+        let t = who.tenant(&meta.tenant_code)?;
         let chunks = stream.map(|msg| match msg {
             Ok(pb::ImportTreasuryFileRequest {
                 part: Some(pb::import_treasury_file_request::Part::Chunk(c)),
@@ -93,8 +144,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::GetImportRequest>,
     ) -> Result<Response<pb::GetImportResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let id = uuid(&req.import_id, "import_id")?;
         let job = CollectionApp::get_import(self, t, id).await?;
         Ok(Response::new(pb::GetImportResponse {
@@ -108,8 +160,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::WatchImportRequest>,
     ) -> Result<Response<Self::WatchImportStream>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let id = uuid(&req.import_id, "import_id")?;
         // Fail fast on an unknown job.
         let first = CollectionApp::get_import(self, t, id).await?;
@@ -148,8 +201,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ListImportsRequest>,
     ) -> Result<Response<pb::ListImportsResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         // `limit` is read while clients move to `page_size`, as before: capped, never refused
         // for being large.
         #[allow(deprecated, reason = "the old field is still served")]
@@ -173,8 +227,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ImportDepositStatementRequest>,
     ) -> Result<Response<pb::ImportDepositStatementResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let imported = CollectionApp::import_deposit_statement(
             self,
             t,
@@ -190,8 +245,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ListReconciliationExceptionsRequest>,
     ) -> Result<Response<pb::ListReconciliationExceptionsResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let page = PageRequest::parse(EXCEPTIONS_LIST, 2, req.page_size, &req.page_token)?;
         let (exceptions, next_page_token) =
             CollectionApp::list_reconciliation_exceptions(self, t, req.include_resolved, &page)
@@ -206,8 +262,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ResolveReconciliationExceptionRequest>,
     ) -> Result<Response<pb::ResolveReconciliationExceptionResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let id = uuid(&req.exception_id, "exception_id")?;
         let cmd = Command::new(
             t.as_str(),
@@ -218,7 +275,7 @@ impl CollectionService for CollectionApp {
         let txn = begin_or_repeat!(&self.db, cmd);
         let by_hand = ByHand {
             subject: id,
-            operator: &req.operator,
+            operator: &who.subject,
             reason: &req.reason,
         };
         let (exception, receipts_stamped) = self
@@ -236,8 +293,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ListSuspenseRequest>,
     ) -> Result<Response<pb::ListSuspenseResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let (items, page) = held(self, t, Held::Suspense, req.page_size, &req.page_token).await?;
         Ok(Response::new(pb::ListSuspenseResponse {
             items,
@@ -251,8 +309,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::AssignSuspenseRequest>,
     ) -> Result<Response<pb::AssignSuspenseResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let receipt_id = uuid(&req.receipt_id, "receipt_id")?;
         let number = EPaymentNumber::parse_field(&req.e_payment_number, "e_payment_number")
             .map_err(AppError::from)?;
@@ -260,7 +319,7 @@ impl CollectionService for CollectionApp {
         let txn = begin_or_repeat!(&self.db, cmd);
         let by_hand = ByHand {
             subject: receipt_id,
-            operator: &req.operator,
+            operator: &who.subject,
             reason: &req.reason,
         };
         let assigned = self.assign_suspense(&txn, t, by_hand, number).await?;
@@ -278,8 +337,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ListOverpaymentsRequest>,
     ) -> Result<Response<pb::ListOverpaymentsResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let (items, page) = held(self, t, Held::Overpaid, req.page_size, &req.page_token).await?;
         Ok(Response::new(pb::ListOverpaymentsResponse {
             items,
@@ -293,8 +353,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::GetReceivableRequest>,
     ) -> Result<Response<pb::GetReceivableResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let number = EPaymentNumber::parse_field(&req.e_payment_number, "e_payment_number")
             .map_err(AppError::from)?;
         let as_of = match &req.as_of {
@@ -314,8 +375,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::ExportBillsRequest>,
     ) -> Result<Response<Self::ExportBillsStream>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let as_of = match &req.as_of {
             Some(d) => date_from_proto(Some(d), "as_of")?,
             None => self.clock.today(),
@@ -348,8 +410,9 @@ impl CollectionService for CollectionApp {
         &self,
         request: Request<pb::CloseDueDateRequest>,
     ) -> Result<Response<pb::CloseDueDateResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let due = date_from_proto(req.due_date.as_ref(), "due_date")?;
         // The close commits in batches, so no one transaction spans it: a repeat is answered
         // from the record, and the record is written once the close is done (a close cut

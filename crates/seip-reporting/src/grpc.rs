@@ -2,12 +2,28 @@
 
 use seip_proto::reporting::v1 as pb;
 use seip_proto::reporting::v1::reporting_service_server::ReportingService;
-use seip_runtime::convert::{tax_item_to_proto, tenant};
+use seip_runtime::auth::{Policy, Role, caller};
+use seip_runtime::convert::tax_item_to_proto;
 use seip_runtime::error::AppError;
 use tonic::{Request, Response, Status};
 
 use crate::ReportingApp;
 use crate::domain::{MonthlyReport, ReportRow};
+
+/// Who may call what (README, Security).
+pub static POLICY: Policy = Policy {
+    service: "seip.reporting.v1.ReportingService",
+    methods: &[(
+        "GetMonthlyReport",
+        &[
+            Role::Viewer,
+            Role::Assessor,
+            Role::Collector,
+            Role::Supervisor,
+            Role::Auditor,
+        ],
+    )],
+};
 
 fn row_to_proto(r: &ReportRow) -> pb::MonthlyReportRow {
     pb::MonthlyReportRow {
@@ -37,8 +53,9 @@ impl ReportingService for ReportingApp {
         &self,
         request: Request<pb::GetMonthlyReportRequest>,
     ) -> Result<Response<pb::GetMonthlyReportResponse>, Status> {
+        let who = caller(&request)?;
         let req = request.into_inner();
-        let t = tenant(&req.tenant_code)?;
+        let t = who.tenant(&req.tenant_code)?;
         let month = u32::try_from(req.month)
             .ok()
             .filter(|m| (1..=12).contains(m))

@@ -172,6 +172,30 @@ impl Default for FeedSettings {
     }
 }
 
+/// How callers prove who they are (README, Security).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// The identity provider's public keys, a JWKS file (`SEIP_AUTH__JWKS_FILE`). Required
+    /// with PostgreSQL; on the embedded default, when unset, Seip keeps a development
+    /// signing key in `data_dir` and trusts it (`seip token issue` signs with it).
+    pub jwks_file: Option<PathBuf>,
+    /// The `iss` every token must carry.
+    pub issuer: String,
+    /// The `aud` every token must carry.
+    pub audience: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwks_file: None,
+            issuer: "seip-development".to_owned(),
+            audience: "seip".to_owned(),
+        }
+    }
+}
+
 /// Everything a Seip process reads from its environment.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -201,6 +225,8 @@ pub struct Settings {
     pub relay: RelaySettings,
     /// Treasury feed tuning.
     pub feed: FeedSettings,
+    /// Who may call.
+    pub auth: AuthSettings,
 }
 
 impl Default for Settings {
@@ -223,6 +249,7 @@ impl Default for Settings {
             pii_key: None,
             relay: RelaySettings::default(),
             feed: FeedSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 }

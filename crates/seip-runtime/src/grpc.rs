@@ -102,31 +102,53 @@ pub async fn serve(
     Ok(())
 }
 
-/// Puts the current span's trace context into every outgoing call.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TraceInjector;
+/// What every outgoing call carries: the current span's trace context, and the caller's
+/// bearer token when the channel has one.
+#[derive(Debug, Clone, Default)]
+pub struct Outgoing {
+    bearer: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>,
+}
 
-impl tonic::service::Interceptor for TraceInjector {
+impl tonic::service::Interceptor for Outgoing {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         let cx = tracing::Span::current().context();
         global::get_text_map_propagator(|p| {
             p.inject_context(&cx, &mut MetadataInjector(req.metadata_mut()));
         });
+        if let Some(b) = &self.bearer {
+            req.metadata_mut().insert("authorization", b.clone());
+        }
         Ok(req)
     }
 }
 
-/// A client channel that carries trace context.
-pub type Channel = InterceptedService<tonic::transport::Channel, TraceInjector>;
+/// A client channel that carries trace context (and a token, if it was made with one).
+pub type Channel = InterceptedService<tonic::transport::Channel, Outgoing>;
 
-/// A channel to `url` that connects on first use (services may start in any order) and
-/// reconnects after failures.
-pub fn channel(url: &str) -> anyhow::Result<Channel> {
-    let ch = Endpoint::from_shared(url.to_owned())?
+fn endpoint(url: &str) -> anyhow::Result<tonic::transport::Channel> {
+    Ok(Endpoint::from_shared(url.to_owned())?
         .connect_timeout(std::time::Duration::from_secs(5))
         .tcp_nodelay(true)
-        .connect_lazy();
-    Ok(InterceptedService::new(ch, TraceInjector))
+        .connect_lazy())
+}
+
+/// A channel to `url` that connects on first use (services may start in any order) and
+/// reconnects after failures; its calls carry no identity.
+pub fn channel(url: &str) -> anyhow::Result<Channel> {
+    Ok(InterceptedService::new(endpoint(url)?, Outgoing::default()))
+}
+
+/// A channel to `url` whose every call presents `token` (`authorization: Bearer …`).
+pub fn channel_with_token(url: &str, token: &str) -> anyhow::Result<Channel> {
+    let bearer = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| anyhow::anyhow!("the token is not a valid header value"))?;
+    Ok(InterceptedService::new(
+        endpoint(url)?,
+        Outgoing {
+            bearer: Some(bearer),
+        },
+    ))
 }
 
 /// Resolves when the process receives Ctrl-C or SIGTERM.

@@ -1,10 +1,12 @@
 //! `seip-runtime`: what every Seip service runs on — layered configuration, the database
 //! (a schema and role per service on PostgreSQL, a file per service on SQLite), telemetry
-//! (tracing, OpenTelemetry, trace context across gRPC), gRPC server and client plumbing,
+//! (tracing, OpenTelemetry, trace context across gRPC), gRPC server and client plumbing, who
+//! may call what (signed tokens, roles),
 //! idempotent commands, and the transactional outbox, relay and inbox.
 //!
 //! It must never know a service's domain: no tax, no bill, no taxpayer lives here.
 
+pub mod auth;
 pub mod bulk;
 pub mod config;
 pub mod convert;

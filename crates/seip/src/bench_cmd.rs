@@ -388,6 +388,29 @@ fn peak_rss_of(pid: u32) -> Option<u64> {
 struct Child {
     child: std::process::Child,
     url: String,
+    /// The treasury bank's token, as the bench's identity provider signed it.
+    token: String,
+}
+
+/// The bench's identity provider: a key made for this run, the JWKS file the service
+/// trusts, and a treasury-bank token for the bench's calls.
+fn bench_identity() -> anyhow::Result<&'static (std::path::PathBuf, String)> {
+    static IDENTITY: std::sync::OnceLock<(std::path::PathBuf, String)> = std::sync::OnceLock::new();
+    if let Some(i) = IDENTITY.get() {
+        return Ok(i);
+    }
+    let defaults = seip_runtime::config::AuthSettings::default();
+    let (issuer, _) = seip_runtime::auth::Issuer::generate(&defaults.issuer, &defaults.audience)?;
+    let jwks = std::env::temp_dir().join(format!("seip-bench-jwks-{}.json", std::process::id()));
+    std::fs::write(&jwks, issuer.jwks())?;
+    let token = issuer.issue(
+        "bench.treasury-bank",
+        &[seip_core::TenantCode::parse_field(TENANT, "tenant")?],
+        &[seip_runtime::auth::Role::TreasuryBank],
+        seip_core::Clock::system().now(),
+        chrono::Duration::hours(12),
+    )?;
+    Ok(IDENTITY.get_or_init(|| (jwks, token)))
 }
 
 impl Drop for Child {
@@ -402,9 +425,11 @@ impl Child {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        let (jwks, token) = bench_identity()?;
         let mut child = std::process::Command::new(std::env::current_exe()?)
             .args(["serve", "collection"])
             .env("SEIP_DATABASE_URL", database_url)
+            .env("SEIP_AUTH__JWKS_FILE", jwks)
             .env("SEIP_LISTEN__COLLECTION", format!("127.0.0.1:{port}"))
             .env("SEIP_LISTEN__ASSESSMENT", "127.0.0.1:0")
             .env("SEIP_LISTEN__ARREARS_ENFORCEMENT", "127.0.0.1:0")
@@ -426,15 +451,27 @@ impl Child {
                 anyhow::bail!("the collection service exited at start ({status})");
             }
             if let Ok(channel) = endpoint.connect().await {
-                let answered = CollectionServiceClient::new(channel)
-                    .list_imports(seip_proto::collection::v1::ListImportsRequest {
-                        tenant_code: TENANT.into(),
-                        page_size: 1,
-                        ..Default::default()
-                    })
-                    .await;
+                let bearer: tonic::metadata::MetadataValue<_> =
+                    format!("Bearer {token}").parse()?;
+                let answered = CollectionServiceClient::with_interceptor(
+                    channel,
+                    move |mut req: tonic::Request<()>| {
+                        req.metadata_mut().insert("authorization", bearer.clone());
+                        Ok(req)
+                    },
+                )
+                .list_imports(seip_proto::collection::v1::ListImportsRequest {
+                    tenant_code: TENANT.into(),
+                    page_size: 1,
+                    ..Default::default()
+                })
+                .await;
                 if answered.is_ok() {
-                    return Ok(Self { child, url });
+                    return Ok(Self {
+                        child,
+                        url,
+                        token: token.clone(),
+                    });
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -457,7 +494,8 @@ async fn import_once(
     let cpu_before = cpu_time_of(service.child.id()).unwrap_or_default();
     let wal = wal_position(admin).await?;
     let busy = machine_busy();
-    let mut client = CollectionServiceClient::new(grpc::channel(&service.url)?);
+    let mut client =
+        CollectionServiceClient::new(grpc::channel_with_token(&service.url, &service.token)?);
     let started = Instant::now();
     let file_name = "RCPT_11110_032_20260629_0001.dat";
     let up = seip::treasury::upload(
@@ -496,7 +534,8 @@ async fn import_once(
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         *service = Child::start(url).await?;
-        client = CollectionServiceClient::new(grpc::channel(&service.url)?);
+        client =
+            CollectionServiceClient::new(grpc::channel_with_token(&service.url, &service.token)?);
     }
     let done = seip::treasury::wait(&mut client, TENANT, &job.import_id, |_| {}).await?;
     let total = started.elapsed();

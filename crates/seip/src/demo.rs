@@ -19,6 +19,7 @@ use seip_proto::collection::v1::collection_service_client::CollectionServiceClie
 use seip_proto::common::v1 as common;
 use seip_proto::reporting::v1::GetMonthlyReportRequest;
 use seip_proto::reporting::v1::reporting_service_client::ReportingServiceClient;
+use seip_runtime::auth::Role;
 use seip_runtime::convert::{date_to_proto, tax_item_from_proto};
 use seip_runtime::telemetry::{self, TelemetryOptions};
 use seip_runtime::{ServiceName, Settings, grpc};
@@ -95,11 +96,39 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
         "Seip demo — municipality {TENANT} (Jongno-gu), {} vehicles, {store}",
         args.vehicles
     );
+    // The demo is its own identity provider: a development key in its data directory, whose
+    // public half the services trust; each actor below calls with its own token.
+    let issuer = seip::development_issuer(&settings)?;
+    let jwks = args.data_dir.join("jwks.json");
+    std::fs::write(&jwks, issuer.jwks())?;
+    settings.auth.jwks_file = Some(jwks);
     let platform = seip::Platform::start_all(settings, clock.clone()).await?;
-    let assessment =
-        AssessmentServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Assessment))?);
-    let collection =
-        CollectionServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Collection))?);
+    let tenant = seip_core::TenantCode::parse_field(TENANT, "tenant")?;
+    let as_actor = |service: ServiceName, subject: &str, role: Role| {
+        let token = issuer.issue(
+            subject,
+            &[tenant],
+            &[role],
+            Clock::system().now(),
+            chrono::Duration::hours(1),
+        )?;
+        grpc::channel_with_token(&platform.endpoint(service), &token)
+    };
+    let assessment = AssessmentServiceClient::new(as_actor(
+        ServiceName::Assessment,
+        "demo.assessor",
+        Role::Assessor,
+    )?);
+    let bank = CollectionServiceClient::new(as_actor(
+        ServiceName::Collection,
+        "demo.treasury-bank",
+        Role::TreasuryBank,
+    )?);
+    let collection = CollectionServiceClient::new(as_actor(
+        ServiceName::Collection,
+        "demo.collector",
+        Role::Collector,
+    )?);
 
     // 1. Taxpayers and their cars.
     let mut rng = fastrand::Rng::with_seed(args.seed);
@@ -277,9 +306,9 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     std::fs::write(args.data_dir.join(&file_name), &file)?;
     let pb = bar(file.len() as u64, "importing treasury file", Unit::Bytes);
     let upload_bar = pb.clone();
-    let mut collection = collection.clone();
+    let mut bank = bank.clone();
     let uploaded = seip::treasury::upload(
-        &mut collection,
+        &mut bank,
         TENANT,
         &file_name,
         &file_name,
@@ -296,7 +325,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
         "applying records",
         Unit::Items,
     );
-    let job = seip::treasury::wait(&mut collection, TENANT, &job.import_id, |j| {
+    let job = seip::treasury::wait(&mut bank, TENANT, &job.import_id, |j| {
         pb.set_position(j.summary.as_ref().map_or(0, |s| s.records_applied) as u64);
     })
     .await?;
@@ -310,7 +339,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
         file_name.trim_end_matches(".dat")
     );
     std::fs::write(args.data_dir.join("DEPOSITS_20260630.csv"), &statement)?;
-    let deposits = collection
+    let deposits = bank
         .import_deposit_statement(cpb::ImportDepositStatementRequest {
             tenant_code: TENANT.into(),
             idempotency_key: "demo-deposits-20260630".into(),
@@ -344,8 +373,11 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
         "\n{t}\nDeposit statement {} won: reconciled, {stamped} receipts stamped into the receipts ledger.",
         Won::new(deposits.total_won)
     );
-    let mut reporting =
-        ReportingServiceClient::new(grpc::channel(&platform.endpoint(ServiceName::Reporting))?);
+    let mut reporting = ReportingServiceClient::new(as_actor(
+        ServiceName::Reporting,
+        "demo.viewer",
+        Role::Viewer,
+    )?);
     for (y, m) in [(2026, 6), (2026, 7)] {
         let report = reporting
             .get_monthly_report(GetMonthlyReportRequest {
@@ -394,8 +426,10 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             "\nMonthly revenue collection report (세입징수 보고서) {y}-{m:02}, municipality {TENANT}\n{t}"
         );
     }
-    let arrears = ArrearsEnforcementServiceClient::new(grpc::channel(
-        &platform.endpoint(ServiceName::ArrearsEnforcement),
+    let arrears = ArrearsEnforcementServiceClient::new(as_actor(
+        ServiceName::ArrearsEnforcement,
+        "demo.enforcement-officer",
+        Role::EnforcementOfficer,
     )?)
     .get_arrears_summary(GetArrearsSummaryRequest {
         tenant_code: TENANT.into(),

@@ -1,7 +1,7 @@
 //! `seip feed …` and `seip bills …`: the treasury feed and the bill export from the command
 //! line, for treasury clerks and the bank integration team. They talk to the collection
-//! service over gRPC; when none answers at the configured address, Seip runs in this process
-//! on the configured store (the embedded default needs no server).
+//! service over gRPC with the caller's token; only with `--local` does Seip run in this
+//! process on the configured store instead.
 
 use std::path::{Path, PathBuf};
 
@@ -9,21 +9,28 @@ use chrono::NaiveDate;
 use comfy_table::Cell;
 use futures::StreamExt;
 use seip::display::{Unit, bar, num, table, won};
-use seip_core::{Clock, Won};
+use seip_core::{Clock, TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_runtime::auth::Role;
 use seip_runtime::convert::{date_from_proto, date_to_proto};
 use seip_runtime::grpc::{self, Channel};
 use seip_runtime::paging::MAX_PAGE_SIZE;
 use seip_runtime::{ServiceName, Settings};
 
-/// Where the collection service is.
+/// Where the collection service is, and who calls it.
 #[derive(Debug, clap::Args)]
 pub struct Target {
-    /// Collection service URL (default: the configured endpoint). When nothing answers there,
-    /// Seip runs in this process on the configured store.
+    /// Collection service URL (default: the configured endpoint).
     #[arg(long, env = "SEIP_COLLECTION_URL")]
     collection_url: Option<String>,
+    /// Bearer token from your identity provider. Without one, on the embedded default, Seip
+    /// signs a short-lived token with the development key in its data directory.
+    #[arg(long, env = "SEIP_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Run Seip in this process on the configured store instead of calling a service.
+    #[arg(long)]
+    local: bool,
 }
 
 /// `seip feed …`
@@ -82,34 +89,63 @@ pub enum BillsCommand {
     },
 }
 
-/// A client, and the in-process platform serving it when no server answered.
+/// A client, and the in-process platform serving it with `--local`.
 struct Session {
     client: CollectionServiceClient<Channel>,
     local: Option<seip::Platform>,
 }
 
+/// A development token for `tenant` with `role`, signed with the embedded default's key,
+/// for the user running the command.
+fn development_token(settings: &Settings, tenant: &str, role: Role) -> anyhow::Result<String> {
+    let tenant = TenantCode::parse_field(tenant, "tenant")?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
+    seip::development_issuer(settings)?.issue(
+        &format!("cli.{user}"),
+        &[tenant],
+        &[role],
+        Clock::system().now(),
+        chrono::Duration::minutes(30),
+    )
+}
+
 impl Session {
-    async fn open(target: &Target, config: Option<&Path>) -> anyhow::Result<Self> {
+    /// A session acting for `tenant` in `role`.
+    async fn open(
+        target: &Target,
+        config: Option<&Path>,
+        tenant: &str,
+        role: Role,
+    ) -> anyhow::Result<Self> {
         let settings = Settings::load(config)?;
-        let url = target
-            .collection_url
-            .clone()
-            .unwrap_or_else(|| settings.endpoint(ServiceName::Collection));
-        let probe = tonic::transport::Endpoint::from_shared(url.clone())?
-            .connect_timeout(std::time::Duration::from_millis(500))
-            .connect()
-            .await;
-        if probe.is_ok() {
+        let token = match &target.token {
+            Some(t) => t.clone(),
+            None if settings.database_url.is_none() => development_token(&settings, tenant, role)?,
+            None => anyhow::bail!(
+                "a token is required: pass --token or set SEIP_TOKEN (your identity provider issues it)"
+            ),
+        };
+        if !target.local {
+            let url = target
+                .collection_url
+                .clone()
+                .unwrap_or_else(|| settings.endpoint(ServiceName::Collection));
+            let probe = tonic::transport::Endpoint::from_shared(url.clone())?
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .connect()
+                .await;
+            if probe.is_err() {
+                anyhow::bail!(
+                    "no collection service answers at {url}: start one (`seip serve all`), give --collection-url, or run Seip in this process with --local"
+                );
+            }
             return Ok(Self {
-                client: CollectionServiceClient::new(grpc::channel(&url)?),
+                client: CollectionServiceClient::new(grpc::channel_with_token(&url, &token)?),
                 local: None,
             });
         }
-        if target.collection_url.is_some() {
-            anyhow::bail!("no collection service answers at {url}");
-        }
         eprintln!(
-            "No collection service at {url}; running Seip in this process on {}.",
+            "Running Seip in this process on {}.",
             if settings.database_url.is_some() {
                 "the configured PostgreSQL".to_owned()
             } else {
@@ -122,8 +158,9 @@ impl Session {
         settings.endpoints = None;
         let platform = seip::Platform::start_all(settings, Clock::system()).await?;
         Ok(Self {
-            client: CollectionServiceClient::new(grpc::channel(
+            client: CollectionServiceClient::new(grpc::channel_with_token(
                 &platform.endpoint(ServiceName::Collection),
+                &token,
             )?),
             local: Some(platform),
         })
@@ -186,7 +223,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let size = std::fs::metadata(&file)?.len();
-            let mut s = Session::open(&target, config).await?;
+            let mut s = Session::open(&target, config, &tenant, Role::TreasuryBank).await?;
             let upload = bar(size, "uploading", Unit::Bytes);
             let up_bar = upload.clone();
             let reader = tokio::fs::File::open(&file).await?;
@@ -258,7 +295,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let mut s = Session::open(&target, config).await?;
+            let mut s = Session::open(&target, config, &tenant, Role::TreasuryBank).await?;
             let r = s
                 .client
                 .import_deposit_statement(pb::ImportDepositStatementRequest {
@@ -312,7 +349,7 @@ pub async fn feed(cmd: FeedCommand, config: Option<&Path>) -> anyhow::Result<()>
             limit,
             target,
         } => {
-            let mut s = Session::open(&target, config).await?;
+            let mut s = Session::open(&target, config, &tenant, Role::Viewer).await?;
             let jobs = s
                 .client
                 .list_imports(pb::ListImportsRequest {
@@ -427,7 +464,7 @@ pub async fn bills(cmd: BillsCommand, config: Option<&Path>) -> anyhow::Result<(
         output,
         target,
     } = cmd;
-    let mut s = Session::open(&target, config).await?;
+    let mut s = Session::open(&target, config, &tenant, Role::Collector).await?;
     let mut stream = s
         .client
         .export_bills(pb::ExportBillsRequest {

@@ -23,6 +23,7 @@ use seip_proto::common::v1::event_consumer_service_server::EventConsumerServiceS
 use seip_proto::reporting::v1::reporting_service_server::ReportingServiceServer;
 use seip_reporting::ReportingApp;
 use seip_rules::calendar::HolidayCalendar;
+use seip_runtime::auth::{Guard, Issuer, Verifier};
 use seip_runtime::config::PerService;
 use seip_runtime::outbox::{EventConsumer, Relay};
 use seip_runtime::{ServiceName, Settings, db, grpc};
@@ -73,15 +74,68 @@ pub fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let path = settings.data_dir.join("pii.key");
     if !path.exists() {
-        std::fs::write(&path, PiiCipher::generate_key())?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-        }
+        write_private(&path, PiiCipher::generate_key().as_bytes())?;
         tracing::warn!(path = %path.display(), "generated a PII key for the embedded store; keep it with the data");
     }
     PiiCipher::from_base64(&std::fs::read_to_string(&path)?).context("pii.key")
+}
+
+/// The development identity provider of the embedded default: a signing key kept in the
+/// data directory (created once, readable by its owner only), whose tokens the services
+/// trust when no JWKS is configured. `seip token issue` and the demo sign with it.
+pub fn development_issuer(settings: &Settings) -> anyhow::Result<Issuer> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let path = settings.data_dir.join("auth-dev.key");
+    let (issuer, audience) = (&settings.auth.issuer, &settings.auth.audience);
+    match std::fs::read(&path) {
+        Ok(der) => Issuer::from_pkcs8(&der, issuer, audience)
+            .with_context(|| format!("development signing key {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (made, der) = Issuer::generate(issuer, audience)?;
+            write_private(&path, &der)?;
+            tracing::warn!(path = %path.display(), "generated a development signing key; services on this data directory trust its tokens");
+            Ok(made)
+        }
+        Err(e) => Err(e).with_context(|| format!("development signing key {}", path.display())),
+    }
+}
+
+/// Write `bytes` to a new file at `path` that only its owner may read, atomically: the file
+/// never exists with other permissions, and a second writer fails instead of replacing it.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Who the services trust: the configured JWKS, or (embedded default only) the development
+/// signing key.
+pub fn verifier(settings: &Settings) -> anyhow::Result<Verifier> {
+    let a = &settings.auth;
+    if let Some(path) = &a.jwks_file {
+        return Verifier::from_jwks_file(path, &a.issuer, &a.audience);
+    }
+    if settings.database_url.is_some() {
+        anyhow::bail!(
+            "auth.jwks_file is required with PostgreSQL: set SEIP_AUTH__JWKS_FILE to your identity provider's JWKS (and SEIP_AUTH__ISSUER, SEIP_AUTH__AUDIENCE)"
+        );
+    }
+    Verifier::from_jwks(
+        &development_issuer(settings)?.jwks(),
+        &a.issuer,
+        &a.audience,
+    )
 }
 
 /// One running service.
@@ -100,6 +154,7 @@ pub struct Platform {
     settings: Settings,
     clock: Clock,
     calendar: Arc<HolidayCalendar>,
+    verifier: Verifier,
     running: HashMap<ServiceName, Running>,
 }
 
@@ -136,6 +191,7 @@ impl Platform {
             });
         }
         let mut p = Self {
+            verifier: verifier(&settings)?,
             settings,
             clock,
             calendar: Arc::new(HolidayCalendar::korea()),
@@ -188,7 +244,11 @@ impl Platform {
                     waker,
                 );
                 (
-                    Routes::new(AssessmentServiceServer::new(app)),
+                    Routes::new(Guard::new(
+                        AssessmentServiceServer::new(app),
+                        &seip_assessment::grpc::POLICY,
+                        self.verifier.clone(),
+                    )),
                     &["", "seip.assessment.v1.AssessmentService"],
                 )
             }
@@ -197,13 +257,18 @@ impl Platform {
                     .with_feed(self.settings.feed.clone());
                 jobs = Some(app.clone());
                 (
-                    Routes::new(CollectionServiceServer::new(app.clone())).add_service(
-                        EventConsumerServiceServer::new(EventConsumer::new(
+                    Routes::new(Guard::new(
+                        CollectionServiceServer::new(app.clone()),
+                        &seip_collection::grpc::POLICY,
+                        self.verifier.clone(),
+                    ))
+                    .add_service(EventConsumerServiceServer::new(
+                        EventConsumer::new(
                             db.clone(),
                             seip_collection::events::handlers(app),
                             clock,
-                        )),
-                    ),
+                        ),
+                    )),
                     &[
                         "",
                         "seip.collection.v1.CollectionService",
@@ -214,13 +279,18 @@ impl Platform {
             ServiceName::ArrearsEnforcement => {
                 let app = ArrearsEnforcementApp::new(db.clone());
                 (
-                    Routes::new(ArrearsEnforcementServiceServer::new(app.clone())).add_service(
-                        EventConsumerServiceServer::new(EventConsumer::new(
+                    Routes::new(Guard::new(
+                        ArrearsEnforcementServiceServer::new(app.clone()),
+                        &seip_arrears_enforcement::grpc::POLICY,
+                        self.verifier.clone(),
+                    ))
+                    .add_service(EventConsumerServiceServer::new(
+                        EventConsumer::new(
                             db.clone(),
                             seip_arrears_enforcement::events::handlers(app),
                             clock,
-                        )),
-                    ),
+                        ),
+                    )),
                     &[
                         "",
                         "seip.arrears_enforcement.v1.ArrearsEnforcementService",
@@ -231,13 +301,18 @@ impl Platform {
             ServiceName::Reporting => {
                 let app = ReportingApp::new(db.clone());
                 (
-                    Routes::new(ReportingServiceServer::new(app.clone())).add_service(
-                        EventConsumerServiceServer::new(EventConsumer::new(
+                    Routes::new(Guard::new(
+                        ReportingServiceServer::new(app.clone()),
+                        &seip_reporting::grpc::POLICY,
+                        self.verifier.clone(),
+                    ))
+                    .add_service(EventConsumerServiceServer::new(
+                        EventConsumer::new(
                             db.clone(),
                             seip_reporting::events::handlers(app),
                             clock,
-                        )),
-                    ),
+                        ),
+                    )),
                     &[
                         "",
                         "seip.reporting.v1.ReportingService",

@@ -55,11 +55,73 @@ enum Command {
         #[command(subcommand)]
         cmd: bench_cmd::BenchCommand,
     },
+    /// Development tokens, signed with the embedded default's key in the data directory.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCommand,
+    },
     /// Evaluate a rule of law from the command line; prints JSON.
     Rules {
         #[command(subcommand)]
         cmd: rules_cmd::RulesCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print a token for a person (development only: production tokens come from the
+    /// municipality's identity provider).
+    Issue {
+        /// Who (the audited actor).
+        #[arg(long)]
+        subject: String,
+        /// A municipality they act for (5-digit code); repeat for more.
+        #[arg(long = "tenant", required = true)]
+        tenants: Vec<String>,
+        /// A role: viewer, assessor, collector, enforcement_officer, supervisor, auditor,
+        /// treasury_bank, field_crew; repeat for more.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Hours the token is valid.
+        #[arg(long, default_value_t = 8)]
+        hours: i64,
+    },
+    /// Print the development key's JWKS, for services told to trust it
+    /// (`SEIP_AUTH__JWKS_FILE`).
+    Jwks,
+}
+
+fn token(cmd: TokenCommand, settings: &Settings) -> anyhow::Result<()> {
+    let issuer = seip::development_issuer(settings)?;
+    match cmd {
+        TokenCommand::Issue {
+            subject,
+            tenants,
+            roles,
+            hours,
+        } => {
+            let tenants = tenants
+                .iter()
+                .map(|t| seip_core::TenantCode::parse_field(t, "tenant"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let roles = roles
+                .iter()
+                .map(|r| r.parse::<seip_runtime::auth::Role>())
+                .collect::<Result<Vec<_>, _>>()?;
+            println!(
+                "{}",
+                issuer.issue(
+                    &subject,
+                    &tenants,
+                    &roles,
+                    Clock::system().now(),
+                    chrono::Duration::hours(hours),
+                )?
+            );
+        }
+        TokenCommand::Jwks => println!("{}", issuer.jwks()),
+    }
+    Ok(())
 }
 
 fn services(arg: &str) -> anyhow::Result<Vec<ServiceName>> {
@@ -76,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Rules { cmd } => rules_cmd::run(cmd),
+        Command::Token { cmd } => token(cmd, &Settings::load(cli.config.as_deref())?),
         Command::Serve { service } => {
             let services = services(&service)?;
             let settings = Settings::load(cli.config.as_deref())?;

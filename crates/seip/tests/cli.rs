@@ -1,7 +1,8 @@
 //! The `seip` binary as clerks and the bank team use it, on the embedded store: the demo
 //! leaves a treasury file and a deposit statement; `feed import` recognises the file as
 //! imported, `feed deposits` as seen, `feed status` shows the books, and `bills export`
-//! writes the CSV the bank team builds its test files from.
+//! writes the CSV the bank team builds its test files from. With no service answering, a
+//! command fails unless `--local` asks for Seip in this process.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -14,7 +15,7 @@ fn command(dir: &Path, args: &[&str]) -> Command {
         .env("SEIP_LOG_FILTER", "error")
         .env_remove("SEIP_DATABASE_URL")
         .env_remove("DATABASE_URL");
-    // Nothing listens here: the commands run Seip in-process on the data dir.
+    // Nothing listens here: the commands run Seip in-process on the data dir (`--local`).
     for s in [
         "ASSESSMENT",
         "COLLECTION",
@@ -47,7 +48,17 @@ fn feed_and_bills_commands_work_on_the_demo_books() {
     let file = dir.join("RCPT_11110_032_20260630_0001.dat");
     assert!(file.exists());
 
-    let out = seip(&dir, &["feed", "import", file.to_str().unwrap()]);
+    // Without `--local`, nothing answering is an error that names the way out, and the file
+    // lands nowhere.
+    let out = command(&dir, &["feed", "import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no collection service answers"), "{stderr}");
+    assert!(stderr.contains("--local"), "{stderr}");
+
+    let out = seip(&dir, &["feed", "import", "--local", file.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("was imported before"), "{stderr}");
@@ -55,10 +66,13 @@ fn feed_and_bills_commands_work_on_the_demo_books() {
     assert!(stdout.contains("reconciled, stamped"), "{stdout}");
 
     let deposits = dir.join("DEPOSITS_20260630.csv");
-    let out = seip(&dir, &["feed", "deposits", deposits.to_str().unwrap()]);
+    let out = seip(
+        &dir,
+        &["feed", "deposits", "--local", deposits.to_str().unwrap()],
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("was imported before"));
 
-    let out = seip(&dir, &["feed", "status", "--tenant", "11110"]);
+    let out = seip(&dir, &["feed", "status", "--local", "--tenant", "11110"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("RCPT_11110_032_20260630_0001.dat"),
@@ -75,6 +89,7 @@ fn feed_and_bills_commands_work_on_the_demo_books() {
         &[
             "bills",
             "export",
+            "--local",
             "--tenant",
             "11110",
             "--as-of",
@@ -103,9 +118,12 @@ fn feed_and_bills_commands_work_on_the_demo_books() {
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[202 + 40] = b'X';
     std::fs::write(&broken, bytes).unwrap();
-    let out = command(&dir, &["feed", "import", broken.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = command(
+        &dir,
+        &["feed", "import", "--local", broken.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 2, principal paid"), "{stderr}");

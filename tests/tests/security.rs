@@ -1,0 +1,468 @@
+//! The security suite: each way in that anyone on the network had before callers were
+//! identified now fails with `UNAUTHENTICATED` or `PERMISSION_DENIED` and changes nothing,
+//! while the same call with the right identity goes through. Tokens are signed by the
+//! test's identity provider (`TestPlatform::issuer`), as an OIDC provider would sign them.
+
+use chrono::{NaiveDate, TimeZone};
+use prost::Message;
+use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
+use seip_core::Won;
+use seip_e2e::TestPlatform;
+use seip_proto::assessment::v1 as apb;
+use seip_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
+use seip_proto::collection::v1 as cpb;
+use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_proto::common::v1 as common;
+use seip_runtime::ServiceName;
+use seip_runtime::auth::{Issuer, Policy, Role};
+use seip_runtime::grpc::{self, Channel};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+const T: &str = "11110";
+
+fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc.with_ymd_and_hms(y, m, d, 1, 0, 0).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The code and `ErrorInfo.reason` of a refusal.
+fn refusal(s: &tonic::Status) -> (Code, String) {
+    let reason = s
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_else(|| panic!("no ErrorInfo in {s:?}"));
+    (s.code(), reason)
+}
+
+fn unauthenticated(reason: &str) -> (Code, String) {
+    (Code::Unauthenticated, reason.into())
+}
+
+fn denied(reason: &str) -> (Code, String) {
+    (Code::PermissionDenied, reason.into())
+}
+
+/// A collection client that presents no token.
+fn anonymous(p: &TestPlatform) -> CollectionServiceClient<Channel> {
+    CollectionServiceClient::new(
+        grpc::channel(&p.platform.endpoint(ServiceName::Collection)).unwrap(),
+    )
+}
+
+/// A collection client of `subject` acting for `tenants` in `roles`.
+fn collection(
+    p: &TestPlatform,
+    subject: &str,
+    tenants: &[&str],
+    roles: &[Role],
+) -> CollectionServiceClient<Channel> {
+    let token = p.token(subject, tenants, roles);
+    CollectionServiceClient::new(p.channel_as(ServiceName::Collection, &token))
+}
+
+/// One bill of 259,740 won due 2026-06-30, levied by an assessor.
+async fn one_bill(p: &TestPlatform) -> apb::Bill {
+    let v = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    let token = p.token("kim.assessor", &[T], &[Role::Assessor]);
+    let bill = AssessmentServiceClient::new(p.channel_as(ServiceName::Assessment, &token))
+        .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
+            tenant_code: T.into(),
+            idempotency_key: "levy-1".into(),
+            vehicle_id: v,
+            tax_year: 2026,
+            period_half: common::PeriodHalf::H1 as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .bill
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    bill
+}
+
+/// A treasury file that pays `bill` in full, and one payment of a number no bill carries
+/// (which lands in suspense).
+fn paying_file(bill: &apb::Bill) -> (String, Vec<u8>) {
+    let on = day(2026, 6, 29);
+    let mut w = FileWriter::new(Header {
+        tenant_code: T.into(),
+        bank_code: "032".into(),
+        accounting_date: on,
+        file_seq: 1,
+        created_at: on.and_hms_opt(23, 0, 0).unwrap(),
+    });
+    let unknown = seip_core::EPaymentNumber::compose(
+        seip_core::TenantCode::parse_field(T, "t").unwrap(),
+        seip_core::NoticeKind::AdHoc,
+        2026,
+        "50",
+        999,
+    )
+    .unwrap()
+    .to_string();
+    for (number, principal, edu, id) in [
+        (bill.e_payment_number.as_str(), 199_800, 59_940, "B1"),
+        (unknown.as_str(), 10_000, 0, "B2"),
+    ] {
+        w.push(&PaymentToWrite {
+            e_payment_number: number,
+            tax_item_code: "501",
+            fiscal_year: 2026,
+            period: 1,
+            principal: Won::new(principal),
+            late_charge: Won::ZERO,
+            education_tax: Won::new(edu),
+            paid_on: on,
+            channel: 6,
+            payer_name: "홍길동",
+            bank_receipt_id: id,
+            cancel: false,
+        });
+    }
+    (format!("RCPT_{T}_032_20260629_0001.dat"), w.finish())
+}
+
+/// How many imports collection holds for 11110 (read as an auditor).
+async fn imports(p: &TestPlatform) -> usize {
+    collection(p, "park.auditor", &[T], &[Role::Auditor])
+        .list_imports(cpb::ListImportsRequest {
+            tenant_code: T.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs
+        .len()
+}
+
+/// The bill's receivable as an auditor sees it.
+async fn receivable(p: &TestPlatform, bill: &apb::Bill) -> cpb::Receivable {
+    collection(p, "park.auditor", &[T], &[Role::Auditor])
+        .get_receivable(cpb::GetReceivableRequest {
+            tenant_code: T.into(),
+            e_payment_number: bill.e_payment_number.clone(),
+            as_of: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .receivable
+        .unwrap()
+}
+
+#[tokio::test]
+async fn only_the_treasury_bank_brings_money_in_and_only_for_its_municipality() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let bill = one_bill(&p).await;
+    let (name, bytes) = paying_file(&bill);
+    let upload = |mut c: CollectionServiceClient<Channel>| {
+        let bytes = bytes.clone();
+        let name = name.clone();
+        async move { seip::treasury::import(&mut c, T, &name, bytes).await }
+    };
+
+    // A made-up file from anyone on the network: no token, a collector's token, a bank
+    // token of another municipality, a token signed by a key the services do not trust.
+    let e = upload(anonymous(&p)).await.unwrap_err();
+    assert_eq!(refusal(&e), unauthenticated("TOKEN_MISSING"));
+    let e = upload(collection(&p, "kim.clerk", &[T], &[Role::Collector]))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
+    assert!(e.message().contains("treasury_bank"), "{}", e.message());
+    let e = upload(collection(
+        &p,
+        "busan.bank",
+        &["26110"],
+        &[Role::TreasuryBank],
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&e), denied("TENANT_NOT_GRANTED"));
+    let (forger, _) = Issuer::generate("seip-development", "seip").unwrap();
+    let forged = forger
+        .issue(
+            "bank",
+            &[seip_core::TenantCode::parse_field(T, "t").unwrap()],
+            &[Role::TreasuryBank],
+            seip_core::Clock::system().now(),
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let e = upload(CollectionServiceClient::new(
+        p.channel_as(ServiceName::Collection, &forged),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&e), unauthenticated("TOKEN_INVALID"));
+    // None of it stored a file or paid the bill.
+    assert_eq!(imports(&p).await, 0);
+    assert_eq!(
+        receivable(&p, &bill).await.status,
+        cpb::ReceivableStatus::Open as i32
+    );
+
+    // A deposit statement is the bank's too.
+    let statement = cpb::ImportDepositStatementRequest {
+        tenant_code: T.into(),
+        idempotency_key: "dep-1".into(),
+        file_name: "deposits.csv".into(),
+        content: format!(
+            "tenant,bank,account_no,accounting_date,amount,reference\n{T},032,1005-301-123456,20260629,269740,RCPT_{T}_032_20260629_0001\n"
+        )
+        .into_bytes(),
+    };
+    let e = collection(&p, "kim.clerk", &[T], &[Role::Collector, Role::Supervisor])
+        .import_deposit_statement(statement.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
+
+    // The bank of 11110 brings both in; the bill is paid and the day reconciles.
+    let bank = collection(&p, "bank.032", &[T], &[Role::TreasuryBank]);
+    let (job, again) = upload(bank.clone()).await.unwrap();
+    assert!(!again);
+    assert_eq!(job.summary.unwrap().paid_count, 1);
+    let r = bank
+        .clone()
+        .import_deposit_statement(statement)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        r.reconciliations[0].status,
+        cpb::ReconciliationStatus::Reconciled as i32
+    );
+    assert_eq!(
+        receivable(&p, &bill).await.status,
+        cpb::ReceivableStatus::Paid as i32
+    );
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_caller() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let bill = one_bill(&p).await;
+    let (name, bytes) = paying_file(&bill);
+    seip::treasury::import(
+        &mut collection(&p, "bank.032", &[T], &[Role::TreasuryBank]),
+        T,
+        &name,
+        bytes,
+    )
+    .await
+    .unwrap();
+    let held = collection(&p, "kim.clerk", &[T], &[Role::Collector])
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .items;
+    assert_eq!(held.len(), 1);
+    // Someone else's suspense money onto a bill, claiming to be the system: by a viewer, by
+    // a bank identity, with no token at all.
+    #[allow(deprecated)]
+    let assign = cpb::AssignSuspenseRequest {
+        tenant_code: T.into(),
+        idempotency_key: "assign-1".into(),
+        receipt_id: held[0].receipt_id.clone(),
+        e_payment_number: bill.e_payment_number.clone(),
+        operator: "system".into(),
+        reason: "payer called".into(),
+    };
+    for (client, expected) in [
+        (
+            collection(&p, "lee.viewer", &[T], &[Role::Viewer]),
+            denied("ROLE_NOT_GRANTED"),
+        ),
+        (
+            collection(&p, "bank.032", &[T], &[Role::TreasuryBank]),
+            denied("ROLE_NOT_GRANTED"),
+        ),
+        (anonymous(&p), unauthenticated("TOKEN_MISSING")),
+    ] {
+        let e = client
+            .clone()
+            .assign_suspense(assign.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&e), expected);
+    }
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    let audit = |db: &sea_orm::DatabaseConnection| {
+        let db = db.clone();
+        async move {
+            db.query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT actor FROM operator_action",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.try_get::<String>("", "actor").unwrap())
+            .collect::<Vec<_>>()
+        }
+    };
+    assert!(audit(db).await.is_empty());
+    // A collector's assignment goes through; the audit names the token's subject, whatever
+    // the request claimed.
+    collection(&p, "kim.clerk", &[T], &[Role::Collector])
+        .assign_suspense(assign)
+        .await
+        .unwrap();
+    assert_eq!(audit(db).await, ["kim.clerk"]);
+
+    // The due-date close: not by an assessor, not without a token.
+    let close = cpb::CloseDueDateRequest {
+        tenant_code: T.into(),
+        idempotency_key: "close-1".into(),
+        due_date: Some(seip_runtime::convert::date_to_proto(day(2026, 6, 30))),
+    };
+    let e = collection(&p, "kim.assessor", &[T], &[Role::Assessor])
+        .close_due_date(close.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
+    let e = anonymous(&p).close_due_date(close).await.unwrap_err();
+    assert_eq!(refusal(&e), unauthenticated("TOKEN_MISSING"));
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn registers_and_reads_need_a_role_of_the_municipality() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let register = apb::RegisterTaxpayerRequest {
+        tenant_code: T.into(),
+        idempotency_key: "tp-1".into(),
+        name: "홍길동".into(),
+        resident_registration_number: "900101-1000001".into(),
+        address: "서울특별시 종로구 세종대로 209".into(),
+    };
+    let as_ = |subject: &str, tenants: &[&str], roles: &[Role]| {
+        AssessmentServiceClient::new(
+            p.channel_as(ServiceName::Assessment, &p.token(subject, tenants, roles)),
+        )
+    };
+    // Probing whether a resident is registered needs the assessor's role in that
+    // municipality.
+    let e = AssessmentServiceClient::new(
+        grpc::channel(&p.platform.endpoint(ServiceName::Assessment)).unwrap(),
+    )
+    .register_taxpayer(register.clone())
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&e), unauthenticated("TOKEN_MISSING"));
+    let e = as_("lee.viewer", &[T], &[Role::Viewer])
+        .register_taxpayer(register.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
+    let e = as_("busan.assessor", &["26110"], &[Role::Assessor])
+        .register_taxpayer(register.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("TENANT_NOT_GRANTED"));
+    let id = as_("kim.assessor", &[T], &[Role::Assessor])
+        .register_taxpayer(register)
+        .await
+        .unwrap()
+        .into_inner()
+        .taxpayer_id;
+    assert!(!id.is_empty());
+
+    // Reading another municipality's books is refused, not answered empty.
+    let e = collection(&p, "lee.viewer", &[T], &[Role::Viewer])
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: "26110".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("TENANT_NOT_GRANTED"));
+
+    // An expired token, and one whose claims were changed after signing.
+    let old = p
+        .issuer
+        .issue(
+            "lee.viewer",
+            &[seip_core::TenantCode::parse_field(T, "t").unwrap()],
+            &[Role::Viewer],
+            seip_core::Clock::system().now() - chrono::Duration::hours(3),
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let e = CollectionServiceClient::new(p.channel_as(ServiceName::Collection, &old))
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), unauthenticated("TOKEN_INVALID"));
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn health_and_reflection_stay_open() {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    for s in ServiceName::ALL {
+        let ch = grpc::channel(&p.platform.endpoint(s)).unwrap();
+        let r = HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.status, 1, "{s}: serving");
+    }
+    p.stop().await.unwrap();
+}
+
+/// The table of who may call what lists every RPC each service serves, and nothing else: a
+/// method left out would be closed to everyone, one listed but not served is a stale entry.
+#[test]
+fn every_rpc_has_its_roles() {
+    let set = prost_types::FileDescriptorSet::decode(seip_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let policies: [&Policy; 4] = [
+        &seip_assessment::grpc::POLICY,
+        &seip_collection::grpc::POLICY,
+        &seip_arrears_enforcement::grpc::POLICY,
+        &seip_reporting::grpc::POLICY,
+    ];
+    for policy in policies {
+        let (package, service) = policy.service.rsplit_once('.').unwrap();
+        let described = set
+            .file
+            .iter()
+            .filter(|f| f.package() == package)
+            .flat_map(|f| &f.service)
+            .find(|s| s.name() == service)
+            .unwrap_or_else(|| panic!("{} is not described", policy.service));
+        let mut served: Vec<&str> = described.method.iter().map(|m| m.name()).collect();
+        let mut listed: Vec<&str> = policy.methods.iter().map(|(m, _)| *m).collect();
+        served.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(listed, served, "{}", policy.service);
+        for (m, roles) in policy.methods {
+            assert!(
+                !roles.is_empty(),
+                "{}/{m} is open to no role",
+                policy.service
+            );
+        }
+    }
+}
