@@ -179,6 +179,27 @@ impl TestPlatform {
         .vehicle_id)
     }
 
+    /// Levy the first half of 2026's automobile tax on `vehicle_id` (idempotency key `key`).
+    pub async fn decide_h1(
+        &self,
+        vehicle_id: &str,
+        key: &str,
+    ) -> anyhow::Result<seip_proto::assessment::v1::Bill> {
+        use seip_proto::assessment::v1 as apb;
+        self.assessment()
+            .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
+                tenant_code: "11110".into(),
+                idempotency_key: key.into(),
+                vehicle_id: vehicle_id.into(),
+                tax_year: 2026,
+                period_half: seip_proto::common::v1::PeriodHalf::H1 as i32,
+            })
+            .await?
+            .into_inner()
+            .bill
+            .ok_or_else(|| anyhow::anyhow!("no bill in the answer"))
+    }
+
     /// Upload a treasury file and wait until its job is applied: the job, and whether the
     /// file had been imported before.
     pub async fn import_file(

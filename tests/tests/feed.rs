@@ -9,7 +9,6 @@ use seip_e2e::TestPlatform;
 use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
 use seip_proto::assessment::v1 as apb;
 use seip_proto::collection::v1 as cpb;
-use seip_proto::common::v1 as common;
 use seip_proto::reporting::v1::GetMonthlyReportRequest;
 use seip_runtime::ServiceName;
 use seip_runtime::auth::Role;
@@ -31,21 +30,7 @@ async fn bills(p: &TestPlatform, n: u32) -> Vec<apb::Bill> {
     let mut out = Vec::new();
     for i in 1..=n {
         let v = p.register_car(i, 1998, day(2025, 3, 1)).await.unwrap();
-        out.push(
-            p.assessment()
-                .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
-                    tenant_code: T.into(),
-                    idempotency_key: format!("levy-{i}"),
-                    vehicle_id: v,
-                    tax_year: 2026,
-                    period_half: common::PeriodHalf::H1 as i32,
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .bill
-                .unwrap(),
-        );
+        out.push(p.decide_h1(&v, &format!("levy-{i}")).await.unwrap());
     }
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
     out

@@ -12,7 +12,6 @@ use seip_proto::assessment::v1 as apb;
 use seip_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
 use seip_proto::collection::v1 as cpb;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
-use seip_proto::common::v1 as common;
 use seip_runtime::ServiceName;
 use seip_runtime::auth::{Issuer, Policy, Role};
 use seip_runtime::grpc::{self, Channel};
@@ -64,23 +63,10 @@ fn collection(
     CollectionServiceClient::new(p.channel_as(ServiceName::Collection, &token))
 }
 
-/// One bill of 259,740 won due 2026-06-30, levied by an assessor.
+/// One bill of 259,740 won due 2026-06-30.
 async fn one_bill(p: &TestPlatform) -> apb::Bill {
     let v = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
-    let token = p.token("kim.assessor", &[T], &[Role::Assessor]);
-    let bill = AssessmentServiceClient::new(p.channel_as(ServiceName::Assessment, &token))
-        .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
-            tenant_code: T.into(),
-            idempotency_key: "levy-1".into(),
-            vehicle_id: v,
-            tax_year: 2026,
-            period_half: common::PeriodHalf::H1 as i32,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .bill
-        .unwrap();
+    let bill = p.decide_h1(&v, "levy-1").await.unwrap();
     assert_eq!(p.platform.drain_events().await.unwrap(), 0);
     bill
 }
@@ -322,6 +308,19 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
         .await
         .unwrap();
     assert_eq!(audit(db).await, ["kim.clerk"]);
+    // The trail is append-only in the database itself: not even the service's own
+    // connection rewrites or erases it.
+    for change in [
+        "UPDATE operator_action SET actor = 'someone-else'",
+        "DELETE FROM operator_action",
+    ] {
+        let e = db.execute_unprepared(change).await.unwrap_err().to_string();
+        assert!(
+            e.contains("operator_action is append-only"),
+            "{change}: {e}"
+        );
+    }
+    assert_eq!(audit(db).await, ["kim.clerk"]);
 
     // The due-date close: not by an assessor, not without a token.
     let close = cpb::CloseDueDateRequest {
@@ -410,6 +409,55 @@ async fn registers_and_reads_need_a_role_of_the_municipality() {
         .await
         .unwrap_err();
     assert_eq!(refusal(&e), unauthenticated("TOKEN_INVALID"));
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn deposits_that_would_wrap_are_refused_and_store_nothing() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let bank = collection(&p, "bank.032", &[T], &[Role::TreasuryBank]);
+    let statement =
+        |amounts: &[&str]| cpb::ImportDepositStatementRequest {
+            tenant_code: T.into(),
+            idempotency_key: format!("dep-{}", amounts.len()),
+            file_name: format!("deposits-{}.csv", amounts.len()),
+            content: std::iter::once(
+                "tenant,bank,account_no,accounting_date,amount,reference".to_owned(),
+            )
+            .chain(amounts.iter().map(|a| {
+                format!("{T},032,1005-301-123456,20260629,{a},RCPT_{T}_032_20260629_0001")
+            }))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes(),
+        };
+    // An amount longer than any the treasury file can carry.
+    let e = bank
+        .clone()
+        .import_deposit_statement(statement(&["9223372036854775807"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("line 2, amount"), "{}", e.message());
+    // Lines of the largest amount, enough of them to pass i64: refused, not wrapped.
+    let e = bank
+        .clone()
+        .import_deposit_statement(statement(&["999999999999999"; 9_300]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (Code::InvalidArgument, "AMOUNT_OUT_OF_RANGE".into())
+    );
+    // Nothing was kept: no exception opened, and a real statement still imports as new.
+    let r = bank
+        .clone()
+        .import_deposit_statement(statement(&["269740"]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!r.already_imported);
+    assert_eq!(r.total_won, 269_740);
     p.stop().await.unwrap();
 }
 

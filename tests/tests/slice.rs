@@ -29,19 +29,7 @@ async fn register_car(p: &TestPlatform, n: u32, cc: i32, start: NaiveDate) -> St
 }
 
 async fn decide(p: &TestPlatform, vehicle_id: &str, key: &str) -> apb::Bill {
-    p.assessment()
-        .decide_automobile_tax(apb::DecideAutomobileTaxRequest {
-            tenant_code: T.into(),
-            idempotency_key: key.into(),
-            vehicle_id: vehicle_id.into(),
-            tax_year: 2026,
-            period_half: common::PeriodHalf::H1 as i32,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .bill
-        .unwrap()
+    p.decide_h1(vehicle_id, key).await.unwrap()
 }
 
 const FILE_NAME: &str = "RCPT_11110_032_20260629_0001.dat";

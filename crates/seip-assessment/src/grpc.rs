@@ -4,7 +4,7 @@ use seip_core::{BillId, EPaymentNumber, TaxpayerId, VehicleId};
 use seip_proto::assessment::v1 as pb;
 use seip_proto::assessment::v1::assessment_service_server::AssessmentService;
 use seip_rules::automobile::{PassengerCar, VehicleUse};
-use seip_runtime::auth::{Policy, Role, caller};
+use seip_runtime::auth::{OFFICE_READERS, Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
 use seip_runtime::convert::date_from_proto;
 use seip_runtime::error::AppError;
@@ -22,17 +22,7 @@ pub static POLICY: Policy = Policy {
         ("RegisterTaxpayer", &[Role::Assessor]),
         ("RegisterVehicle", &[Role::Assessor]),
         ("DecideAutomobileTax", &[Role::Assessor]),
-        (
-            "GetBill",
-            &[
-                Role::Viewer,
-                Role::Assessor,
-                Role::Collector,
-                Role::EnforcementOfficer,
-                Role::Supervisor,
-                Role::Auditor,
-            ],
-        ),
+        ("GetBill", OFFICE_READERS),
     ],
 };
 

@@ -7,7 +7,7 @@ use seip_core::EPaymentNumber;
 use seip_core::TenantCode;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
-use seip_runtime::auth::{Policy, Role, caller};
+use seip_runtime::auth::{OFFICE_READERS, Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
 use seip_runtime::convert::{date_from_proto, uuid};
 use seip_runtime::error::{AppError, AppResult};
@@ -34,16 +34,6 @@ const FEED_READERS: &[Role] = &[
     Role::Auditor,
 ];
 
-/// Who reads the collection ledger and the money held.
-const LEDGER_READERS: &[Role] = &[
-    Role::Viewer,
-    Role::Assessor,
-    Role::Collector,
-    Role::EnforcementOfficer,
-    Role::Supervisor,
-    Role::Auditor,
-];
-
 /// Who may call what (README, Security). Only the treasury bank's integration brings money
 /// in (files and deposit statements); what moves money by hand is the collector's and the
 /// supervisor's.
@@ -55,12 +45,12 @@ pub static POLICY: Policy = Policy {
         ("WatchImport", FEED_READERS),
         ("ListImports", FEED_READERS),
         ("ImportDepositStatement", &[Role::TreasuryBank]),
-        ("ListReconciliationExceptions", LEDGER_READERS),
+        ("ListReconciliationExceptions", OFFICE_READERS),
         ("ResolveReconciliationException", &[Role::Supervisor]),
-        ("ListSuspense", LEDGER_READERS),
+        ("ListSuspense", OFFICE_READERS),
         ("AssignSuspense", &[Role::Collector, Role::Supervisor]),
-        ("ListOverpayments", LEDGER_READERS),
-        ("GetReceivable", LEDGER_READERS),
+        ("ListOverpayments", OFFICE_READERS),
+        ("GetReceivable", OFFICE_READERS),
         (
             "ExportBills",
             &[

@@ -67,6 +67,17 @@ seip_core::stored_names!(Role {
     FieldCrew => "field_crew",
 });
 
+/// The revenue office's readers of the books (bills, receivables, arrears, money held):
+/// everyone but the bank's integration and the field crew.
+pub const OFFICE_READERS: &[Role] = &[
+    Role::Viewer,
+    Role::Assessor,
+    Role::Collector,
+    Role::EnforcementOfficer,
+    Role::Supervisor,
+    Role::Auditor,
+];
+
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {

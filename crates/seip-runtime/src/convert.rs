@@ -104,6 +104,21 @@ pub fn fit<T: TryFrom<U>, U: Copy + std::fmt::Display>(value: U, what: &str) -> 
     })
 }
 
+/// The sum of `amounts` (won), or `AMOUNT_OUT_OF_RANGE` naming `what` when it leaves the
+/// range of `i64`: money is summed checked everywhere, never wrapped.
+pub fn sum_won(amounts: impl IntoIterator<Item = i64>, what: &str) -> AppResult<i64> {
+    amounts
+        .into_iter()
+        .try_fold(0i64, i64::checked_add)
+        .ok_or_else(|| {
+            AppError::Rejected(crate::error::Rejection {
+                code: tonic::Code::InvalidArgument,
+                reason: crate::error::reason::AMOUNT_OUT_OF_RANGE,
+                message: format!("{what}: the sum leaves the range of representable won"),
+            })
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +134,15 @@ mod tests {
             "{err}"
         );
         assert!(fit::<u64, i64>(-1, "serial").is_err());
+    }
+
+    #[test]
+    fn sums_that_would_wrap_are_refused() {
+        assert_eq!(sum_won([1, 2, 3], "x").unwrap(), 6);
+        let e = sum_won([i64::MAX, 1], "deposits").unwrap_err();
+        assert_eq!(e.reason(), crate::error::reason::AMOUNT_OUT_OF_RANGE);
+        assert!(e.to_string().contains("deposits"), "{e}");
+        // Three amounts whose wrapped sum would look small.
+        assert!(sum_won([i64::MAX, i64::MAX, 2], "deposits").is_err());
     }
 }

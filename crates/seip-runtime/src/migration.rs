@@ -103,6 +103,67 @@ pub async fn drop_allow_only<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Make `table` append-only in the database itself: rows may be inserted and read, never
+/// updated, deleted or truncated, whoever asks (PostgreSQL: a trigger function and triggers
+/// named `{table}_append_only`; SQLite: triggers of that name that abort). For an audit
+/// trail, which no process of the service, and no mistake in it, may rewrite.
+pub async fn append_only<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), DbErr> {
+    let name = format!("{table}_append_only");
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 RAISE EXCEPTION '{table} is append-only: % refused', TG_OP \
+                 USING ERRCODE = 'insufficient_privilege'; END $$"
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION {name}()"
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {name}_truncate BEFORE TRUNCATE ON {table} \
+                 FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+            ))
+            .await?;
+        }
+        _ => {
+            for op in ["UPDATE", "DELETE"] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {name}_{} BEFORE {op} ON {table} FOR EACH ROW \
+                     BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END",
+                    op.to_lowercase()
+                ))
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Undo [`append_only`].
+pub async fn drop_append_only<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), DbErr> {
+    let name = format!("{table}_append_only");
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(&format!("DROP TRIGGER {name} ON {table}"))
+                .await?;
+            db.execute_unprepared(&format!("DROP TRIGGER {name}_truncate ON {table}"))
+                .await?;
+            db.execute_unprepared(&format!("DROP FUNCTION {name}()"))
+                .await?;
+        }
+        _ => {
+            for op in ["update", "delete"] {
+                db.execute_unprepared(&format!("DROP TRIGGER {name}_{op}"))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The infrastructure migrations and a service's `own`, in the order they were written (by
 /// name), so that a later infrastructure change runs after the service migrations before it.
 pub fn with_infrastructure(own: Vec<Box<dyn MigrationTrait>>) -> Vec<Box<dyn MigrationTrait>> {

@@ -12,7 +12,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
-use seip_runtime::convert::fit;
+use seip_runtime::convert::{fit, sum_won};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
 use seip_runtime::paging::{PageRequest, time_and_id, time_key};
@@ -37,6 +37,9 @@ pub const DEPOSIT_HEADER: [&str; 6] = [
     "amount",
     "reference",
 ];
+
+/// The most digits a deposit amount may have.
+const MAX_AMOUNT_DIGITS: usize = 15;
 
 /// One line of a deposit statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,10 +133,21 @@ pub fn parse_deposits(bytes: &[u8]) -> AppResult<Vec<DepositLine>> {
             return Err(bad(line, "account_no", "required"));
         }
         let date = ymd(line, "accounting_date", &rec[3])?;
-        let amount: i64 = if !rec[4].is_empty() && rec[4].bytes().all(|b| b.is_ascii_digit()) {
+        // At most 15 digits, as the treasury file's amounts: a statement cannot carry an
+        // amount no file could.
+        let amount: i64 = if !rec[4].is_empty()
+            && rec[4].len() <= MAX_AMOUNT_DIGITS
+            && rec[4].bytes().all(|b| b.is_ascii_digit())
+        {
             rec[4]
                 .parse()
                 .map_err(|_| bad(line, "amount", "too large"))?
+        } else if rec[4].len() > MAX_AMOUNT_DIGITS && rec[4].bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(
+                line,
+                "amount",
+                format!("at most {MAX_AMOUNT_DIGITS} digits, found {}", rec[4].len()),
+            ));
         } else {
             return Err(bad(
                 line,
@@ -221,6 +235,7 @@ impl CollectionApp {
                 format!("this statement is imported for municipality {tenant}"),
             ));
         }
+        let total_won = sum_won(lines.iter().map(|l| l.amount), "deposit statement total")?;
         let statement_id = Uuid::now_v7();
         let txn = self.db.begin().await?;
         let mut days = BTreeSet::new();
@@ -260,7 +275,7 @@ impl CollectionApp {
             statement_id,
             already_imported: false,
             lines: fit(lines.len(), "deposit statement lines")?,
-            total_won: lines.iter().map(|l| l.amount).sum(),
+            total_won,
             reconciliations: Vec::new(),
         };
         for (bank, date) in days {
@@ -314,7 +329,7 @@ impl CollectionApp {
         let mut out = DayReconciliation {
             bank_code: bank.to_owned(),
             accounting_date: date,
-            deposited_won: deposits.iter().map(|d| d.amount_won).sum(),
+            deposited_won: sum_won(deposits.iter().map(|d| d.amount_won), "the day's deposits")?,
             files_total_won: 0,
             status: Reconciliation::AwaitingDeposit,
             files_stamped: 0,
@@ -344,7 +359,7 @@ impl CollectionApp {
             // Decided when the last of them is applied.
             return Ok(out);
         }
-        out.files_total_won = files.iter().map(|f| f.total_won).sum();
+        out.files_total_won = sum_won(files.iter().map(|f| f.total_won), "the day's files")?;
         let missing: Vec<&str> = seqs
             .iter()
             .filter(|(seq, _)| !files.iter().any(|f| f.file_seq == **seq))
@@ -590,6 +605,10 @@ mod tests {
             (
                 "tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1,20261220,5,RCPT_11110_088_20261220_0001\n",
                 "line 2, reference",
+            ),
+            (
+                "tenant,bank,account_no,accounting_date,amount,reference\n11110,032,1,20261220,1000000000000000,RCPT_11110_032_20261220_0001\n",
+                "line 2, amount: at most 15 digits",
             ),
         ] {
             let e = parse_deposits(text.as_bytes()).unwrap_err().to_string();

@@ -16,6 +16,7 @@ mod m20261201_000003_collection_identifiers_bytewise;
 mod m20261202_000001_collection_posted_once_key_order;
 mod m20261204_000001_collection_known_states;
 mod m20261205_000001_collection_json_documents;
+mod m20261205_000002_collection_audit_append_only;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -29,6 +30,7 @@ use m20261201_000003_collection_identifiers_bytewise::M20261201IdentifiersBytewi
 use m20261202_000001_collection_posted_once_key_order::M20261202PostedOnceKeyOrder;
 use m20261204_000001_collection_known_states::M20261204KnownStates;
 use m20261205_000001_collection_json_documents::M20261205JsonDocuments;
+use m20261205_000002_collection_audit_append_only::M20261205AuditAppendOnly;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -50,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261202PostedOnceKeyOrder),
             Box::new(M20261204KnownStates),
             Box::new(M20261205JsonDocuments),
+            Box::new(M20261205AuditAppendOnly),
         ])
     }
 }
@@ -90,6 +93,7 @@ mod tests {
                 "m20261202_000001_collection_posted_once_key_order",
                 "m20261204_000001_collection_known_states",
                 "m20261205_000001_collection_json_documents",
+                "m20261205_000002_collection_audit_append_only",
             ]
         );
     }
