@@ -462,6 +462,65 @@ async fn deposits_that_would_wrap_are_refused_and_store_nothing() {
 }
 
 #[tokio::test]
+async fn a_stalled_upload_blocks_nobody_and_is_dropped() {
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| s.feed.upload_idle_seconds = 2)
+        .await
+        .unwrap();
+    let bill = one_bill(&p).await;
+    let (name, bytes) = paying_file(&bill);
+    // The bank's client sends the metadata and half the file, then nothing more, the stream
+    // left open.
+    let (tx, rx) = tokio::sync::mpsc::channel::<cpb::ImportTreasuryFileRequest>(4);
+    let part = |p| cpb::ImportTreasuryFileRequest { part: Some(p) };
+    tx.send(part(cpb::import_treasury_file_request::Part::Metadata(
+        cpb::TreasuryFileMetadata {
+            tenant_code: T.into(),
+            idempotency_key: name.clone(),
+            file_name: name.clone(),
+        },
+    )))
+    .await
+    .unwrap();
+    tx.send(part(cpb::import_treasury_file_request::Part::Chunk(
+        bytes[..bytes.len() / 2].to_vec(),
+    )))
+    .await
+    .unwrap();
+    let messages =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
+    let mut bank = collection(&p, "bank.032", &[T], &[Role::TreasuryBank]);
+    let stalled = tokio::spawn(async move { bank.import_treasury_file(messages).await });
+    // Meanwhile collection serves others, a write included: the due-date close (a liveness
+    // bound generous enough for any machine, not a measure of speed).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    p.clock.set(at(2026, 7, 1));
+    let close = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        collection(&p, "kim.clerk", &[T], &[Role::Collector]).close_due_date(
+            cpb::CloseDueDateRequest {
+                tenant_code: T.into(),
+                idempotency_key: "close-1".into(),
+                due_date: Some(seip_runtime::convert::date_to_proto(day(2026, 6, 30))),
+            },
+        ),
+    )
+    .await
+    .expect("the close is not held up by the stalled upload")
+    .unwrap()
+    .into_inner();
+    assert_eq!(close.bills_overdue, 1);
+    // The stalled upload is dropped after its idle time, and stores nothing.
+    let e = stalled.await.unwrap().unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (Code::DeadlineExceeded, "UPLOAD_STALLED".into())
+    );
+    drop(tx);
+    assert_eq!(imports(&p).await, 0);
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn health_and_reflection_stay_open() {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;

@@ -77,6 +77,20 @@ pub enum CollectionError {
         /// The operator who resolved it.
         resolved_by: String,
     },
+    /// The client stopped sending a treasury file part way: the upload is dropped.
+    #[error(
+        "treasury file: nothing arrived for {seconds} s; the upload was dropped, nothing stored"
+    )]
+    UploadStalled {
+        /// The idle limit.
+        seconds: u64,
+    },
+    /// As many treasury files as the service takes at once are being uploaded.
+    #[error("treasury file: {limit} uploads are under way already; retry shortly")]
+    TooManyUploads {
+        /// The limit.
+        limit: usize,
+    },
     /// A due date can be closed only once it has passed.
     #[error("due_date: {due_date} has not passed yet (today is {today})")]
     DueDateNotPassed {
@@ -104,6 +118,8 @@ impl ServiceError for CollectionError {
             | Self::NothingInSuspense { .. }
             | Self::ExceptionAlreadyResolved { .. }
             | Self::DueDateNotPassed { .. } => Code::FailedPrecondition,
+            Self::UploadStalled { .. } => Code::DeadlineExceeded,
+            Self::TooManyUploads { .. } => Code::ResourceExhausted,
         }
     }
 
@@ -123,6 +139,8 @@ impl ServiceError for CollectionError {
             Self::ExceptionNotFound(_) => "EXCEPTION_NOT_FOUND",
             Self::ExceptionAlreadyResolved { .. } => "EXCEPTION_ALREADY_RESOLVED",
             Self::DueDateNotPassed { .. } => "DUE_DATE_NOT_PASSED",
+            Self::UploadStalled { .. } => "UPLOAD_STALLED",
+            Self::TooManyUploads { .. } => "TOO_MANY_UPLOADS",
         }
     }
 }

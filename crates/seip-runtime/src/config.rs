@@ -160,6 +160,12 @@ pub struct FeedSettings {
     /// the rest (`SEIP_FEED__SET_BASED_SETTLE`). Off, every record goes through the matcher:
     /// the same result, slower; for telling the two apart when in doubt.
     pub set_based_settle: bool,
+    /// Seconds an upload may go without a message before it is dropped
+    /// (`SEIP_FEED__UPLOAD_IDLE_SECONDS`): a stalled client holds no resources for long.
+    pub upload_idle_seconds: u64,
+    /// Treasury files uploaded at once (`SEIP_FEED__MAX_CONCURRENT_UPLOADS`); one more is
+    /// refused with `RESOURCE_EXHAUSTED` until one finishes.
+    pub max_concurrent_uploads: usize,
 }
 
 impl Default for FeedSettings {
@@ -168,6 +174,8 @@ impl Default for FeedSettings {
             chunk_records: 5000,
             apply_workers: 6,
             set_based_settle: true,
+            upload_idle_seconds: 60,
+            max_concurrent_uploads: 4,
         }
     }
 }

@@ -91,6 +91,10 @@ pub async fn serve(
     let routes = routes.add_service(health).add_service(reflection);
     tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "serving");
     Server::builder()
+        // A peer that vanished (a cable pulled, a VM gone) is noticed and its streams closed,
+        // instead of holding an upload or a watch open for ever.
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
         .trace_fn(move |req| server_span(service, req))
         .add_routes(routes)
         .serve_with_incoming_shutdown(

@@ -2,7 +2,8 @@
 //! API shows of imports. Applying a stored file is the job's ([`crate::jobs`]).
 //!
 //! An upload is checked record by record as it streams in (structure only: the header, the
-//! serials, the trailer's count and sums) and stored whole, in chunks of records, in one
+//! serials, the trailer's count and sums) and spooled to a temporary file, holding nothing in
+//! the database; once whole and valid it is stored, in chunks of records, in one
 //! transaction: a file with any structural error leaves nothing behind. The stored file is
 //! then applied by a job, one chunk per transaction; the transaction that applies a chunk
 //! also advances the job's cursor, so a job stopped anywhere (a crash, a deploy) resumes at
@@ -13,8 +14,8 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_runtime::convert::fit;
@@ -22,6 +23,7 @@ use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
 use seip_runtime::paging::{PageRequest, time_and_id, time_key};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::CollectionApp;
@@ -74,93 +76,50 @@ pub struct Stored {
     pub already_imported: bool,
 }
 
+/// An upload checked and spooled: its data records wait in a temporary file (gone when
+/// dropped), and nothing in the database was held while the client sent them.
+struct Spooled {
+    data: tokio::fs::File,
+    data_len: usize,
+    header: feed::Header,
+    trailer: feed::Trailer,
+    header_raw: Option<Vec<u8>>,
+    trailer_raw: Option<Vec<u8>>,
+    final_crlf: bool,
+    digest: String,
+    /// The import of the same bank, date and sequence, when there is one.
+    existing: Option<treasury_import::Model>,
+}
+
 impl CollectionApp {
-    /// Store and check an uploaded treasury file, then hand it to the job runner. `chunks` are
+    /// Check an uploaded treasury file, store it, and hand it to the job runner. `chunks` are
     /// the file's bytes in order, in pieces of any size.
+    ///
+    /// The upload is checked record by record as it arrives and spooled to a temporary file,
+    /// holding no transaction and no connection while the client sends: a client that stalls
+    /// is dropped after `feed.upload_idle_seconds` and blocks nobody. Once the file is whole
+    /// and valid, one transaction stores it in chunks, as fast as the spool reads. At most
+    /// `feed.max_concurrent_uploads` run at once.
     pub async fn import_treasury_file<S>(
         &self,
         tenant: TenantCode,
         key: &str,
         file_name: &str,
-        mut chunks: S,
+        chunks: S,
     ) -> AppResult<Stored>
     where
         S: Stream<Item = AppResult<Vec<u8>>> + Unpin + Send,
     {
         idempotency::check_key(key)?;
-        let txn = self.db.begin().await?;
-        let import_id = Uuid::now_v7();
-        let mut splitter = Splitter::new();
-        let mut spool = Spool::default();
-        let mut sha = Sha256::new();
-        let (mut size, mut chunk_no, mut first_serial) = (0usize, 0i32, 1i32);
-        let mut existing: Option<Option<treasury_import::Model>> = None;
-        // Checking runs ahead while full chunks are written: the writer stores them in the
-        // upload's transaction as they come, so the service and the database work at once.
-        let (to_store, mut stored) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
-        let store = async {
-            while let Some((no, first, bytes)) = stored.recv().await {
-                store_chunk(&txn, import_id, no, first, bytes).await?;
+        let _slot = self.uploads.clone().try_acquire_owned().map_err(|_| {
+            CollectionError::TooManyUploads {
+                limit: self.feed.max_concurrent_uploads,
             }
-            AppResult::Ok(())
-        };
-        let check = async {
-            while let Some(bytes) = chunks.next().await {
-                let bytes = bytes?;
-                size += bytes.len();
-                if size > MAX_FILE_BYTES {
-                    return Err(AppError::invalid(
-                        "chunk",
-                        format!("file larger than {MAX_FILE_BYTES} bytes"),
-                    ));
-                }
-                sha.update(&bytes);
-                splitter
-                    .push(&bytes, |line, rec| spool.record(line, rec))
-                    .map_err(feed_error)?;
-                if existing.is_none()
-                    && let Some(h) = spool.validator.header()
-                {
-                    existing = Some(self.check_file_key(&txn, tenant, h).await?);
-                }
-                if matches!(existing, Some(Some(_))) {
-                    // Already imported: only the digest is still needed.
-                    spool.buf.clear();
-                }
-                let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
-                while spool.buf.len() >= chunk_bytes {
-                    let mut rest = spool.buf.split_off(chunk_bytes);
-                    rest.reserve(chunk_bytes);
-                    let full = std::mem::replace(&mut spool.buf, rest);
-                    if to_store.send((chunk_no, first_serial, full)).await.is_err() {
-                        // The writer failed; its error is the one returned.
-                        return Ok(());
-                    }
-                    chunk_no += 1;
-                    first_serial += fit::<i32, _>(self.feed.chunk_records, "chunk_records")?;
-                }
-            }
-            drop(to_store);
-            Ok(())
-        };
-        let (checked, written) = tokio::join!(check, store);
-        written?;
-        checked?;
-        let final_crlf = splitter
-            .finish(|line, rec| spool.record(line, rec))
-            .map_err(feed_error)?;
-        let Spool {
-            validator,
-            buf,
-            header_raw,
-            trailer_raw,
-            lines,
-        } = spool;
-        let (header, trailer) = validator.finish(lines).map_err(feed_error)?;
-        let digest = idempotency::hex(&sha.finalize());
-        if let Some(Some(prev)) = existing {
-            txn.rollback().await?;
-            if prev.sha256 != digest {
+        })?;
+        let mut spooled = self.spool(tenant, chunks).await?;
+        let header = spooled.header.clone();
+        if let Some(prev) = spooled.existing.take() {
+            if prev.sha256 != spooled.digest {
                 return Err(CollectionError::FileConflict {
                     bank_code: header.bank_code.clone(),
                     accounting_date: header.accounting_date,
@@ -173,10 +132,53 @@ impl CollectionApp {
                 already_imported: true,
             });
         }
-        if !buf.is_empty() {
-            store_chunk(&txn, import_id, chunk_no, first_serial, buf).await?;
-            chunk_no += 1;
-        }
+        let import_id = Uuid::now_v7();
+        let txn = self.db.begin().await?;
+        // Reading the spool runs ahead while full chunks are written: the writer stores them
+        // in the transaction as they come, so the service and the database work at once.
+        let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
+        let records_per_chunk = fit::<i32, _>(self.feed.chunk_records, "chunk_records")?;
+        let (to_store, mut stored) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
+        let store = async {
+            while let Some((no, first, bytes)) = stored.recv().await {
+                store_chunk(&txn, import_id, no, first, bytes).await?;
+            }
+            AppResult::Ok(())
+        };
+        let read =
+            async {
+                let (mut left, mut chunk_no, mut first_serial) = (spooled.data_len, 0i32, 1i32);
+                while left > 0 {
+                    let mut bytes = vec![0; left.min(chunk_bytes)];
+                    spooled.data.read_exact(&mut bytes).await.map_err(|e| {
+                        AppError::Internal(format!("reading the spooled upload: {e}"))
+                    })?;
+                    left -= bytes.len();
+                    if to_store
+                        .send((chunk_no, first_serial, bytes))
+                        .await
+                        .is_err()
+                    {
+                        // The writer failed; its error is the one returned.
+                        break;
+                    }
+                    chunk_no += 1;
+                    first_serial += records_per_chunk;
+                }
+                drop(to_store);
+                AppResult::Ok(chunk_no)
+            };
+        let (read, written) = tokio::join!(read, store);
+        written?;
+        let chunk_no = read?;
+        let Spooled {
+            trailer,
+            header_raw,
+            trailer_raw,
+            final_crlf,
+            digest,
+            ..
+        } = spooled;
         let job = treasury_import::ActiveModel {
             id: Set(import_id),
             tenant_code: Set(tenant.to_string()),
@@ -217,9 +219,90 @@ impl CollectionApp {
         })
     }
 
-    async fn check_file_key(
+    /// Receive an upload: check each record as it arrives, keep the data records in a
+    /// temporary file, and hold nothing in the database meanwhile.
+    async fn spool<S>(&self, tenant: TenantCode, mut chunks: S) -> AppResult<Spooled>
+    where
+        S: Stream<Item = AppResult<Vec<u8>>> + Unpin + Send,
+    {
+        let seconds = self.feed.upload_idle_seconds.max(1);
+        let idle = Duration::from_secs(seconds);
+        let file = tempfile::tempfile()
+            .map_err(|e| AppError::Internal(format!("a spool file for the upload: {e}")))?;
+        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
+        let spool_error =
+            |e: std::io::Error| AppError::Internal(format!("spooling the upload: {e}"));
+        let mut splitter = Splitter::new();
+        let mut spool = Spool::default();
+        let mut sha = Sha256::new();
+        let (mut size, mut data_len) = (0usize, 0usize);
+        let mut existing: Option<Option<treasury_import::Model>> = None;
+        loop {
+            let next = tokio::time::timeout(idle, chunks.next())
+                .await
+                .map_err(|_| CollectionError::UploadStalled { seconds })?;
+            let Some(bytes) = next else { break };
+            let bytes = bytes?;
+            size += bytes.len();
+            if size > MAX_FILE_BYTES {
+                return Err(AppError::invalid(
+                    "chunk",
+                    format!("file larger than {MAX_FILE_BYTES} bytes"),
+                ));
+            }
+            sha.update(&bytes);
+            splitter
+                .push(&bytes, |line, rec| spool.record(line, rec))
+                .map_err(feed_error)?;
+            if existing.is_none()
+                && let Some(h) = spool.validator.header()
+            {
+                existing = Some(self.check_file_key(&self.db, tenant, h).await?);
+            }
+            if matches!(existing, Some(Some(_))) {
+                // Already imported: only the digest is still needed.
+                spool.buf.clear();
+            }
+            out.write_all(&spool.buf).await.map_err(spool_error)?;
+            data_len += spool.buf.len();
+            spool.buf.clear();
+        }
+        let final_crlf = splitter
+            .finish(|line, rec| spool.record(line, rec))
+            .map_err(feed_error)?;
+        if !matches!(existing, Some(Some(_))) {
+            out.write_all(&spool.buf).await.map_err(spool_error)?;
+            data_len += spool.buf.len();
+        }
+        let Spool {
+            validator,
+            header_raw,
+            trailer_raw,
+            lines,
+            ..
+        } = spool;
+        let (header, trailer) = validator.finish(lines).map_err(feed_error)?;
+        out.flush().await.map_err(spool_error)?;
+        let mut data = out.into_inner();
+        data.seek(std::io::SeekFrom::Start(0))
+            .await
+            .map_err(spool_error)?;
+        Ok(Spooled {
+            data,
+            data_len,
+            header,
+            trailer,
+            header_raw,
+            trailer_raw,
+            final_crlf,
+            digest: idempotency::hex(&sha.finalize()),
+            existing: existing.flatten(),
+        })
+    }
+
+    async fn check_file_key<C: ConnectionTrait>(
         &self,
-        txn: &DatabaseTransaction,
+        conn: &C,
         tenant: TenantCode,
         h: &feed::Header,
     ) -> AppResult<Option<treasury_import::Model>> {
@@ -234,7 +317,7 @@ impl CollectionApp {
             .filter(treasury_import::Column::BankCode.eq(h.bank_code.clone()))
             .filter(treasury_import::Column::AccountingDate.eq(h.accounting_date))
             .filter(treasury_import::Column::FileSeq.eq(file_seq(h.file_seq)?))
-            .one(txn)
+            .one(conn)
             .await?)
     }
 

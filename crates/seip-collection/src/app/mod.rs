@@ -57,6 +57,8 @@ pub struct CollectionApp {
     pub(crate) stopping: Arc<watch::Sender<bool>>,
     /// How treasury files are stored and applied.
     pub(crate) feed: seip_runtime::config::FeedSettings,
+    /// Uploads under way (at most `feed.max_concurrent_uploads`).
+    pub(crate) uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a due-date close did.
@@ -101,6 +103,9 @@ impl CollectionApp {
             progress: Arc::new(Notify::new()),
             stopping: Arc::new(watch::Sender::new(false)),
             feed: seip_runtime::config::FeedSettings::default(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(
+                seip_runtime::config::FeedSettings::default().max_concurrent_uploads,
+            )),
         }
     }
 
@@ -113,6 +118,9 @@ impl CollectionApp {
     /// Store and apply treasury files as `feed` says.
     pub fn with_feed(mut self, feed: seip_runtime::config::FeedSettings) -> Self {
         let chunk_records = feed.chunk_records;
+        self.uploads = Arc::new(tokio::sync::Semaphore::new(
+            feed.max_concurrent_uploads.max(1),
+        ));
         self.feed = feed;
         self.with_chunk_records(chunk_records)
     }
