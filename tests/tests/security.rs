@@ -333,8 +333,68 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
         .await
         .unwrap_err();
     assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
-    let e = anonymous(&p).close_due_date(close).await.unwrap_err();
+    let e = anonymous(&p)
+        .close_due_date(close.clone())
+        .await
+        .unwrap_err();
     assert_eq!(refusal(&e), unauthenticated("TOKEN_MISSING"));
+    // A supervisor closes it once the date has passed; the trail names them too.
+    p.clock.set(at(2026, 7, 1));
+    collection(&p, "choi.supervisor", &[T], &[Role::Supervisor])
+        .close_due_date(close)
+        .await
+        .unwrap();
+
+    // The trail reads back, newest first, for auditors and supervisors only.
+    let list = |actor: &str, page_size: i32, page_token: String| cpb::ListAuditEntriesRequest {
+        tenant_code: T.into(),
+        actor: actor.into(),
+        page_size,
+        page_token,
+        ..Default::default()
+    };
+    let mut auditor = collection(&p, "park.auditor", &[T], &[Role::Auditor]);
+    let all = auditor
+        .list_audit_entries(list("", 0, String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    let seen: Vec<(&str, &str)> = all
+        .entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("choi.supervisor", "close_due_date"),
+            ("kim.clerk", "assign_suspense")
+        ]
+    );
+    assert_eq!(all.entries[0].subject_id, "2026-06-30");
+    let first = auditor
+        .list_audit_entries(list("", 1, String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.entries.len(), 1);
+    let second = auditor
+        .list_audit_entries(list("", 1, first.next_page_token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.entries[0].actor, "kim.clerk");
+    let mine = auditor
+        .list_audit_entries(list("kim.clerk", 0, String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(mine.entries.len(), 1);
+    let e = collection(&p, "kim.clerk", &[T], &[Role::Collector])
+        .list_audit_entries(list("", 0, String::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
     p.stop().await.unwrap();
 }
 

@@ -9,7 +9,7 @@ use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
 use seip_runtime::auth::{OFFICE_READERS, Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::{date_from_proto, uuid};
+use seip_runtime::convert::{date_from_proto, timestamp_from_proto, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency::{self, Command};
 use seip_runtime::paging::{MAX_PAGE_SIZE, PageRequest};
@@ -17,12 +17,12 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::CollectionApp;
 use crate::app::import::IMPORTS_LIST;
-use crate::app::operator::{ByHand, Held, HeldPage};
+use crate::app::operator::{AUDIT_LIST, AuditQuery, ByHand, Held, HeldPage};
 use crate::app::reconcile::EXCEPTIONS_LIST;
 use crate::store::treasury_import::ImportStatus;
 use crate::wire::{
-    exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto, receivable_to_proto,
-    statement_imported_to_proto,
+    audit_entry_to_proto, exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto,
+    receivable_to_proto, statement_imported_to_proto,
 };
 
 /// Who follows the treasury feed: imports and where the money went.
@@ -61,6 +61,7 @@ pub static POLICY: Policy = Policy {
             ],
         ),
         ("CloseDueDate", &[Role::Collector, Role::Supervisor]),
+        ("ListAuditEntries", &[Role::Auditor, Role::Supervisor]),
     ],
 };
 
@@ -411,7 +412,7 @@ impl CollectionService for CollectionApp {
         if let Some(resp) = idempotency::repeat_of(&self.db, &cmd).await? {
             return Ok(Response::new(resp));
         }
-        let s = CollectionApp::close_due_date(self, t, due).await?;
+        let s = CollectionApp::close_due_date(self, t, due, &who.subject).await?;
         let resp = pb::CloseDueDateResponse {
             bills_examined: s.bills_examined,
             bills_overdue: s.bills_overdue,
@@ -420,5 +421,28 @@ impl CollectionService for CollectionApp {
         };
         idempotency::record_response(&self.db, &cmd, &resp, self.clock.now()).await?;
         Ok(Response::new(resp))
+    }
+
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let page = PageRequest::parse(AUDIT_LIST, 2, req.page_size, &req.page_token)?;
+        let nonempty = |s: String| (!s.is_empty()).then_some(s);
+        let q = AuditQuery {
+            actor: nonempty(req.actor),
+            subject: nonempty(req.subject_id),
+            from: req.from.as_ref().map(|f| timestamp_from_proto(Some(f))),
+            until: req.until.as_ref().map(|u| timestamp_from_proto(Some(u))),
+        };
+        let (entries, next_page_token) =
+            CollectionApp::list_audit_entries(self, t, &q, &page).await?;
+        Ok(Response::new(pb::ListAuditEntriesResponse {
+            entries: entries.iter().map(audit_entry_to_proto).collect(),
+            next_page_token,
+        }))
     }
 }

@@ -15,7 +15,7 @@ use crate::domain::receivable::{Bill, BilledLine, NewReceivable, Status};
 use crate::domain::reconciliation::{DayReconciliation, Reconciliation, StatementImported};
 use crate::error::rule;
 use crate::store::treasury_import::ImportStatus;
-use crate::store::{receipt, reconciliation_exception, treasury_import};
+use crate::store::{operator_action, receipt, reconciliation_exception, treasury_import};
 
 pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
     match s {
@@ -209,6 +209,19 @@ pub(crate) fn held_to_proto(r: &receipt::Model, amount: i64) -> pb::HeldReceipt 
         import_id: r.import_id.to_string(),
         record_serial: r.record_serial,
         bill_id: r.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+    }
+}
+
+/// An audit entry as the API shows it.
+pub(crate) fn audit_entry_to_proto(m: &operator_action::Model) -> pb::AuditEntry {
+    pb::AuditEntry {
+        entry_id: m.id.to_string(),
+        actor: m.actor.clone(),
+        action: m.action.clone(),
+        subject_id: m.subject_id.clone(),
+        reason: m.reason.clone(),
+        detail_json: m.detail.clone(),
+        at: Some(seip_runtime::convert::timestamp_to_proto(m.at)),
     }
 }
 

@@ -17,6 +17,7 @@ use seip_runtime::{ServiceName, outbox};
 use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
+use crate::app::operator::{Audit, audit};
 use crate::domain::receivable::{Bill, NewReceivable, Status};
 use crate::error::{CollectionError, rule};
 use crate::store::bills::{Loaded, load_bills, save_bills};
@@ -239,6 +240,7 @@ impl CollectionApp {
         &self,
         tenant: TenantCode,
         due_date: NaiveDate,
+        actor: &str,
     ) -> AppResult<CloseSummary> {
         let today = self.clock.today();
         if due_date >= today {
@@ -289,6 +291,27 @@ impl CollectionApp {
             self.relay.notify_one();
         }
         tracing::info!(%due_date, bills_overdue = summary.bills_overdue, late_charge_won = summary.late_charge.to_i64(), "due-date close");
+        // The close commits in batches; its audit entry records the run that finished it.
+        let txn = self.db.begin().await?;
+        audit(
+            &txn,
+            tenant,
+            self.clock.now(),
+            Audit {
+                actor,
+                action: "close_due_date",
+                subject: due_date.to_string(),
+                reason: "due-date close (납기마감)",
+                detail: serde_json::json!({
+                    "bills_examined": summary.bills_examined,
+                    "bills_overdue": summary.bills_overdue,
+                    "overdue_principal_won": summary.overdue_principal.to_i64(),
+                    "late_charge_won": summary.late_charge.to_i64(),
+                }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
         Ok(summary)
     }
 }

@@ -37,6 +37,22 @@ pub(crate) struct Audit<'a> {
     pub detail: serde_json::Value,
 }
 
+/// The name the audit trail's page tokens carry.
+pub const AUDIT_LIST: &str = "collection.ListAuditEntries";
+
+/// Which entries of the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only this actor's.
+    pub actor: Option<String>,
+    /// Only those on this record.
+    pub subject: Option<String>,
+    /// Only those at or after this instant.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only those before this instant.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Record an operator action in the audit trail, inside the action's transaction.
 pub(crate) async fn audit(
     txn: &DatabaseTransaction,
@@ -133,6 +149,50 @@ pub struct HeldPage {
 }
 
 impl CollectionApp {
+    /// The municipality's audit trail as `q` selects it, newest first.
+    pub async fn list_audit_entries(
+        &self,
+        tenant: TenantCode,
+        q: &AuditQuery,
+        page: &PageRequest,
+    ) -> AppResult<(Vec<operator_action::Model>, String)> {
+        use sea_orm::Condition;
+        use seip_runtime::paging::{time_and_id, time_key};
+        let mut find = operator_action::Entity::find()
+            .filter(operator_action::Column::TenantCode.eq(tenant.as_str()));
+        if let Some(a) = &q.actor {
+            find = find.filter(operator_action::Column::Actor.eq(a.as_str()));
+        }
+        if let Some(s) = &q.subject {
+            find = find.filter(operator_action::Column::SubjectId.eq(s.as_str()));
+        }
+        if let Some(from) = q.from {
+            find = find.filter(operator_action::Column::At.gte(from));
+        }
+        if let Some(until) = q.until {
+            find = find.filter(operator_action::Column::At.lt(until));
+        }
+        if let Some(after) = &page.after {
+            let (at, id) = time_and_id(after)?;
+            find = find.filter(
+                Condition::any()
+                    .add(operator_action::Column::At.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(operator_action::Column::At.eq(at))
+                            .add(operator_action::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = find
+            .order_by_desc(operator_action::Column::At)
+            .order_by_desc(operator_action::Column::Id)
+            .limit(page.fetch())
+            .all(&self.db)
+            .await?;
+        Ok(page.finish(AUDIT_LIST, rows, |m| vec![time_key(m.at), m.id.to_string()]))
+    }
+
     /// Money held on receipts, `which` kind, oldest first, a page at a time: receipts not
     /// reversed and not a reversal. The total and count are over every page.
     pub async fn held_page(
