@@ -43,3 +43,32 @@ async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
         .unwrap();
     db::drop_database(&server, &name).await.unwrap();
 }
+
+/// A service's session ends a transaction left idle, whatever holds it.
+#[tokio::test]
+async fn an_idle_transaction_is_ended_by_the_server() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some(server) = seip_runtime::testing::postgres_server() else {
+        return;
+    };
+    let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());
+    let url = db::create_database(&server, &name).await.unwrap();
+    let settings = Settings {
+        database_url: Some(url.into()),
+        ..Default::default()
+    };
+    let conn = db::connect(&settings, ServiceName::Collection)
+        .await
+        .unwrap();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT current_setting('idle_in_transaction_session_timeout') AS t",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "t").unwrap(), "1min");
+    conn.close().await.unwrap();
+    db::drop_database(&server, &name).await.unwrap();
+}

@@ -253,3 +253,149 @@ async fn delivered_events_past_retention_are_deleted_and_nothing_else() {
             .unwrap();
     }
 }
+
+/// A consumer that refuses every `BillOverdue` (as a consumer
+/// does that keeps failing on one event, e.g. a unique index it cannot get past) and takes
+/// the rest, noting their ids.
+#[derive(Clone, Default)]
+struct Picky {
+    taken: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[tonic::async_trait]
+impl seip_proto::common::v1::event_consumer_service_server::EventConsumerService for Picky {
+    async fn deliver_events(
+        &self,
+        request: tonic::Request<seip_proto::common::v1::DeliverEventsRequest>,
+    ) -> Result<tonic::Response<seip_proto::common::v1::DeliverEventsResponse>, tonic::Status> {
+        let events = request.into_inner().events;
+        if events.iter().any(|e| {
+            e.payload
+                .as_ref()
+                .is_some_and(|p| p.type_url.ends_with("BillOverdue"))
+        }) {
+            return Err(tonic::Status::aborted(
+                "duplicate key value violates a unique index",
+            ));
+        }
+        let mut taken = self.taken.lock().unwrap();
+        taken.extend(events.iter().map(|e| e.event_id.clone()));
+        Ok(tonic::Response::new(
+            seip_proto::common::v1::DeliverEventsResponse {
+                applied: i32::try_from(events.len()).unwrap(),
+                duplicates: 0,
+            },
+        ))
+    }
+}
+
+/// An event its consumer keeps refusing the same way is quarantined after the configured
+/// attempts, and the events behind it flow again; an unreachable consumer quarantines
+/// nothing.
+#[tokio::test]
+async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on() {
+    use std::collections::HashMap;
+
+    use seip_proto::common::v1::event_consumer_service_server::EventConsumerServiceServer;
+    use seip_runtime::outbox::{self, Relay};
+
+    let (settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
+    let db = seip_runtime::db::connect(&settings, ServiceName::Collection)
+        .await
+        .unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let at = seip_core::Clock::system().now();
+    let poison = seip_proto::collection::v1::BillOverdue::default();
+    let fine = seip_proto::collection::v1::PaymentsPosted::default();
+    let first = outbox::enqueue(&db, &[ServiceName::Reporting], "11110", &poison, at)
+        .await
+        .unwrap();
+    let second = outbox::enqueue(&db, &[ServiceName::Reporting], "11110", &fine, at)
+        .await
+        .unwrap();
+    let mut relay_settings = settings.relay.clone();
+    relay_settings.initial_backoff_ms = 1;
+    relay_settings.max_backoff_ms = 1;
+    relay_settings.quarantine_after = 3;
+
+    // Nobody listens: however often it is tried, nothing is quarantined.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let relay = Relay::new(
+        db.clone(),
+        ServiceName::Collection,
+        HashMap::from([(
+            ServiceName::Reporting,
+            seip_runtime::grpc::channel(&nowhere).unwrap(),
+        )]),
+        relay_settings.clone(),
+    );
+    for _ in 0..5 {
+        relay.drain().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(outbox::stats(&db).await.unwrap().parked, 0);
+
+    // A consumer that answers and keeps refusing the first event: quarantined at the third
+    // refusal, and the second event is delivered.
+    let picky = Picky::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(EventConsumerServiceServer::new(picky.clone()))
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let relay = Relay::new(
+        db.clone(),
+        ServiceName::Collection,
+        HashMap::from([(
+            ServiceName::Reporting,
+            seip_runtime::grpc::channel(&format!("http://{addr}")).unwrap(),
+        )]),
+        relay_settings,
+    );
+    // The attempts made while nobody listened count too; reset them for a clear count.
+    run(
+        &db,
+        "UPDATE outbox SET attempts = 0, next_attempt_at = NULL",
+    )
+    .await
+    .unwrap();
+    let mut passes = 0;
+    while outbox::stats(&db).await.unwrap().parked == 0 {
+        passes += 1;
+        assert!(passes < 50, "never quarantined");
+        relay.drain().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    relay.drain().await.unwrap();
+    assert_eq!(*picky.taken.lock().unwrap(), [second.to_string()]);
+    let b = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                "SELECT attempts, last_error FROM outbox WHERE event_id = ?",
+            ),
+            [first.to_string().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let why: String = row.try_get("", "last_error").unwrap();
+    assert!(
+        why.starts_with("quarantined after 3 attempts: Aborted"),
+        "{why}"
+    );
+    let stats = outbox::stats(&db).await.unwrap();
+    assert_eq!((stats.parked, stats.pending), (1, 0));
+    db.close().await.unwrap();
+    if let Some((server, name)) = pg {
+        seip_runtime::db::drop_database(&server, &name)
+            .await
+            .unwrap();
+    }
+}

@@ -35,6 +35,14 @@ pub async fn connect(
                 .set_schema_search_path(service.as_str())
                 .set_application_name(format!("seip-{}", service.as_str()))
                 .sqlx_logging(false)
+                // A transaction left idle (a task stuck between statements) is ended by the
+                // server instead of holding its locks and its connection for ever.
+                .map_sqlx_postgres_opts(|o| {
+                    o.options([(
+                        "idle_in_transaction_session_timeout",
+                        IDLE_IN_TRANSACTION_TIMEOUT,
+                    )])
+                })
                 .map_sqlx_postgres_pool_opts(|o| o.after_release(bounded_release_check));
             Ok(Database::connect(opts).await?)
         }
@@ -45,6 +53,10 @@ pub async fn connect(
         }
     }
 }
+
+/// How long a service's PostgreSQL session may sit idle inside a transaction before the
+/// server ends it. Seip's transactions never wait on a client or another service.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
 
 /// How long a connection given back to the pool may take to show it is still usable.
 pub const RELEASE_CHECK_TIMEOUT: Duration = Duration::from_secs(5);

@@ -164,6 +164,20 @@ struct Pending {
     event: Event,
 }
 
+/// Whether `status` is the consumer refusing an event that already failed `attempts` times,
+/// often enough to quarantine it: the consumer answered (a failure to reach it never
+/// counts), and the attempts reach `settings.quarantine_after`.
+fn refused_again(status: &tonic::Status, attempts: i32, settings: &RelaySettings) -> bool {
+    use tonic::Code;
+    let answered = !matches!(
+        status.code(),
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::ResourceExhausted
+    );
+    answered
+        && settings.quarantine_after > 0
+        && attempts.saturating_add(1) >= settings.quarantine_after
+}
+
 /// Delivers one producer's outbox to its consumers.
 #[derive(Clone)]
 pub struct Relay {
@@ -447,6 +461,20 @@ impl Relay {
                     }
                 }
                 Ok(pass)
+            }
+            Err(status) if refused_again(&status, batch[0].attempts, &self.settings) => {
+                let why = format!(
+                    "quarantined after {} attempts: {:?}: {}",
+                    batch[0].attempts + 1,
+                    status.code(),
+                    status.message()
+                );
+                tracing::error!(parent: &span, event_id = %batch[0].event.event_id, error = %why, "event quarantined: its consumer keeps refusing it; the events after it flow again");
+                self.park(batch[0].seq, &why).await?;
+                Ok(RelayPass {
+                    parked: 1,
+                    ..RelayPass::default()
+                })
             }
             Err(status) => {
                 tracing::warn!(parent: &span, code = ?status.code(), error = %status.message(), "delivery failed; will retry");
