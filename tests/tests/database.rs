@@ -1,17 +1,17 @@
 //! The service's PostgreSQL pool survives a call cancelled mid-statement: the connection
 //! left waiting for an answer is discarded when it comes back, so the pool neither shrinks
 //! nor hangs on close (sqlx pings a released connection without a time limit,
-//! transact-rs/sqlx#4349; Seip bounds that check itself rather than carry a fork).
+//! transact-rs/sqlx#4349; Seip bounds that check itself rather than carry a fork). And the
+//! server ends a service's session left idle inside a transaction.
 
 use std::time::Duration;
 
 use seip_runtime::{ServiceName, Settings, db};
 
-#[tokio::test]
-async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
-    let Some(server) = seip_runtime::testing::postgres_server() else {
-        return;
-    };
+/// Collection's connection to a fresh PostgreSQL database, as the service makes it, with the
+/// server and database to drop after; none without PostgreSQL.
+async fn collection_on_postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
+    let server = seip_runtime::testing::postgres_server()?;
     let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());
     let url = db::create_database(&server, &name).await.unwrap();
     let settings = Settings {
@@ -21,6 +21,14 @@ async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
     let conn = db::connect(&settings, ServiceName::Collection)
         .await
         .unwrap();
+    Some((conn, server, name))
+}
+
+#[tokio::test]
+async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
+    let Some((conn, server, name)) = collection_on_postgres().await else {
+        return;
+    };
     let pool = conn.get_postgres_connection_pool().clone();
     let mut c = pool.acquire().await.unwrap();
     // The statement is sent, and the call is dropped before its answer: the connection now
@@ -48,18 +56,9 @@ async fn a_connection_cancelled_mid_statement_does_not_hold_the_pool() {
 #[tokio::test]
 async fn an_idle_transaction_is_ended_by_the_server() {
     use sea_orm::{ConnectionTrait, Statement};
-    let Some(server) = seip_runtime::testing::postgres_server() else {
+    let Some((conn, server, name)) = collection_on_postgres().await else {
         return;
     };
-    let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());
-    let url = db::create_database(&server, &name).await.unwrap();
-    let settings = Settings {
-        database_url: Some(url.into()),
-        ..Default::default()
-    };
-    let conn = db::connect(&settings, ServiceName::Collection)
-        .await
-        .unwrap();
     let row = conn
         .query_one_raw(Statement::from_string(
             conn.get_database_backend(),
