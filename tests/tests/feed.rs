@@ -1343,3 +1343,46 @@ async fn a_corrected_deposit_statement_restates_the_day() {
     assert_eq!(stamped(&p).await, [true]);
     finish(p).await;
 }
+
+/// A file refused after some of its chunks were staged leaves none of them behind.
+#[tokio::test]
+async fn a_file_refused_part_way_leaves_no_staged_chunk() {
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| s.feed.chunk_records = 1)
+        .await
+        .unwrap();
+    let b = bills(&p, 2).await;
+    let (name, good) = file(
+        1,
+        day(2026, 6, 29),
+        &[
+            pay(&b[0], 259_740, day(2026, 6, 29), "R1"),
+            pay(&b[1], 259_740, day(2026, 6, 29), "R2"),
+        ],
+    );
+    // The trailer counts three records: both data records were staged as chunks first.
+    let mut bad = good.clone();
+    bad[3 * 202 + 7] = b'3';
+    let e = p.import_file(&name, bad).await.unwrap_err();
+    assert!(
+        e.message().contains("line 4, number of data records"),
+        "{}",
+        e.message()
+    );
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    let staged: i64 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM treasury_file_chunk",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+    assert_eq!(staged, 0);
+    // The good file then imports as new.
+    let (job, again) = p.import_file(&name, good).await.unwrap();
+    assert!(!again);
+    assert_eq!(job.summary.unwrap().paid_count, 2);
+    finish(p).await;
+}

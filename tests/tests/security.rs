@@ -523,9 +523,13 @@ async fn deposits_that_would_wrap_are_refused_and_store_nothing() {
 
 #[tokio::test]
 async fn a_stalled_upload_blocks_nobody_and_is_dropped() {
-    let p = TestPlatform::start_with(at(2026, 6, 1), |s| s.feed.upload_idle_seconds = 2)
-        .await
-        .unwrap();
+    // Chunks of one record: what arrives before the stall is staged.
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
+        s.feed.upload_idle_seconds = 2;
+        s.feed.chunk_records = 1;
+    })
+    .await
+    .unwrap();
     let bill = one_bill(&p).await;
     let (name, bytes) = paying_file(&bill);
     // The bank's client sends the metadata and half the file, then nothing more, the stream
@@ -577,6 +581,79 @@ async fn a_stalled_upload_blocks_nobody_and_is_dropped() {
     );
     drop(tx);
     assert_eq!(imports(&p).await, 0);
+    assert_eq!(
+        chunks(&p).await,
+        0,
+        "what the dropped upload staged is gone"
+    );
+    p.stop().await.unwrap();
+}
+
+/// The treasury file chunks collection holds, staged or imported.
+async fn chunks(p: &TestPlatform) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) AS n FROM treasury_file_chunk",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get("", "n")
+    .unwrap()
+}
+
+#[tokio::test]
+async fn chunks_an_upload_left_behind_are_removed_when_old() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    // Two uploads a crash cut short: one begun a day ago, one a minute ago (import ids are
+    // UUIDv7, so they tell when).
+    let v7 = |ago: chrono::Duration| {
+        let t = seip_core::Clock::system().now() - ago;
+        let ms = u64::try_from(t.timestamp_millis()).unwrap();
+        let mut b = *uuid::Uuid::now_v7().as_bytes();
+        b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        uuid::Uuid::from_bytes(b)
+    };
+    let (old, recent) = (
+        v7(chrono::Duration::days(1)),
+        v7(chrono::Duration::minutes(1)),
+    );
+    {
+        let db = p.platform.database(ServiceName::Collection).unwrap();
+        let b = db.get_database_backend();
+        for id in [old, recent] {
+            db.execute_raw(Statement::from_sql_and_values(
+                b,
+                seip_runtime::db::sql(
+                    b,
+                    "INSERT INTO treasury_file_chunk (import_id, chunk_no, first_serial, records, bytes, has_cancel, applied) \
+                     VALUES (?, 0, 1, 1, ?, ?, ?)",
+                ),
+                [id.into(), vec![b'D'; 200].into(), false.into(), false.into()],
+            ))
+            .await
+            .unwrap();
+        }
+    }
+    assert_eq!(chunks(&p).await, 2);
+    // At its next start collection removes the old one; the recent one may still finish.
+    p.platform
+        .stop_service(ServiceName::Collection)
+        .await
+        .unwrap();
+    p.platform
+        .restart_service(ServiceName::Collection)
+        .await
+        .unwrap();
+    let mut tries = 0;
+    while chunks(&p).await != 1 {
+        tries += 1;
+        assert!(tries < 100, "the abandoned chunk stays");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     p.stop().await.unwrap();
 }
 

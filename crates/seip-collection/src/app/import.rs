@@ -2,9 +2,10 @@
 //! API shows of imports. Applying a stored file is the job's ([`crate::jobs`]).
 //!
 //! An upload is checked record by record as it streams in (structure only: the header, the
-//! serials, the trailer's count and sums) and spooled to a temporary file, holding nothing in
-//! the database; once whole and valid it is stored, in chunks of records, in one
-//! transaction: a file with any structural error leaves nothing behind. The stored file is
+//! serials, the trailer's count and sums), each full chunk of records staged in a short
+//! transaction of its own, holding nothing while the client sends; once the file is whole and
+//! valid one short transaction writes the import row that makes the chunks an import: a file
+//! with any structural error leaves nothing behind. The stored file is
 //! then applied by a job, one chunk per transaction; the transaction that applies a chunk
 //! also advances the job's cursor, so a job stopped anywhere (a crash, a deploy) resumes at
 //! the first chunk not applied and applies every record exactly once. Matching to bills (the
@@ -14,8 +15,8 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_runtime::convert::fit;
@@ -23,7 +24,6 @@ use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
 use seip_runtime::paging::{PageRequest, time_and_id, time_key};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::CollectionApp;
@@ -76,29 +76,36 @@ pub struct Stored {
     pub already_imported: bool,
 }
 
-/// An upload checked and spooled: its data records wait in a temporary file (gone when
-/// dropped), and nothing in the database was held while the client sent them.
-struct Spooled {
-    data: tokio::fs::File,
-    data_len: usize,
+/// An upload received and checked: its data records are staged as chunks under the import
+/// id (each committed on its own, invisible until the import row names them), and nothing in
+/// the database was held while the client sent.
+struct Received {
+    chunks: i32,
     header: feed::Header,
     trailer: feed::Trailer,
     header_raw: Option<Vec<u8>>,
     trailer_raw: Option<Vec<u8>>,
     final_crlf: bool,
     digest: String,
-    /// The import of the same bank, date and sequence, when there is one.
+    /// The import of the same bank, date and sequence, when there is one (then nothing was
+    /// staged).
     existing: Option<treasury_import::Model>,
 }
+
+/// Staged chunks of uploads that never became an import are removed once they are this old
+/// (an upload cut short by a crash; one refused or dropped removes its own at once).
+pub const ABANDONED_UPLOAD_AGE: Duration = Duration::from_secs(6 * 3600);
 
 impl CollectionApp {
     /// Check an uploaded treasury file, store it, and hand it to the job runner. `chunks` are
     /// the file's bytes in order, in pieces of any size.
     ///
-    /// The upload is checked record by record as it arrives and spooled to a temporary file,
-    /// holding no transaction and no connection while the client sends: a client that stalls
-    /// is dropped after `feed.upload_idle_seconds` and blocks nobody. Once the file is whole
-    /// and valid, one transaction stores it in chunks, as fast as the spool reads. At most
+    /// The upload is checked record by record as it arrives, and each full chunk of records is
+    /// staged at once in a short transaction of its own, under the new import's id: no
+    /// transaction or connection is held while the client sends, so a client that stalls
+    /// blocks nobody, and is dropped after `feed.upload_idle_seconds`. Staged chunks count for
+    /// nothing until one short transaction writes the import row that names them, once the
+    /// whole file is valid; an upload refused or dropped removes what it staged. At most
     /// `feed.max_concurrent_uploads` run at once.
     pub async fn import_treasury_file<S>(
         &self,
@@ -116,10 +123,41 @@ impl CollectionApp {
                 limit: self.feed.max_concurrent_uploads,
             }
         })?;
-        let mut spooled = self.spool(tenant, chunks).await?;
-        let header = spooled.header.clone();
-        if let Some(prev) = spooled.existing.take() {
-            if prev.sha256 != spooled.digest {
+        let import_id = Uuid::now_v7();
+        let stored = match self.receive(tenant, import_id, chunks).await {
+            Ok(received) => {
+                self.record_import(tenant, import_id, file_name, received)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if stored.as_ref().is_err() {
+            self.discard_staged(import_id).await;
+        }
+        stored
+    }
+
+    /// Make the staged chunks of `received` an import (one short transaction), or answer
+    /// for the same file imported before.
+    async fn record_import(
+        &self,
+        tenant: TenantCode,
+        import_id: Uuid,
+        file_name: &str,
+        received: Received,
+    ) -> AppResult<Stored> {
+        let Received {
+            chunks,
+            header,
+            trailer,
+            header_raw,
+            trailer_raw,
+            final_crlf,
+            digest,
+            existing,
+        } = received;
+        if let Some(prev) = existing {
+            if prev.sha256 != digest {
                 return Err(CollectionError::FileConflict {
                     bank_code: header.bank_code.clone(),
                     accounting_date: header.accounting_date,
@@ -132,53 +170,7 @@ impl CollectionApp {
                 already_imported: true,
             });
         }
-        let import_id = Uuid::now_v7();
         let txn = self.db.begin().await?;
-        // Reading the spool runs ahead while full chunks are written: the writer stores them
-        // in the transaction as they come, so the service and the database work at once.
-        let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
-        let records_per_chunk = fit::<i32, _>(self.feed.chunk_records, "chunk_records")?;
-        let (to_store, mut stored) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
-        let store = async {
-            while let Some((no, first, bytes)) = stored.recv().await {
-                store_chunk(&txn, import_id, no, first, bytes).await?;
-            }
-            AppResult::Ok(())
-        };
-        let read =
-            async {
-                let (mut left, mut chunk_no, mut first_serial) = (spooled.data_len, 0i32, 1i32);
-                while left > 0 {
-                    let mut bytes = vec![0; left.min(chunk_bytes)];
-                    spooled.data.read_exact(&mut bytes).await.map_err(|e| {
-                        AppError::Internal(format!("reading the spooled upload: {e}"))
-                    })?;
-                    left -= bytes.len();
-                    if to_store
-                        .send((chunk_no, first_serial, bytes))
-                        .await
-                        .is_err()
-                    {
-                        // The writer failed; its error is the one returned.
-                        break;
-                    }
-                    chunk_no += 1;
-                    first_serial += records_per_chunk;
-                }
-                drop(to_store);
-                AppResult::Ok(chunk_no)
-            };
-        let (read, written) = tokio::join!(read, store);
-        written?;
-        let chunk_no = read?;
-        let Spooled {
-            trailer,
-            header_raw,
-            trailer_raw,
-            final_crlf,
-            digest,
-            ..
-        } = spooled;
         let job = treasury_import::ActiveModel {
             id: Set(import_id),
             tenant_code: Set(tenant.to_string()),
@@ -192,7 +184,7 @@ impl CollectionApp {
             imported_at: Set(self.clock.now()),
             status: Set(ImportStatus::Applying),
             reconciliation: Set(Reconciliation::AwaitingDeposit),
-            chunks: Set(chunk_no),
+            chunks: Set(chunks),
             header_raw: Set(header_raw),
             trailer_raw: Set(trailer_raw),
             final_crlf: Set(final_crlf),
@@ -211,7 +203,7 @@ impl CollectionApp {
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        tracing::info!(%import_id, records = trailer.count, total_won = trailer.total.to_i64(), chunks = chunk_no, "treasury file stored");
+        tracing::info!(%import_id, records = trailer.count, total_won = trailer.total.to_i64(), chunks, "treasury file stored");
         let _ = self.jobs.send(import_id);
         Ok(Stored {
             job,
@@ -219,85 +211,147 @@ impl CollectionApp {
         })
     }
 
-    /// Receive an upload: check each record as it arrives, keep the data records in a
-    /// temporary file, and hold nothing in the database meanwhile.
-    async fn spool<S>(&self, tenant: TenantCode, mut chunks: S) -> AppResult<Spooled>
+    /// Receive an upload: check each record as it arrives and stage each full chunk of
+    /// records under `import_id` while the next records are checked.
+    async fn receive<S>(
+        &self,
+        tenant: TenantCode,
+        import_id: Uuid,
+        mut chunks: S,
+    ) -> AppResult<Received>
     where
         S: Stream<Item = AppResult<Vec<u8>>> + Unpin + Send,
     {
         let seconds = self.feed.upload_idle_seconds.max(1);
         let idle = Duration::from_secs(seconds);
-        let file = tempfile::tempfile()
-            .map_err(|e| AppError::Internal(format!("a spool file for the upload: {e}")))?;
-        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
-        let spool_error =
-            |e: std::io::Error| AppError::Internal(format!("spooling the upload: {e}"));
         let mut splitter = Splitter::new();
         let mut spool = Spool::default();
         let mut sha = Sha256::new();
-        let (mut size, mut data_len) = (0usize, 0usize);
+        let (mut size, mut chunk_no, mut first_serial) = (0usize, 0i32, 1i32);
+        let records_per_chunk = fit::<i32, _>(self.feed.chunk_records, "chunk_records")?;
+        let chunk_bytes = self.feed.chunk_records * RECORD_LEN;
         let mut existing: Option<Option<treasury_import::Model>> = None;
-        loop {
-            let next = tokio::time::timeout(idle, chunks.next())
-                .await
-                .map_err(|_| CollectionError::UploadStalled { seconds })?;
-            let Some(bytes) = next else { break };
-            let bytes = bytes?;
-            size += bytes.len();
-            if size > MAX_FILE_BYTES {
-                return Err(AppError::invalid(
-                    "chunk",
-                    format!("file larger than {MAX_FILE_BYTES} bytes"),
-                ));
+        // Checking runs ahead while full chunks are staged, so the service and the database
+        // work at once; each chunk commits on its own.
+        let (to_store, mut staged) = tokio::sync::mpsc::channel::<(i32, i32, Vec<u8>)>(2);
+        let store = async {
+            while let Some((no, first, bytes)) = staged.recv().await {
+                store_chunk(&self.db, import_id, no, first, bytes).await?;
             }
-            sha.update(&bytes);
-            splitter
-                .push(&bytes, |line, rec| spool.record(line, rec))
-                .map_err(feed_error)?;
-            if existing.is_none()
-                && let Some(h) = spool.validator.header()
-            {
-                existing = Some(self.check_file_key(&self.db, tenant, h).await?);
+            AppResult::Ok(())
+        };
+        let check = async {
+            loop {
+                let next = tokio::time::timeout(idle, chunks.next())
+                    .await
+                    .map_err(|_| CollectionError::UploadStalled { seconds })?;
+                let Some(bytes) = next else { break };
+                let bytes = bytes?;
+                size += bytes.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(AppError::invalid(
+                        "chunk",
+                        format!("file larger than {MAX_FILE_BYTES} bytes"),
+                    ));
+                }
+                sha.update(&bytes);
+                splitter
+                    .push(&bytes, |line, rec| spool.record(line, rec))
+                    .map_err(feed_error)?;
+                if existing.is_none()
+                    && let Some(h) = spool.validator.header()
+                {
+                    existing = Some(self.check_file_key(&self.db, tenant, h).await?);
+                }
+                if matches!(existing, Some(Some(_))) {
+                    // Already imported: only the digest is still needed.
+                    spool.buf.clear();
+                }
+                while spool.buf.len() >= chunk_bytes {
+                    let mut rest = spool.buf.split_off(chunk_bytes);
+                    rest.reserve(chunk_bytes);
+                    let full = std::mem::replace(&mut spool.buf, rest);
+                    if to_store.send((chunk_no, first_serial, full)).await.is_err() {
+                        // The writer failed; its error is the one returned.
+                        return Ok(());
+                    }
+                    chunk_no += 1;
+                    first_serial += records_per_chunk;
+                }
             }
-            if matches!(existing, Some(Some(_))) {
-                // Already imported: only the digest is still needed.
-                spool.buf.clear();
-            }
-            out.write_all(&spool.buf).await.map_err(spool_error)?;
-            data_len += spool.buf.len();
-            spool.buf.clear();
-        }
+            drop(to_store);
+            Ok(())
+        };
+        let (checked, written) = tokio::join!(check, store);
+        written?;
+        checked?;
         let final_crlf = splitter
             .finish(|line, rec| spool.record(line, rec))
             .map_err(feed_error)?;
-        if !matches!(existing, Some(Some(_))) {
-            out.write_all(&spool.buf).await.map_err(spool_error)?;
-            data_len += spool.buf.len();
-        }
         let Spool {
             validator,
+            buf,
             header_raw,
             trailer_raw,
             lines,
-            ..
         } = spool;
         let (header, trailer) = validator.finish(lines).map_err(feed_error)?;
-        out.flush().await.map_err(spool_error)?;
-        let mut data = out.into_inner();
-        data.seek(std::io::SeekFrom::Start(0))
-            .await
-            .map_err(spool_error)?;
-        Ok(Spooled {
-            data,
-            data_len,
+        let existing = existing.flatten();
+        if existing.is_none() && !buf.is_empty() {
+            store_chunk(&self.db, import_id, chunk_no, first_serial, buf).await?;
+            chunk_no += 1;
+        }
+        Ok(Received {
+            chunks: chunk_no,
             header,
             trailer,
             header_raw,
             trailer_raw,
             final_crlf,
             digest: idempotency::hex(&sha.finalize()),
-            existing: existing.flatten(),
+            existing,
         })
+    }
+
+    /// Remove what an upload that did not become an import staged. Best effort: what stays
+    /// (the database was unreachable) goes with the abandoned uploads.
+    async fn discard_staged(&self, import_id: Uuid) {
+        let removed = treasury_file_chunk::Entity::delete_many()
+            .filter(treasury_file_chunk::Column::ImportId.eq(import_id))
+            .exec(&self.db)
+            .await;
+        if let Err(e) = removed {
+            tracing::warn!(%import_id, error = %e, "could not remove an upload's staged chunks; they go with the abandoned uploads");
+        }
+    }
+
+    /// Remove the staged chunks of uploads begun more than [`ABANDONED_UPLOAD_AGE`] ago that
+    /// never became an import (a process stopped mid-upload). Import ids are time-ordered
+    /// (UUIDv7), so the age is read from the id. Returns the chunks removed.
+    pub async fn discard_abandoned_uploads(&self) -> AppResult<u64> {
+        let age = chrono::Duration::from_std(ABANDONED_UPLOAD_AGE)
+            .map_err(|e| AppError::Internal(format!("abandoned upload age: {e}")))?;
+        let before = uuid_v7_floor(seip_core::Clock::system().now() - age);
+        let backend = self.db.get_database_backend();
+        let done = self
+            .db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                seip_runtime::db::sql(
+                    backend,
+                    "DELETE FROM treasury_file_chunk WHERE import_id < ? AND NOT EXISTS \
+                     (SELECT 1 FROM treasury_import i WHERE i.id = treasury_file_chunk.import_id)",
+                ),
+                [before.into()],
+            ))
+            .await?;
+        if done.rows_affected() > 0 {
+            tracing::warn!(
+                chunks = done.rows_affected(),
+                "removed the staged chunks of abandoned uploads"
+            );
+        }
+        Ok(done.rows_affected())
     }
 
     async fn check_file_key<C: ConnectionTrait>(
@@ -373,10 +427,20 @@ impl CollectionApp {
     }
 }
 
+/// The smallest UUIDv7 of the instant `at`: every id made at or after `at` sorts after it.
+fn uuid_v7_floor(at: chrono::DateTime<chrono::Utc>) -> Uuid {
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    let mut b = [0u8; 16];
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = 0x70;
+    b[8] = 0x80;
+    Uuid::from_bytes(b)
+}
+
 /// Store one chunk of an upload. The insert returns nothing: sea-orm's default would send
 /// the whole chunk back.
-async fn store_chunk(
-    txn: &DatabaseTransaction,
+async fn store_chunk<C: ConnectionTrait>(
+    conn: &C,
     import_id: Uuid,
     chunk_no: i32,
     first_serial: i32,
@@ -392,7 +456,7 @@ async fn store_chunk(
         applied: Set(false),
     };
     treasury_file_chunk::Entity::insert(chunk)
-        .exec_without_returning(txn)
+        .exec_without_returning(conn)
         .await?;
     Ok(())
 }

@@ -86,6 +86,10 @@ impl CollectionApp {
             tracing::error!("import job runner started twice");
             return;
         };
+        // Chunks staged by uploads a stopped process never finished.
+        if let Err(e) = self.discard_abandoned_uploads().await {
+            tracing::warn!(error = %e, "could not look for abandoned uploads");
+        }
         let mut running: JoinSet<()> = JoinSet::new();
         let mut started: HashSet<Uuid> = HashSet::new();
         tokio::pin!(stop);
