@@ -392,6 +392,22 @@ async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on(
     );
     let stats = outbox::stats(&db).await.unwrap();
     assert_eq!((stats.parked, stats.pending), (1, 0));
+    // An operator sees it, and once the consumer is put right, releases it.
+    let parked = outbox::parked(&db, 10).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(
+        (parked[0].event_id.as_str(), parked[0].consumer.as_str()),
+        (first.to_string().as_str(), "reporting")
+    );
+    assert_eq!(parked[0].event_type, "seip.collection.v1.BillOverdue");
+    assert_eq!(
+        outbox::release(&db, &first.to_string(), "reporting")
+            .await
+            .unwrap(),
+        1
+    );
+    let stats = outbox::stats(&db).await.unwrap();
+    assert_eq!((stats.parked, stats.pending), (0, 1));
     db.close().await.unwrap();
     if let Some((server, name)) = pg {
         seip_runtime::db::drop_database(&server, &name)

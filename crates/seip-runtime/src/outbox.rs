@@ -157,6 +157,76 @@ pub async fn stats(db: &DatabaseConnection) -> AppResult<OutboxStats> {
     })
 }
 
+/// An event parked for one consumer: refused as malformed, or quarantined after being
+/// refused again and again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parked {
+    /// The event.
+    pub event_id: String,
+    /// The consumer it was not delivered to.
+    pub consumer: String,
+    /// Its protobuf type.
+    pub event_type: String,
+    /// Its municipality.
+    pub tenant_code: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// Why it was parked.
+    pub last_error: Option<String>,
+    /// When.
+    pub parked_at: Option<DateTime<Utc>>,
+}
+
+/// The parked events of this outbox, oldest first (at most `limit`).
+pub async fn parked(db: &DatabaseConnection, limit: u64) -> AppResult<Vec<Parked>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "SELECT o.event_id, o.consumer, e.event_type, e.tenant_code, o.attempts,
+                        o.last_error, o.parked_at
+                   FROM outbox o JOIN outbox_event e ON e.event_id = o.event_id
+                  WHERE o.parked_at IS NOT NULL
+                  ORDER BY o.seq LIMIT ?",
+            ),
+            [i64::try_from(limit).unwrap_or(i64::MAX).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Parked {
+                event_id: r.try_get("", "event_id")?,
+                consumer: r.try_get("", "consumer")?,
+                event_type: r.try_get("", "event_type")?,
+                tenant_code: r.try_get("", "tenant_code")?,
+                attempts: r.try_get("", "attempts")?,
+                last_error: r.try_get("", "last_error")?,
+                parked_at: r.try_get("", "parked_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Put a parked event back in its consumer's queue (after the cause was put right): it is
+/// delivered again in order, with its attempts counted afresh. Returns the rows released.
+pub async fn release(db: &DatabaseConnection, event_id: &str, consumer: &str) -> AppResult<u64> {
+    let backend = db.get_database_backend();
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "UPDATE outbox SET parked_at = NULL, attempts = 0, next_attempt_at = NULL
+                  WHERE event_id = ? AND consumer = ? AND parked_at IS NOT NULL",
+            ),
+            [event_id.into(), consumer.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 struct Pending {
     seq: i64,
     attempts: i32,

@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         cmd: bench_cmd::BenchCommand,
     },
+    /// Operations: what is stuck and needs a person.
+    Ops {
+        #[command(subcommand)]
+        cmd: OpsCommand,
+    },
     /// Development tokens, signed with the embedded default's key in the data directory.
     Token {
         #[command(subcommand)]
@@ -65,6 +70,65 @@ enum Command {
         #[command(subcommand)]
         cmd: rules_cmd::RulesCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum OpsCommand {
+    /// The events a service's outbox parked (refused as malformed, or quarantined after
+    /// being refused again and again), or, with `--release`, put one back in its queue.
+    Events {
+        /// assessment or collection (the services that produce events).
+        #[arg(long)]
+        service: String,
+        /// Release this event (its id) to be delivered again.
+        #[arg(long, requires = "consumer")]
+        release: Option<String>,
+        /// The consumer to release it to: reporting, arrears-enforcement, collection.
+        #[arg(long)]
+        consumer: Option<String>,
+    },
+}
+
+async fn ops(cmd: OpsCommand, settings: &Settings) -> anyhow::Result<()> {
+    let OpsCommand::Events {
+        service,
+        release,
+        consumer,
+    } = cmd;
+    let service = ServiceName::parse(&service)
+        .ok_or_else(|| anyhow::anyhow!("unknown service {service:?}"))?;
+    let db = seip_runtime::db::connect(settings, service).await?;
+    if let (Some(event), Some(consumer)) = (release, consumer) {
+        let consumer = ServiceName::parse(&consumer)
+            .ok_or_else(|| anyhow::anyhow!("unknown consumer {consumer:?}"))?;
+        let n = seip_runtime::outbox::release(&db, &event, consumer.as_str()).await?;
+        anyhow::ensure!(n > 0, "event {event} is not parked for {consumer}");
+        println!("released {event} to {consumer}: it is delivered again, in order");
+        return Ok(());
+    }
+    let parked = seip_runtime::outbox::parked(&db, 1000).await?;
+    let mut t = seip::display::table([
+        "event",
+        "consumer",
+        "type",
+        "tenant",
+        "attempts",
+        "parked at",
+        "why",
+    ]);
+    for p in &parked {
+        t.add_row(vec![
+            p.event_id.clone(),
+            p.consumer.clone(),
+            p.event_type.clone(),
+            p.tenant_code.clone(),
+            p.attempts.to_string(),
+            p.parked_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            p.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{} events parked in {service}'s outbox\n{t}", parked.len());
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +203,11 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Rules { cmd } => rules_cmd::run(cmd),
         Command::Token { cmd } => token(cmd, &Settings::load(cli.config.as_deref())?),
+        Command::Ops { cmd } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            ops(cmd, &settings).await
+        }
         Command::Serve { service } => {
             let services = services(&service)?;
             let settings = Settings::load(cli.config.as_deref())?;

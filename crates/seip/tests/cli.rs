@@ -113,6 +113,29 @@ fn feed_and_bills_commands_work_on_the_demo_books() {
         assert_eq!(due == 0, r[3] == "paid", "{r:?}");
     }
 
+    // Nothing is stuck in the demo's outboxes; releasing an event that is not parked fails.
+    let out = seip(&dir, &["ops", "events", "--service", "collection"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 events parked in collection's outbox")
+    );
+    let out = command(
+        &dir,
+        &[
+            "ops",
+            "events",
+            "--service",
+            "collection",
+            "--release",
+            "00000000-0000-0000-0000-000000000000",
+            "--consumer",
+            "reporting",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not parked for reporting"));
+
     // A broken file is refused with the line and field, and the command fails.
     let broken = tmp.path().join("RCPT_11110_032_20260701_0001.dat");
     let mut bytes = std::fs::read(&file).unwrap();
