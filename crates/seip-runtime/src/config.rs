@@ -236,6 +236,11 @@ pub struct Settings {
     pub log_filter: String,
     /// Key protecting personal data at rest: 32 bytes, base64. Required outside the demo.
     pub pii_key: Option<SecretString>,
+    /// A file holding `pii_key` (a mounted secret), read at start; instead of `pii_key`.
+    pub pii_key_file: Option<PathBuf>,
+    /// A file holding `database_url` (a mounted secret), read at start; instead of
+    /// `database_url`.
+    pub database_url_file: Option<PathBuf>,
     /// Outbox relay tuning.
     pub relay: RelaySettings,
     /// Treasury feed tuning.
@@ -262,6 +267,8 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
             pii_key: None,
+            pii_key_file: None,
+            database_url_file: None,
             relay: RelaySettings::default(),
             feed: FeedSettings::default(),
             auth: AuthSettings::default(),
@@ -281,10 +288,38 @@ impl Settings {
         }
         fig = fig.merge(Env::prefixed("SEIP_").split("__"));
         let mut s: Settings = fig.extract()?;
+        s.read_secret_files()?;
         if s.otlp_endpoint.is_none() {
             s.otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
         }
         Ok(s)
+    }
+
+    /// Take the secrets given as files (`*_file`): each names a file whose content, trimmed,
+    /// is the secret. A secret given both ways is a mistake, refused.
+    pub fn read_secret_files(&mut self) -> anyhow::Result<()> {
+        fn read(path: &Path, what: &str) -> anyhow::Result<SecretString> {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{what}: {}: {e}", path.display()))?;
+            let text = text.trim();
+            anyhow::ensure!(!text.is_empty(), "{what}: {} is empty", path.display());
+            Ok(SecretString::from(text.to_owned()))
+        }
+        if let Some(path) = &self.pii_key_file {
+            anyhow::ensure!(
+                self.pii_key.is_none(),
+                "pii_key and pii_key_file are both set; give one"
+            );
+            self.pii_key = Some(read(path, "pii_key_file")?);
+        }
+        if let Some(path) = &self.database_url_file {
+            anyhow::ensure!(
+                self.database_url.is_none(),
+                "database_url and database_url_file are both set; give one"
+            );
+            self.database_url = Some(read(path, "database_url_file")?);
+        }
+        Ok(())
     }
 
     /// The URL the others use to reach `service`.
@@ -293,5 +328,60 @@ impl Settings {
             Some(e) => e.get(service).clone(),
             None => format!("http://{}", self.listen.get(service)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn secrets_come_from_files_and_not_from_two_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("pii.key");
+        std::fs::write(&key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n").unwrap();
+        let url = dir.path().join("db.url");
+        std::fs::write(&url, "postgres://seip@db/seip").unwrap();
+        let mut s = Settings {
+            pii_key_file: Some(key.clone()),
+            database_url_file: Some(url),
+            ..Default::default()
+        };
+        s.read_secret_files().unwrap();
+        assert_eq!(
+            s.pii_key.as_ref().unwrap().expose_secret(),
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+        );
+        assert_eq!(
+            s.database_url.as_ref().unwrap().expose_secret(),
+            "postgres://seip@db/seip"
+        );
+        // Both ways at once, an empty file, a missing one: refused, naming the setting.
+        let err = s.read_secret_files().unwrap_err().to_string();
+        assert!(err.contains("both set"), "{err}");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "  \n").unwrap();
+        let mut s = Settings {
+            pii_key_file: Some(empty),
+            ..Default::default()
+        };
+        assert!(
+            s.read_secret_files()
+                .unwrap_err()
+                .to_string()
+                .contains("is empty")
+        );
+        let mut s = Settings {
+            database_url_file: Some(dir.path().join("missing")),
+            ..Default::default()
+        };
+        assert!(
+            s.read_secret_files()
+                .unwrap_err()
+                .to_string()
+                .contains("database_url_file")
+        );
     }
 }
