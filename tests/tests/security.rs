@@ -658,6 +658,43 @@ async fn chunks_an_upload_left_behind_are_removed_when_old() {
 }
 
 #[tokio::test]
+async fn text_fields_are_bounded() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let e = p
+        .assessment()
+        .register_taxpayer(apb::RegisterTaxpayerRequest {
+            tenant_code: T.into(),
+            idempotency_key: "tp-long".into(),
+            name: "가".repeat(101),
+            resident_registration_number: "900101-1000001".into(),
+            address: "서울특별시 종로구 세종대로 209".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert_eq!(
+        e.get_details_bad_request().unwrap().field_violations[0].field,
+        "name"
+    );
+    let e = p
+        .collection()
+        .list_audit_entries(cpb::ListAuditEntriesRequest {
+            tenant_code: T.into(),
+            actor: "x".repeat(257),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(
+        e.message().starts_with("actor: at most 256"),
+        "{}",
+        e.message()
+    );
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn health_and_reflection_stay_open() {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;

@@ -6,7 +6,7 @@ use seip_proto::assessment::v1::assessment_service_server::AssessmentService;
 use seip_rules::automobile::{PassengerCar, VehicleUse};
 use seip_runtime::auth::{OFFICE_READERS, Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::date_from_proto;
+use seip_runtime::convert::{bounded, date_from_proto};
 use seip_runtime::error::AppError;
 use seip_runtime::idempotency::{self, Command};
 use tonic::{Request, Response, Status};
@@ -36,10 +36,10 @@ impl AssessmentService for AssessmentApp {
         let req = request.into_inner();
         let t = who.tenant(&req.tenant_code)?;
         let new = NewTaxpayer {
-            name: req.name.clone(),
+            name: bounded(&req.name, "name", 100)?.to_owned(),
             rrn: ResidentRegistrationNumber::parse(&req.resident_registration_number)
                 .map_err(AppError::from)?,
-            address: req.address.clone(),
+            address: bounded(&req.address, "address", 300)?.to_owned(),
         };
         let cmd = Command::new(t.as_str(), "RegisterTaxpayer", &req.idempotency_key, &req)?;
         let txn = begin_or_repeat!(self.db(), cmd);
@@ -89,7 +89,7 @@ impl AssessmentService for AssessmentApp {
         };
         let new = NewVehicle {
             taxpayer_id,
-            plate_number: &req.plate_number,
+            plate_number: bounded(&req.plate_number, "plate_number", 20)?,
             car,
         };
         let cmd = Command::new(t.as_str(), "RegisterVehicle", &req.idempotency_key, &req)?;

@@ -9,7 +9,7 @@ use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_server::CollectionService;
 use seip_runtime::auth::{OFFICE_READERS, Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::{date_from_proto, timestamp_from_proto, uuid};
+use seip_runtime::convert::{bounded, date_from_proto, timestamp_from_proto, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency::{self, Command};
 use seip_runtime::paging::{MAX_PAGE_SIZE, PageRequest};
@@ -121,7 +121,7 @@ impl CollectionService for CollectionApp {
             self,
             t,
             &meta.idempotency_key,
-            &meta.file_name,
+            bounded(&meta.file_name, "file_name", 255)?,
             chunks,
         )
         .await?;
@@ -225,7 +225,7 @@ impl CollectionService for CollectionApp {
             self,
             t,
             &req.idempotency_key,
-            &req.file_name,
+            bounded(&req.file_name, "file_name", 255)?,
             &req.content,
         )
         .await?;
@@ -267,7 +267,7 @@ impl CollectionService for CollectionApp {
         let by_hand = ByHand {
             subject: id,
             operator: &who.subject,
-            reason: &req.reason,
+            reason: bounded(&req.reason, "reason", 1000)?,
         };
         let (exception, receipts_stamped) = self
             .resolve_reconciliation_exception(&txn, t, by_hand)
@@ -311,7 +311,7 @@ impl CollectionService for CollectionApp {
         let by_hand = ByHand {
             subject: receipt_id,
             operator: &who.subject,
-            reason: &req.reason,
+            reason: bounded(&req.reason, "reason", 1000)?,
         };
         let assigned = self.assign_suspense(&txn, t, by_hand, number).await?;
         let resp = pb::AssignSuspenseResponse {
@@ -433,8 +433,8 @@ impl CollectionService for CollectionApp {
         let page = PageRequest::parse(AUDIT_LIST, 2, req.page_size, &req.page_token)?;
         let nonempty = |s: String| (!s.is_empty()).then_some(s);
         let q = AuditQuery {
-            actor: nonempty(req.actor),
-            subject: nonempty(req.subject_id),
+            actor: nonempty(bounded(&req.actor, "actor", 256)?.to_owned()),
+            subject: nonempty(bounded(&req.subject_id, "subject_id", 256)?.to_owned()),
             from: req.from.as_ref().map(|f| timestamp_from_proto(Some(f))),
             until: req.until.as_ref().map(|u| timestamp_from_proto(Some(u))),
         };

@@ -93,6 +93,18 @@ pub fn decode_event<M: prost::Message + Default>(payload: &[u8], event_type: &st
     })
 }
 
+/// Text a person typed, or `INVALID_ARGUMENT` naming `field` when it is longer than
+/// `max_chars` characters: no field is unbounded.
+pub fn bounded<'a>(value: &'a str, field: &str, max_chars: usize) -> AppResult<&'a str> {
+    if value.chars().count() > max_chars {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {max_chars} characters"),
+        ));
+    }
+    Ok(value)
+}
+
 /// `value` as a `T`, or an internal error naming `what` when it does not fit: a count, serial
 /// or line number beyond its column's range is a defect to report, never a clamped number.
 pub fn fit<T: TryFrom<U>, U: Copy + std::fmt::Display>(value: U, what: &str) -> AppResult<T> {
@@ -134,6 +146,13 @@ mod tests {
             "{err}"
         );
         assert!(fit::<u64, i64>(-1, "serial").is_err());
+    }
+
+    #[test]
+    fn text_longer_than_its_bound_is_refused_naming_the_field() {
+        assert_eq!(bounded("홍길동", "name", 3).unwrap(), "홍길동");
+        let e = bounded("홍길동님", "name", 3).unwrap_err().to_string();
+        assert_eq!(e, "name: at most 3 characters");
     }
 
     #[test]

@@ -61,6 +61,9 @@ fn server_span(service: ServiceName, req: &http::Request<()>) -> tracing::Span {
     span
 }
 
+/// Calls one client connection may have in progress at once.
+pub const CONCURRENT_CALLS_PER_CONNECTION: usize = 64;
+
 /// Serve `routes` for `service` on `listener` until `shutdown` completes, with gRPC health
 /// (every name in `health_names` reported serving) and server reflection listing those
 /// services and health.
@@ -95,6 +98,8 @@ pub async fn serve(
         // instead of holding an upload or a watch open for ever.
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
+        // One client cannot take every worker: calls beyond this on one connection wait.
+        .concurrency_limit_per_connection(CONCURRENT_CALLS_PER_CONNECTION)
         .trace_fn(move |req| server_span(service, req))
         .add_routes(routes)
         .serve_with_incoming_shutdown(
