@@ -695,6 +695,75 @@ async fn text_fields_are_bounded() {
 }
 
 #[tokio::test]
+async fn an_event_of_one_municipality_cannot_touch_another_s_arrears() {
+    use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
+    use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_client::ArrearsEnforcementServiceClient;
+    use seip_proto::collection::v1::{PaymentsPosted, Posting};
+    use seip_proto::common::v1 as common;
+    use seip_proto::common::v1::event_consumer_service_client::EventConsumerServiceClient;
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let bill = one_bill(&p).await;
+    p.clock.set(at(2026, 7, 1));
+    collection(&p, "kim.clerk", &[T], &[Role::Collector])
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-1".into(),
+            due_date: Some(seip_runtime::convert::date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let summary = || async {
+        let token = p.token("park.auditor", &[T], &[Role::Auditor]);
+        ArrearsEnforcementServiceClient::new(p.channel_as(ServiceName::ArrearsEnforcement, &token))
+            .get_arrears_summary(GetArrearsSummaryRequest {
+                tenant_code: T.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    assert_eq!(summary().await.bills, 1);
+    // A "payment by the due date" of municipality 26110 naming 11110's bill, which would
+    // withdraw its arrears: refused as malformed, and the register keeps the bill.
+    let forged = PaymentsPosted {
+        postings: vec![Posting {
+            bill_id: bill.bill_id.clone(),
+            status: cpb::ReceivableStatus::Paid as i32,
+            overdue_withdrawn: true,
+            ..Default::default()
+        }],
+    };
+    let event = common::Event {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        tenant_code: "26110".into(),
+        producer: "collection".into(),
+        occurred_at: None,
+        traceparent: String::new(),
+        payload: Some(prost_types::Any {
+            type_url: "type.googleapis.com/seip.collection.v1.PaymentsPosted".into(),
+            value: forged.encode_to_vec(),
+        }),
+    };
+    let e = EventConsumerServiceClient::new(
+        grpc::channel(&p.platform.endpoint(ServiceName::ArrearsEnforcement)).unwrap(),
+    )
+    .deliver_events(common::DeliverEventsRequest {
+        events: vec![event],
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(
+        e.message().contains("not a bill of municipality 26110"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(summary().await.bills, 1);
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn health_and_reflection_stay_open() {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;

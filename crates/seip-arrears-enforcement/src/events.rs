@@ -8,7 +8,7 @@ use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
-use seip_runtime::convert::{date_from_proto, tenant, uuid};
+use seip_runtime::convert::{date_from_proto, sum_won, tenant, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
 
@@ -33,12 +33,35 @@ async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -
     Ok(())
 }
 
+/// The register's entry of `bill_id`, if it has one, refusing an event of one municipality
+/// that names another's bill (a forged or misrouted event must not touch it).
+async fn entry_of(
+    txn: &DatabaseTransaction,
+    tenant_code: &str,
+    bill_id: uuid::Uuid,
+) -> AppResult<Option<arrears_bill::Model>> {
+    let tenant = tenant(tenant_code)?;
+    match arrears_bill::Entity::find_by_id(bill_id).one(txn).await? {
+        Some(b) if b.tenant_code != tenant.as_str() => Err(AppError::invalid(
+            "bill_id",
+            format!("bill {bill_id} is not a bill of municipality {tenant}"),
+        )),
+        found => Ok(found),
+    }
+}
+
 async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue) -> AppResult<()> {
     let bill_id = uuid(&e.bill_id, "bill_id")?;
-    let principal: i64 = e.lines.iter().map(|l| l.principal_won).sum();
-    let charge: i64 = e.lines.iter().map(|l| l.late_charge_won).sum();
+    let principal = sum_won(
+        e.lines.iter().map(|l| l.principal_won),
+        "lines.principal_won",
+    )?;
+    let charge = sum_won(
+        e.lines.iter().map(|l| l.late_charge_won),
+        "lines.late_charge_won",
+    )?;
     // A bill whose overdue stands again after a cancellation may still have its entry.
-    if let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? {
+    if let Some(b) = entry_of(txn, tenant_code, bill_id).await? {
         let mut am = b.into_active_model();
         am.principal_won = Set(principal);
         am.late_charge_won = Set(charge);
@@ -65,11 +88,15 @@ async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue
 
 /// Payments and reversals: the register follows the bill's balance. A bill paid by its
 /// due date after the close had made it overdue was never in arrears: its entry goes.
-async fn on_postings(txn: &DatabaseTransaction, e: PaymentsPosted) -> AppResult<()> {
+async fn on_postings(
+    txn: &DatabaseTransaction,
+    tenant_code: &str,
+    e: PaymentsPosted,
+) -> AppResult<()> {
     for p in e.postings {
         let bill_id = uuid(&p.bill_id, "postings.bill_id")?;
         // Bills that never went overdue do not concern the register.
-        let Some(b) = arrears_bill::Entity::find_by_id(bill_id).one(txn).await? else {
+        let Some(b) = entry_of(txn, tenant_code, bill_id).await? else {
             continue;
         };
         if p.overdue_withdrawn {
@@ -122,9 +149,9 @@ impl Handle<PaymentsPosted> for ArrearsEnforcementApp {
     async fn handle(
         &self,
         txn: &DatabaseTransaction,
-        _event: &Event,
+        event: &Event,
         e: PaymentsPosted,
     ) -> AppResult<()> {
-        on_postings(txn, e).await
+        on_postings(txn, &event.tenant_code, e).await
     }
 }

@@ -82,19 +82,23 @@ impl ReportingApp {
     pub(crate) async fn overdue_of(
         &self,
         txn: &DatabaseTransaction,
+        tenant: TenantCode,
         id: Uuid,
     ) -> AppResult<Vec<(NaiveDate, Vec<Entry>)>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let mut by: BTreeMap<(NaiveDate, TaxItem), (i64, i64)> = BTreeMap::new();
         for e in ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::TenantCode.eq(tenant.as_str()))
             .filter(ledger_entry::Column::BillId.eq(id))
             .filter(ledger_entry::Column::Kind.eq(EntryKind::Overdue))
             .all(txn)
             .await?
         {
             let s = by.entry((e.entry_date, e.tax_item)).or_default();
-            s.0 += e.principal_won;
-            s.1 += e.late_charge_won;
+            let too_much =
+                || AppError::Internal(format!("bill {id}: its overdue entries pass i64 won"));
+            s.0 = s.0.checked_add(e.principal_won).ok_or_else(too_much)?;
+            s.1 = s.1.checked_add(e.late_charge_won).ok_or_else(too_much)?;
         }
         let mut out: BTreeMap<NaiveDate, Vec<Entry>> = BTreeMap::new();
         for ((date, item), (p, c)) in by {
@@ -103,8 +107,12 @@ impl ReportingApp {
             }
             out.entry(date).or_default().push(Entry {
                 tax_item: item,
-                principal: -p,
-                late_charge: -c,
+                principal: p.checked_neg().ok_or_else(|| {
+                    AppError::Internal(format!("bill {id}: overdue principal {p}"))
+                })?,
+                late_charge: c
+                    .checked_neg()
+                    .ok_or_else(|| AppError::Internal(format!("bill {id}: overdue charge {c}")))?,
             });
         }
         Ok(out.into_iter().collect())

@@ -116,7 +116,7 @@ impl Handle<PaymentsPosted> for ReportingApp {
             .await?;
             if p.overdue_withdrawn {
                 // Paid by the due date: the arrears counted at the close never were.
-                let raised = self.overdue_of(txn, bill_id).await?;
+                let raised = self.overdue_of(txn, source(event)?.tenant, bill_id).await?;
                 for (date, entries) in raised {
                     self.record(
                         txn,
