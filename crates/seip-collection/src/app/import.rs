@@ -313,12 +313,22 @@ impl CollectionApp {
         })
     }
 
-    /// Remove what an upload that did not become an import staged. Best effort: what stays
-    /// (the database was unreachable) goes with the abandoned uploads.
+    /// Remove what an upload that did not become an import staged: its chunks, unless an
+    /// import row names them after all (a commit that succeeded though its answer was lost).
+    /// Best effort: what stays (the database was unreachable) goes with the abandoned uploads.
     async fn discard_staged(&self, import_id: Uuid) {
-        let removed = treasury_file_chunk::Entity::delete_many()
-            .filter(treasury_file_chunk::Column::ImportId.eq(import_id))
-            .exec(&self.db)
+        let backend = self.db.get_database_backend();
+        let removed = self
+            .db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                seip_runtime::db::sql(
+                    backend,
+                    "DELETE FROM treasury_file_chunk WHERE import_id = ? AND NOT EXISTS \
+                     (SELECT 1 FROM treasury_import i WHERE i.id = ?)",
+                ),
+                [import_id.into(), import_id.into()],
+            ))
             .await;
         if let Err(e) = removed {
             tracing::warn!(%import_id, error = %e, "could not remove an upload's staged chunks; they go with the abandoned uploads");
