@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::CollectionApp;
 use crate::app::operator::{Audit, ByHand, audit, who_and_why};
+use crate::domain::feed::SUM_DIGITS;
 use crate::domain::reconciliation::{DayReconciliation, Reconciliation, StatementImported};
 use crate::error::CollectionError;
 use crate::store::treasury_import::ImportStatus;
@@ -37,9 +38,6 @@ pub const DEPOSIT_HEADER: [&str; 6] = [
     "amount",
     "reference",
 ];
-
-/// The most digits a deposit amount may have.
-const MAX_AMOUNT_DIGITS: usize = 15;
 
 /// One line of a deposit statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,20 +131,20 @@ pub fn parse_deposits(bytes: &[u8]) -> AppResult<Vec<DepositLine>> {
             return Err(bad(line, "account_no", "required"));
         }
         let date = ymd(line, "accounting_date", &rec[3])?;
-        // At most 15 digits, as the treasury file's amounts: a statement cannot carry an
+        // At most as many digits as a treasury file's sums: a statement cannot carry an
         // amount no file could.
         let amount: i64 = if !rec[4].is_empty()
-            && rec[4].len() <= MAX_AMOUNT_DIGITS
+            && rec[4].len() <= SUM_DIGITS
             && rec[4].bytes().all(|b| b.is_ascii_digit())
         {
             rec[4]
                 .parse()
                 .map_err(|_| bad(line, "amount", "too large"))?
-        } else if rec[4].len() > MAX_AMOUNT_DIGITS && rec[4].bytes().all(|b| b.is_ascii_digit()) {
+        } else if rec[4].len() > SUM_DIGITS && rec[4].bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad(
                 line,
                 "amount",
-                format!("at most {MAX_AMOUNT_DIGITS} digits, found {}", rec[4].len()),
+                format!("at most {SUM_DIGITS} digits, found {}", rec[4].len()),
             ));
         } else {
             return Err(bad(

@@ -7,6 +7,10 @@ use seip_core::Won;
 /// Bytes per record, before the CRLF.
 pub const RECORD_LEN: usize = 200;
 
+/// Digits of the trailer's sums (specs/treasury-feed.md §1): the largest amount a day's file
+/// can carry, and so the largest a deposit for it can.
+pub const SUM_DIGITS: usize = 15;
+
 /// A structural error: the whole file is rejected and nothing is posted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}, {field}: {reason}")]
@@ -464,10 +468,10 @@ fn parse_trailer(line: usize, bytes: &[u8]) -> Result<Trailer, FeedError> {
     let r = Rec { line, bytes };
     Ok(Trailer {
         count: r.small::<u32>(2, 7, "number of data records")?,
-        principal: r.won(9, 15, "sum of principal")?,
-        late_charge: r.won(24, 15, "sum of late-payment charge")?,
-        education_tax: r.won(39, 15, "sum of education tax")?,
-        total: r.won(54, 15, "sum of total paid")?,
+        principal: r.won(9, SUM_DIGITS, "sum of principal")?,
+        late_charge: r.won(24, SUM_DIGITS, "sum of late-payment charge")?,
+        education_tax: r.won(39, SUM_DIGITS, "sum of education tax")?,
+        total: r.won(54, SUM_DIGITS, "sum of total paid")?,
     })
 }
 
