@@ -131,7 +131,7 @@ pub struct RelaySettings {
     /// (`SEIP_RELAY__RETENTION_DAYS`; 0 keeps it for ever). Events not yet delivered to every
     /// consumer, or parked, are always kept.
     pub retention_days: u32,
-    /// Attempts after which an event its consumer keeps refusing the same way (the consumer
+    /// Refusals in a row after which an event its consumer keeps refusing (the consumer
     /// answered, with an error that is not about reaching it) is quarantined — parked, with
     /// an error in the log — so that the events after it flow again
     /// (`SEIP_RELAY__QUARANTINE_AFTER`; 0 never). A consumer that cannot be reached never

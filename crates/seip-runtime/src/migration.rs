@@ -170,6 +170,7 @@ pub fn with_infrastructure(own: Vec<Box<dyn MigrationTrait>>) -> Vec<Box<dyn Mig
     let mut all: Vec<Box<dyn MigrationTrait>> = vec![
         Box::new(M20261121Infrastructure),
         Box::new(M20261122EventOnce),
+        Box::new(M20261205OutboxRefusals),
     ];
     all.extend(own);
     all.sort_by(|a, b| a.name().cmp(b.name()));
@@ -277,6 +278,36 @@ pub async fn compress_fast<C: ConnectionTrait>(
 /// An event is stored once, however many consumers it has: `outbox_event` holds it, and the
 /// outbox keeps one delivery row per consumer that refers to it by event id.
 struct M20261122EventOnce;
+
+/// A delivery row counts the refusals in a row its consumer answered it with, apart from
+/// its attempts (which also count the times the consumer could not be reached): only
+/// refusals may quarantine an event.
+struct M20261205OutboxRefusals;
+
+impl MigrationName for M20261205OutboxRefusals {
+    fn name(&self) -> &str {
+        "m20261205_000003_outbox_refusals"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M20261205OutboxRefusals {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("ALTER TABLE outbox DROP COLUMN refusals")
+            .await?;
+        Ok(())
+    }
+}
 
 impl MigrationName for M20261122EventOnce {
     fn name(&self) -> &str {

@@ -218,7 +218,7 @@ pub async fn release(db: &DatabaseConnection, event_id: &str, consumer: &str) ->
             backend,
             sql(
                 backend,
-                "UPDATE outbox SET parked_at = NULL, attempts = 0, next_attempt_at = NULL
+                "UPDATE outbox SET parked_at = NULL, attempts = 0, refusals = 0, next_attempt_at = NULL
                   WHERE event_id = ? AND consumer = ? AND parked_at IS NOT NULL",
             ),
             [event_id.into(), consumer.into()],
@@ -230,22 +230,28 @@ pub async fn release(db: &DatabaseConnection, event_id: &str, consumer: &str) ->
 struct Pending {
     seq: i64,
     attempts: i32,
+    /// Refusals in a row by a consumer that answered.
+    refusals: i32,
     next_attempt_at: Option<DateTime<Utc>>,
     event: Event,
 }
 
-/// Whether `status` is the consumer refusing an event that already failed `attempts` times,
-/// often enough to quarantine it: the consumer answered (a failure to reach it never
-/// counts), and the attempts reach `settings.quarantine_after`.
-fn refused_again(status: &tonic::Status, attempts: i32, settings: &RelaySettings) -> bool {
+/// Whether `status` is the consumer answering with a refusal, rather than not being reached.
+fn answered(status: &tonic::Status) -> bool {
     use tonic::Code;
-    let answered = !matches!(
+    !matches!(
         status.code(),
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::ResourceExhausted
-    );
-    answered
+    )
+}
+
+/// Whether `status` is the consumer refusing an event it already refused `refusals` times in
+/// a row, often enough to quarantine it (`settings.quarantine_after`). Times the consumer
+/// could not be reached are not refusals, and end a row of them.
+fn refused_again(status: &tonic::Status, refusals: i32, settings: &RelaySettings) -> bool {
+    answered(status)
         && settings.quarantine_after > 0
-        && attempts.saturating_add(1) >= settings.quarantine_after
+        && refusals.saturating_add(1) >= settings.quarantine_after
 }
 
 /// Delivers one producer's outbox to its consumers.
@@ -419,7 +425,7 @@ impl Relay {
                 sql(
                     backend,
                     "SELECT o.seq, o.event_id, e.tenant_code, e.event_type, e.payload, e.traceparent,
-                            e.occurred_at, o.attempts, o.next_attempt_at
+                            e.occurred_at, o.attempts, o.refusals, o.next_attempt_at
                        FROM outbox o JOIN outbox_event e ON e.event_id = o.event_id
                       WHERE o.consumer = ? AND o.delivered_at IS NULL AND o.parked_at IS NULL
                         AND o.seq <= ?
@@ -436,6 +442,7 @@ impl Relay {
             out.push(Pending {
                 seq: r.try_get("", "seq")?,
                 attempts: r.try_get("", "attempts")?,
+                refusals: r.try_get("", "refusals")?,
                 next_attempt_at: r.try_get("", "next_attempt_at")?,
                 event: Event {
                     event_id: r.try_get("", "event_id")?,
@@ -532,10 +539,10 @@ impl Relay {
                 }
                 Ok(pass)
             }
-            Err(status) if refused_again(&status, batch[0].attempts, &self.settings) => {
+            Err(status) if refused_again(&status, batch[0].refusals, &self.settings) => {
                 let why = format!(
-                    "quarantined after {} attempts: {:?}: {}",
-                    batch[0].attempts + 1,
+                    "quarantined after {} refusals in a row: {:?}: {}",
+                    batch[0].refusals + 1,
                     status.code(),
                     status.message()
                 );
@@ -595,6 +602,11 @@ impl Relay {
 
     async fn backoff(&self, p: &Pending, status: &tonic::Status) -> AppResult<()> {
         let attempts = p.attempts.saturating_add(1);
+        let refusals = if answered(status) {
+            p.refusals.saturating_add(1)
+        } else {
+            0
+        };
         let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
         let delay_ms = self
             .settings
@@ -609,10 +621,11 @@ impl Relay {
                 backend,
                 sql(
                     backend,
-                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?",
+                    "UPDATE outbox SET attempts = ?, refusals = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?",
                 ),
                 [
                     attempts.into(),
+                    refusals.into(),
                     next.into(),
                     format!("{:?}: {}", status.code(), status.message()).into(),
                     p.seq.into(),

@@ -45,6 +45,7 @@ mod tests {
                 "m20261121_000002_assessment_initial",
                 "m20261122_000003_outbox_event_once",
                 "m20261204_000001_assessment_known_states",
+                "m20261205_000003_outbox_refusals",
             ]
         );
     }

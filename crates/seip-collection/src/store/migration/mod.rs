@@ -94,6 +94,7 @@ mod tests {
                 "m20261204_000001_collection_known_states",
                 "m20261205_000001_collection_json_documents",
                 "m20261205_000002_collection_audit_append_only",
+                "m20261205_000003_outbox_refusals",
             ]
         );
     }
