@@ -93,6 +93,26 @@ pub fn time_and_id(key: &[String]) -> AppResult<(chrono::DateTime<chrono::Utc>, 
     Ok((at.to_utc(), id))
 }
 
+/// The rows after the page key `after` (a [`time_key`] and an id) in a list ordered by
+/// `at` then `id`, ascending or descending: the one keyset condition every (time, id) page
+/// shares.
+pub fn after_time_and_id<C: sea_orm::ColumnTrait>(
+    at: C,
+    id: C,
+    after: &[String],
+    order: sea_orm::Order,
+) -> AppResult<sea_orm::Condition> {
+    use sea_orm::Condition;
+    let (t, u) = time_and_id(after)?;
+    let (later, past) = match order {
+        sea_orm::Order::Desc => (at.lt(t), id.lt(u)),
+        _ => (at.gt(t), id.gt(u)),
+    };
+    Ok(Condition::any()
+        .add(later)
+        .add(Condition::all().add(at.eq(t)).add(past)))
+}
+
 const UNIT: char = '\u{1f}';
 
 /// The token of a page that starts after `key` in `list`.

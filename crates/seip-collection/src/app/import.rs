@@ -15,14 +15,14 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_runtime::convert::fit;
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
-use seip_runtime::paging::{PageRequest, time_and_id, time_key};
+use seip_runtime::paging::{PageRequest, after_time_and_id, time_key};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -407,16 +407,12 @@ impl CollectionApp {
         let mut q = treasury_import::Entity::find()
             .filter(treasury_import::Column::TenantCode.eq(tenant.as_str()));
         if let Some(after) = &page.after {
-            let (at, id) = time_and_id(after)?;
-            q = q.filter(
-                Condition::any()
-                    .add(treasury_import::Column::ImportedAt.lt(at))
-                    .add(
-                        Condition::all()
-                            .add(treasury_import::Column::ImportedAt.eq(at))
-                            .add(treasury_import::Column::Id.lt(id)),
-                    ),
-            );
+            q = q.filter(after_time_and_id(
+                treasury_import::Column::ImportedAt,
+                treasury_import::Column::Id,
+                after,
+                sea_orm::Order::Desc,
+            )?);
         }
         let rows = q
             .order_by_desc(treasury_import::Column::ImportedAt)

@@ -156,8 +156,7 @@ impl CollectionApp {
         q: &AuditQuery,
         page: &PageRequest,
     ) -> AppResult<(Vec<operator_action::Model>, String)> {
-        use sea_orm::Condition;
-        use seip_runtime::paging::{time_and_id, time_key};
+        use seip_runtime::paging::{after_time_and_id, time_key};
         let mut find = operator_action::Entity::find()
             .filter(operator_action::Column::TenantCode.eq(tenant.as_str()));
         if let Some(a) = &q.actor {
@@ -173,16 +172,12 @@ impl CollectionApp {
             find = find.filter(operator_action::Column::At.lt(until));
         }
         if let Some(after) = &page.after {
-            let (at, id) = time_and_id(after)?;
-            find = find.filter(
-                Condition::any()
-                    .add(operator_action::Column::At.lt(at))
-                    .add(
-                        Condition::all()
-                            .add(operator_action::Column::At.eq(at))
-                            .add(operator_action::Column::Id.lt(id)),
-                    ),
-            );
+            find = find.filter(after_time_and_id(
+                operator_action::Column::At,
+                operator_action::Column::Id,
+                after,
+                sea_orm::Order::Desc,
+            )?);
         }
         let rows = find
             .order_by_desc(operator_action::Column::At)

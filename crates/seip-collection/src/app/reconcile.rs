@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use seip_core::TenantCode;
 use seip_runtime::convert::{fit, sum_won};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::idempotency;
-use seip_runtime::paging::{PageRequest, time_and_id, time_key};
+use seip_runtime::paging::{PageRequest, after_time_and_id, time_key};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -453,16 +453,12 @@ impl CollectionApp {
             q = q.filter(reconciliation_exception::Column::ResolvedAt.is_null());
         }
         if let Some(after) = &page.after {
-            let (at, id) = time_and_id(after)?;
-            q = q.filter(
-                Condition::any()
-                    .add(reconciliation_exception::Column::OpenedAt.gt(at))
-                    .add(
-                        Condition::all()
-                            .add(reconciliation_exception::Column::OpenedAt.eq(at))
-                            .add(reconciliation_exception::Column::Id.gt(id)),
-                    ),
-            );
+            q = q.filter(after_time_and_id(
+                reconciliation_exception::Column::OpenedAt,
+                reconciliation_exception::Column::Id,
+                after,
+                sea_orm::Order::Asc,
+            )?);
         }
         let rows = q
             .order_by_asc(reconciliation_exception::Column::OpenedAt)
