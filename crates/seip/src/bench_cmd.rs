@@ -443,36 +443,26 @@ impl Child {
         let url = format!("http://127.0.0.1:{port}");
         // The port is bound before migrations run, so a connection alone does not mean the
         // schema is there: wait for a call to be answered.
-        let endpoint = tonic::transport::Endpoint::from_shared(url.clone())?
-            .connect_timeout(Duration::from_secs(1))
-            .timeout(Duration::from_secs(5));
+        let mut client = CollectionServiceClient::new(grpc::channel_with_token(&url, token)?);
         for _ in 0..300 {
             if let Some(status) = child.try_wait()? {
                 anyhow::bail!("the collection service exited at start ({status})");
             }
-            if let Ok(channel) = endpoint.connect().await {
-                let bearer: tonic::metadata::MetadataValue<_> =
-                    format!("Bearer {token}").parse()?;
-                let answered = CollectionServiceClient::with_interceptor(
-                    channel,
-                    move |mut req: tonic::Request<()>| {
-                        req.metadata_mut().insert("authorization", bearer.clone());
-                        Ok(req)
-                    },
-                )
-                .list_imports(seip_proto::collection::v1::ListImportsRequest {
+            let answered = tokio::time::timeout(
+                Duration::from_secs(5),
+                client.list_imports(seip_proto::collection::v1::ListImportsRequest {
                     tenant_code: TENANT.into(),
                     page_size: 1,
                     ..Default::default()
-                })
-                .await;
-                if answered.is_ok() {
-                    return Ok(Self {
-                        child,
-                        url,
-                        token: token.clone(),
-                    });
-                }
+                }),
+            )
+            .await;
+            if matches!(answered, Ok(Ok(_))) {
+                return Ok(Self {
+                    child,
+                    url,
+                    token: token.clone(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
