@@ -525,7 +525,7 @@ async fn deposits_that_would_wrap_are_refused_and_store_nothing() {
 async fn a_stalled_upload_blocks_nobody_and_is_dropped() {
     // Chunks of one record: what arrives before the stall is staged.
     let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
-        s.feed.upload_idle_seconds = 2;
+        s.feed.upload_idle_seconds = 5;
         s.feed.chunk_records = 1;
     })
     .await
@@ -557,6 +557,9 @@ async fn a_stalled_upload_blocks_nobody_and_is_dropped() {
     // Meanwhile collection serves others, a write included: the due-date close (a liveness
     // bound generous enough for any machine, not a measure of speed).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The first data record arrived whole: it is staged, committed, and counts for nothing yet.
+    assert_eq!(chunks(&p).await, 1, "the record that arrived is staged");
+    assert_eq!(imports(&p).await, 0);
     p.clock.set(at(2026, 7, 1));
     let close = tokio::time::timeout(
         std::time::Duration::from_secs(60),
