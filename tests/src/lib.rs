@@ -10,10 +10,12 @@ use seip_core::TenantCode;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_client::ArrearsEnforcementServiceClient;
 use seip_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_proto::common::v1::event_consumer_service_client::EventConsumerServiceClient;
 use seip_proto::reporting::v1::reporting_service_client::ReportingServiceClient;
 use seip_runtime::auth::{Issuer, Role};
 use seip_runtime::config::PerService;
 use seip_runtime::grpc::{Channel, channel_with_token};
+use seip_runtime::tls::ServiceTls;
 use seip_runtime::{ServiceName, Settings};
 
 /// A running platform and what it needs to be cleaned up.
@@ -36,7 +38,11 @@ pub async fn test_settings()
     let mut s = Settings::default();
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
     s.listen = PerService::all(any);
+    s.internal_listen = PerService::all(any);
     s.data_dir = dir.path().to_path_buf();
+    let certs = dir.path().join("certs");
+    seip_runtime::tls::init(&certs)?;
+    s.tls.dir = Some(certs);
     s.relay.poll_interval_ms = 20;
     s.relay.initial_backoff_ms = 10;
     s.relay.max_backoff_ms = 50;
@@ -116,6 +122,33 @@ impl TestPlatform {
     fn ch(&self, s: ServiceName) -> Channel {
         let token = self.token("test.office", &["11110", "26110"], Role::ALL);
         self.channel_as(s, &token)
+    }
+
+    /// The event endpoint of `consumer` (on its internal listener), called as `producer`'s
+    /// relay calls it: over mutual TLS with `producer`'s certificate.
+    pub fn events_as(
+        &self,
+        consumer: ServiceName,
+        producer: ServiceName,
+    ) -> EventConsumerServiceClient<Channel> {
+        let tls = ServiceTls::load(self.platform.certificates(), producer)
+            .expect("the test platform's certificates load");
+        self.events_with(consumer, tls.client_config(consumer))
+    }
+
+    /// The event endpoint of `consumer`, reached with the TLS settings `tls`.
+    pub fn events_with(
+        &self,
+        consumer: ServiceName,
+        tls: tonic::transport::ClientTlsConfig,
+    ) -> EventConsumerServiceClient<Channel> {
+        let url = self
+            .platform
+            .internal_endpoint(consumer)
+            .expect("a consumer of events has an internal listener");
+        EventConsumerServiceClient::new(
+            seip_runtime::grpc::internal_channel(&url, tls).expect("the URL is well formed"),
+        )
     }
 
     /// Assessment client.

@@ -698,7 +698,7 @@ async fn text_fields_are_bounded() {
 }
 
 #[tokio::test]
-async fn an_event_of_one_municipality_cannot_touch_another_s_arrears() {
+async fn forged_events_are_refused_and_change_nothing() {
     use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
     use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_client::ArrearsEnforcementServiceClient;
     use seip_proto::collection::v1::{PaymentsPosted, Posting};
@@ -748,14 +748,74 @@ async fn an_event_of_one_municipality_cannot_touch_another_s_arrears() {
             value: forged.encode_to_vec(),
         }),
     };
-    let e = EventConsumerServiceClient::new(
-        grpc::channel(&p.platform.endpoint(ServiceName::ArrearsEnforcement)).unwrap(),
+    let deliver = |mut client: EventConsumerServiceClient<grpc::Channel>, event: common::Event| async move {
+        client
+            .deliver_events(common::DeliverEventsRequest {
+                events: vec![event],
+            })
+            .await
+            .unwrap_err()
+    };
+    let arrears = ServiceName::ArrearsEnforcement;
+
+    // On the public port there is no event endpoint at all.
+    let public =
+        EventConsumerServiceClient::new(grpc::channel(&p.platform.endpoint(arrears)).unwrap());
+    assert_eq!(
+        deliver(public, event.clone()).await.code(),
+        Code::Unimplemented
+    );
+
+    // The internal listener takes no caller without a service certificate, ...
+    let ca = std::fs::read(p.platform.certificates().join("ca.crt")).unwrap();
+    let server_only = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(&ca))
+        .domain_name(seip_runtime::tls::service_dns_name(arrears));
+    assert_eq!(
+        refusal(&deliver(p.events_with(arrears, server_only), event.clone()).await),
+        unauthenticated("SERVICE_CERTIFICATE_MISSING")
+    );
+    // ... nor one whose certificate comes from another CA (the handshake fails), ...
+    let elsewhere = tempfile::tempdir().unwrap();
+    let rogue_dir = elsewhere.path().join("certs");
+    seip_runtime::tls::init(&rogue_dir).unwrap();
+    let own_ca = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(&ca))
+        .domain_name(seip_runtime::tls::service_dns_name(arrears));
+    let rogue_identity = std::fs::read(rogue_dir.join("collection.crt")).unwrap();
+    let rogue_key = std::fs::read(rogue_dir.join("collection.key")).unwrap();
+    let e = deliver(
+        p.events_with(
+            arrears,
+            own_ca.identity(tonic::transport::Identity::from_pem(
+                rogue_identity,
+                rogue_key,
+            )),
+        ),
+        event.clone(),
     )
-    .deliver_events(common::DeliverEventsRequest {
-        events: vec![event],
-    })
-    .await
-    .unwrap_err();
+    .await;
+    assert!(
+        matches!(
+            e.code(),
+            Code::Unavailable | Code::Unknown | Code::Unauthenticated
+        ),
+        "{e:?}"
+    );
+    // ... and a service may send only its own events, under its own name.
+    assert_eq!(
+        refusal(&deliver(p.events_as(arrears, ServiceName::Assessment), event.clone()).await),
+        denied("PRODUCER_MISMATCH")
+    );
+    let mut in_its_name = event.clone();
+    in_its_name.producer = "assessment".into();
+    assert_eq!(
+        refusal(&deliver(p.events_as(arrears, ServiceName::Assessment), in_its_name).await),
+        denied("EVENT_TYPE_NOT_ALLOWED")
+    );
+
+    // Even collection's own event is refused when it names another municipality's bill.
+    let e = deliver(p.events_as(arrears, ServiceName::Collection), event).await;
     assert_eq!(e.code(), Code::InvalidArgument);
     assert!(
         e.message().contains("not a bill of municipality 26110"),
@@ -781,6 +841,22 @@ async fn health_and_reflection_stay_open() {
             .unwrap()
             .into_inner();
         assert_eq!(r.status, 1, "{s}: serving");
+        // The internal listener answers health over TLS to a caller without a certificate
+        // (a probe); its events need one.
+        if let Some(url) = p.platform.internal_endpoint(s) {
+            let ca = std::fs::read(p.platform.certificates().join("ca.crt")).unwrap();
+            let probe = tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(&ca))
+                .domain_name(seip_runtime::tls::service_dns_name(s));
+            let r = HealthClient::new(grpc::internal_channel(&url, probe).unwrap())
+                .check(HealthCheckRequest {
+                    service: "seip.common.v1.EventConsumerService".into(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(r.status, 1, "{s}: internal listener serving");
+        }
     }
     p.stop().await.unwrap();
 }

@@ -367,12 +367,9 @@ async fn an_event_survives_a_consumer_crash_and_takes_effect_once() {
 
     // Redelivering the same event (as after a crash between apply and acknowledge) is a
     // duplicate that changes nothing.
-    use seip_proto::common::v1::event_consumer_service_client::EventConsumerServiceClient;
     let db = p.platform.database(ServiceName::Assessment).unwrap();
     let row = sea_orm_row(db).await;
-    let mut consumer = EventConsumerServiceClient::new(
-        seip_runtime::grpc::channel(&p.platform.endpoint(ServiceName::Collection)).unwrap(),
-    );
+    let mut consumer = p.events_as(ServiceName::Collection, ServiceName::Assessment);
     let resp = consumer
         .deliver_events(common::DeliverEventsRequest { events: vec![row] })
         .await

@@ -211,6 +211,17 @@ impl Default for AuthSettings {
     }
 }
 
+/// How services prove themselves to each other (README, Security).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// A directory with the CA's certificate (`ca.crt`) and the service's own certificate and
+    /// key (`<service>.crt`, `<service>.key`; every service's, for `serve all`)
+    /// (`SEIP_TLS__DIR`). Required with PostgreSQL; on the embedded default, when unset, Seip
+    /// makes a development CA and certificates in `data_dir/certs` (`seip certs init`).
+    pub dir: Option<PathBuf>,
+}
+
 /// Everything a Seip process reads from its environment.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -227,6 +238,12 @@ pub struct Settings {
     pub listen: PerService<SocketAddr>,
     /// URL each service is reached at by the others (defaults to `http://` + listen address).
     pub endpoints: Option<PerService<String>>,
+    /// Address of each service's internal listener (mutual TLS; other services only): where
+    /// a consumer takes events (`DeliverEvents`).
+    pub internal_listen: PerService<SocketAddr>,
+    /// URL each service's internal listener is reached at by the others (defaults to
+    /// `https://` + internal listen address).
+    pub internal_endpoints: Option<PerService<String>>,
     /// OTLP/gRPC collector, e.g. `http://127.0.0.1:4317`; `OTEL_EXPORTER_OTLP_ENDPOINT` is
     /// honoured too. No export when neither is set.
     pub otlp_endpoint: Option<String>,
@@ -247,6 +264,8 @@ pub struct Settings {
     pub feed: FeedSettings,
     /// Who may call.
     pub auth: AuthSettings,
+    /// How services know each other.
+    pub tls: TlsSettings,
 }
 
 impl Default for Settings {
@@ -263,6 +282,13 @@ impl Default for Settings {
                 reporting: addr(50154),
             },
             endpoints: None,
+            internal_listen: PerService {
+                assessment: addr(50161),
+                collection: addr(50162),
+                arrears_enforcement: addr(50163),
+                reporting: addr(50164),
+            },
+            internal_endpoints: None,
             otlp_endpoint: None,
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
@@ -272,6 +298,7 @@ impl Default for Settings {
             relay: RelaySettings::default(),
             feed: FeedSettings::default(),
             auth: AuthSettings::default(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -327,6 +354,14 @@ impl Settings {
         match &self.endpoints {
             Some(e) => e.get(service).clone(),
             None => format!("http://{}", self.listen.get(service)),
+        }
+    }
+
+    /// The URL the others use to reach `service`'s internal listener.
+    pub fn internal_endpoint(&self, service: ServiceName) -> String {
+        match &self.internal_endpoints {
+            Some(e) => e.get(service).clone(),
+            None => format!("https://{}", self.internal_listen.get(service)),
         }
     }
 }

@@ -66,12 +66,13 @@ pub const CONCURRENT_CALLS_PER_CONNECTION: usize = 64;
 
 /// Serve `routes` for `service` on `listener` until `shutdown` completes, with gRPC health
 /// (every name in `health_names` reported serving) and server reflection listing those
-/// services and health.
+/// services and health; over TLS when `tls` is given (the internal listener).
 pub async fn serve(
     service: ServiceName,
     listener: TcpListener,
     routes: Routes,
     health_names: &[&str],
+    tls: Option<tonic::transport::ServerTlsConfig>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let (reporter, health) = tonic_health::server::health_reporter();
@@ -92,8 +93,12 @@ pub async fn serve(
     }
     let reflection = reflection.build_v1()?;
     let routes = routes.add_service(health).add_service(reflection);
-    tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "serving");
-    Server::builder()
+    tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, tls = tls.is_some(), "serving");
+    let mut server = Server::builder();
+    if let Some(tls) = tls {
+        server = server.tls_config(tls)?;
+    }
+    server
         // A peer that vanished (a cable pulled, a VM gone) is noticed and its streams closed,
         // instead of holding an upload or a watch open for ever.
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
@@ -134,17 +139,31 @@ impl tonic::service::Interceptor for Outgoing {
 /// A client channel that carries trace context (and a token, if it was made with one).
 pub type Channel = InterceptedService<tonic::transport::Channel, Outgoing>;
 
-fn endpoint(url: &str) -> anyhow::Result<tonic::transport::Channel> {
+fn endpoint(url: &str) -> anyhow::Result<Endpoint> {
     Ok(Endpoint::from_shared(url.to_owned())?
         .connect_timeout(std::time::Duration::from_secs(5))
-        .tcp_nodelay(true)
-        .connect_lazy())
+        .tcp_nodelay(true))
 }
 
 /// A channel to `url` that connects on first use (services may start in any order) and
 /// reconnects after failures; its calls carry no identity.
 pub fn channel(url: &str) -> anyhow::Result<Channel> {
-    Ok(InterceptedService::new(endpoint(url)?, Outgoing::default()))
+    Ok(InterceptedService::new(
+        endpoint(url)?.connect_lazy(),
+        Outgoing::default(),
+    ))
+}
+
+/// A channel to another service's internal listener at `url` (`https://…`), over mutual
+/// TLS with `tls` ([`crate::tls::ServiceTls::client_config`]).
+pub fn internal_channel(
+    url: &str,
+    tls: tonic::transport::ClientTlsConfig,
+) -> anyhow::Result<Channel> {
+    Ok(InterceptedService::new(
+        endpoint(url)?.tls_config(tls)?.connect_lazy(),
+        Outgoing::default(),
+    ))
 }
 
 /// A channel to `url` whose every call presents `token` (`authorization: Bearer …`).
@@ -153,7 +172,7 @@ pub fn channel_with_token(url: &str, token: &str) -> anyhow::Result<Channel> {
         .parse()
         .map_err(|_| anyhow::anyhow!("the token is not a valid header value"))?;
     Ok(InterceptedService::new(
-        endpoint(url)?,
+        endpoint(url)?.connect_lazy(),
         Outgoing {
             bearer: Some(bearer),
         },

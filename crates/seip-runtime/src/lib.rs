@@ -1,7 +1,7 @@
 //! `seip-runtime`: what every Seip service runs on — layered configuration, the database
 //! (a schema and role per service on PostgreSQL, a file per service on SQLite), telemetry
 //! (tracing, OpenTelemetry, trace context across gRPC), gRPC server and client plumbing, who
-//! may call what (signed tokens, roles),
+//! may call what (signed tokens, roles; mutual TLS between services),
 //! idempotent commands, and the transactional outbox, relay and inbox.
 //!
 //! It must never know a service's domain: no tax, no bill, no taxpayer lives here.
@@ -13,6 +13,7 @@ pub mod convert;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod grpc;
 pub mod idempotency;
 pub mod migration;
@@ -21,6 +22,7 @@ pub mod paging;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tls;
 
 pub use config::{ServiceName, Settings};
 pub use error::AppError;

@@ -654,7 +654,77 @@ pub trait EventHandler: Send + Sync + 'static {
     ) -> AppResult<()>;
 }
 
-/// The `EventConsumerService` of a service: inbox check and effect in one transaction.
+/// Why an event endpoint refused a whole delivery before applying any of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryRefused {
+    /// The caller presented no certificate of a Seip service (the internal listener's TLS
+    /// checked any certificate against the CA; this one names no service, or none was sent).
+    #[error("events are taken from Seip services only, which present their certificate")]
+    NoServiceCertificate,
+    /// An event claims a producer other than the service that sent it.
+    #[error("{peer} sent an event claiming to come from {claimed:?}")]
+    ProducerMismatch {
+        /// The service whose certificate the caller presented.
+        peer: ServiceName,
+        /// What the event says.
+        claimed: String,
+    },
+    /// The event's type is not one of its producer's (`seip.<producer>.v1.*`).
+    #[error("{producer} does not produce {event_type:?}")]
+    NotTheProducers {
+        /// The producer.
+        producer: ServiceName,
+        /// The type it sent.
+        event_type: String,
+    },
+}
+
+impl crate::error::ServiceError for DeliveryRefused {
+    fn code(&self) -> tonic::Code {
+        match self {
+            Self::NoServiceCertificate => tonic::Code::Unauthenticated,
+            Self::ProducerMismatch { .. } | Self::NotTheProducers { .. } => {
+                tonic::Code::PermissionDenied
+            }
+        }
+    }
+
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::NoServiceCertificate => "SERVICE_CERTIFICATE_MISSING",
+            Self::ProducerMismatch { .. } => "PRODUCER_MISMATCH",
+            Self::NotTheProducers { .. } => "EVENT_TYPE_NOT_ALLOWED",
+        }
+    }
+}
+
+/// Check that `event`, of `event_type`, may come from `peer`: it names `peer` as its
+/// producer, its type is in `peer`'s own package, and it is for a municipality.
+fn check_origin(peer: ServiceName, event: &Event, event_type: &str) -> AppResult<()> {
+    if event.producer != peer.as_str() {
+        return Err(DeliveryRefused::ProducerMismatch {
+            peer,
+            claimed: event.producer.clone(),
+        }
+        .into());
+    }
+    let own = event_type
+        .strip_prefix(&format!("seip.{}.v1.", peer.as_str()))
+        .is_some_and(|name| !name.is_empty() && !name.contains('.'));
+    if !own {
+        return Err(DeliveryRefused::NotTheProducers {
+            producer: peer,
+            event_type: event_type.to_owned(),
+        }
+        .into());
+    }
+    crate::convert::tenant(&event.tenant_code)?;
+    Ok(())
+}
+
+/// The `EventConsumerService` of a service: inbox check and effect in one transaction. It
+/// belongs on the service's internal listener (mutual TLS): a delivery is taken only from
+/// the service its certificate names, and only that service's own events ([`check_origin`]).
 #[derive(Debug)]
 pub struct EventConsumer<H> {
     db: DatabaseConnection,
@@ -680,7 +750,18 @@ impl<H: EventHandler> EventConsumerService for EventConsumer<H> {
         &self,
         request: tonic::Request<DeliverEventsRequest>,
     ) -> Result<tonic::Response<DeliverEventsResponse>, tonic::Status> {
+        let peer = request
+            .peer_certs()
+            .and_then(|chain| crate::tls::peer_service(&chain))
+            .ok_or(AppError::from(DeliveryRefused::NoServiceCertificate))?;
         let events = request.into_inner().events;
+        for event in &events {
+            let payload = event
+                .payload
+                .as_ref()
+                .ok_or_else(|| AppError::invalid("event.payload", "missing"))?;
+            check_origin(peer, event, any_type(payload))?;
+        }
         let txn = self.db.begin().await.map_err(AppError::from)?;
         let backend = txn.get_database_backend();
         let mut resp = DeliverEventsResponse::default();

@@ -426,11 +426,16 @@ impl Child {
             .local_addr()?
             .port();
         let (jwks, token) = bench_identity()?;
+        // The service's certificates for its internal listener (made once per bench process).
+        let certs = std::env::temp_dir().join(format!("seip-bench-certs-{}", std::process::id()));
+        seip_runtime::tls::init(&certs)?;
         let mut child = std::process::Command::new(std::env::current_exe()?)
             .args(["serve", "collection"])
             .env("SEIP_DATABASE_URL", database_url)
             .env("SEIP_AUTH__JWKS_FILE", jwks)
+            .env("SEIP_TLS__DIR", &certs)
             .env("SEIP_LISTEN__COLLECTION", format!("127.0.0.1:{port}"))
+            .env("SEIP_INTERNAL_LISTEN__COLLECTION", "127.0.0.1:0")
             .env("SEIP_LISTEN__ASSESSMENT", "127.0.0.1:0")
             .env("SEIP_LISTEN__ARREARS_ENFORCEMENT", "127.0.0.1:0")
             .env("SEIP_LISTEN__REPORTING", "127.0.0.1:0")

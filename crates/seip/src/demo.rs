@@ -69,6 +69,8 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     settings.listen = seip_runtime::config::PerService::all(any);
     settings.endpoints = None;
+    settings.internal_listen = seip_runtime::config::PerService::all(any);
+    settings.internal_endpoints = None;
     settings.data_dir = args.data_dir.clone();
     settings.relay.poll_interval_ms = 50;
     let _guard = telemetry::init(&settings, TelemetryOptions { quiet: true })?;
@@ -102,6 +104,10 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let jwks = args.data_dir.join("jwks.json");
     std::fs::write(&jwks, issuer.jwks())?;
     settings.auth.jwks_file = Some(jwks);
+    // And its own CA: the services know each other by the certificates it issues.
+    let certs = args.data_dir.join("certs");
+    seip_runtime::tls::init(&certs)?;
+    settings.tls.dir = Some(certs);
     let platform = seip::Platform::start_all(settings, clock.clone()).await?;
     let tenant = seip_core::TenantCode::parse_field(TENANT, "tenant")?;
     let as_actor = |service: ServiceName, subject: &str, role: Role| {

@@ -156,6 +156,8 @@ impl Session {
         let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         settings.listen = seip_runtime::config::PerService::all(any);
         settings.endpoints = None;
+        settings.internal_listen = seip_runtime::config::PerService::all(any);
+        settings.internal_endpoints = None;
         let platform = seip::Platform::start_all(settings, Clock::system()).await?;
         Ok(Self {
             client: CollectionServiceClient::new(grpc::channel_with_token(

@@ -25,6 +25,7 @@ use seip_reporting::ReportingApp;
 use seip_rules::calendar::HolidayCalendar;
 use seip_runtime::auth::{Guard, Issuer, Verifier};
 use seip_runtime::config::PerService;
+use seip_runtime::files::write_private;
 use seip_runtime::outbox::{EventConsumer, Relay};
 use seip_runtime::{ServiceName, Settings, db, grpc};
 use tokio::net::TcpListener;
@@ -100,25 +101,6 @@ pub fn development_issuer(settings: &Settings) -> anyhow::Result<Issuer> {
     }
 }
 
-/// Write `bytes` to a new file at `path` that only its owner may read, atomically: the file
-/// never exists with other permissions, and a second writer fails instead of replacing it.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
-}
-
 /// Who the services trust: the configured JWKS, or (embedded default only) the development
 /// signing key.
 pub fn verifier(settings: &Settings) -> anyhow::Result<Verifier> {
@@ -138,14 +120,56 @@ pub fn verifier(settings: &Settings) -> anyhow::Result<Verifier> {
     )
 }
 
+/// Where the services' certificates are: the configured directory, or (embedded default
+/// only) a development CA and certificates made once in `data_dir/certs`.
+pub fn certificates_dir(settings: &Settings) -> anyhow::Result<std::path::PathBuf> {
+    if let Some(dir) = &settings.tls.dir {
+        return Ok(dir.clone());
+    }
+    if settings.database_url.is_some() {
+        anyhow::bail!(
+            "tls.dir is required with PostgreSQL: set SEIP_TLS__DIR to a directory with ca.crt and each service's <service>.crt and <service>.key (`seip certs init --dir …` makes one for trying)"
+        );
+    }
+    let dir = settings.data_dir.join("certs");
+    if seip_runtime::tls::init(&dir)? {
+        tracing::warn!(path = %dir.display(), "made a development CA and service certificates; services on this data directory trust them");
+    }
+    Ok(dir)
+}
+
+/// Whether `service` takes events (and so has an internal listener).
+fn consumes_events(service: ServiceName) -> bool {
+    ServiceName::ALL
+        .into_iter()
+        .any(|p| consumers_of(p).contains(&service))
+}
+
 /// One running service.
 #[derive(Debug)]
 struct Running {
     addr: std::net::SocketAddr,
+    internal_addr: Option<std::net::SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     relay: Option<Relay>,
     db: DatabaseConnection,
+}
+
+/// Bind `addr` again, waiting out a socket of a stopped server that still holds it.
+async fn rebind(addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    let mut tries = 0;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if tries < 50 => {
+                tries += 1;
+                tracing::debug!(error = %e, "address still in use; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Seip's services in this process.
@@ -155,6 +179,7 @@ pub struct Platform {
     clock: Clock,
     calendar: Arc<HolidayCalendar>,
     verifier: Verifier,
+    certificates: std::path::PathBuf,
     running: HashMap<ServiceName, Running>,
 }
 
@@ -180,7 +205,17 @@ impl Platform {
                 .await
                 .with_context(|| format!("{s}: cannot listen on {}", settings.listen.get(*s)))?;
             settings.listen.set(*s, l.local_addr()?);
-            listeners.insert(*s, l);
+            let internal = if consumes_events(*s) {
+                let at = *settings.internal_listen.get(*s);
+                let l = TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("{s}: cannot listen (internal) on {at}"))?;
+                settings.internal_listen.set(*s, l.local_addr()?);
+                Some(l)
+            } else {
+                None
+            };
+            listeners.insert(*s, (l, internal));
         }
         if settings.endpoints.is_none() {
             settings.endpoints = Some(PerService {
@@ -190,7 +225,17 @@ impl Platform {
                 reporting: format!("http://{}", settings.listen.reporting),
             });
         }
+        if settings.internal_endpoints.is_none() {
+            let l = &settings.internal_listen;
+            settings.internal_endpoints = Some(PerService {
+                assessment: format!("https://{}", l.assessment),
+                collection: format!("https://{}", l.collection),
+                arrears_enforcement: format!("https://{}", l.arrears_enforcement),
+                reporting: format!("https://{}", l.reporting),
+            });
+        }
         let mut p = Self {
+            certificates: certificates_dir(&settings)?,
             verifier: verifier(&settings)?,
             settings,
             clock,
@@ -198,8 +243,8 @@ impl Platform {
             running: HashMap::new(),
         };
         for s in services {
-            let l = listeners.remove(s).context("listener")?;
-            p.launch(*s, l).await?;
+            let (l, internal) = listeners.remove(s).context("listener")?;
+            p.launch(*s, l, internal).await?;
         }
         Ok(p)
     }
@@ -209,7 +254,14 @@ impl Platform {
         Self::start(settings, clock, &ServiceName::ALL).await
     }
 
-    async fn launch(&mut self, service: ServiceName, listener: TcpListener) -> anyhow::Result<()> {
+    async fn launch(
+        &mut self,
+        service: ServiceName,
+        listener: TcpListener,
+        internal: Option<TcpListener>,
+    ) -> anyhow::Result<()> {
+        let tls = seip_runtime::tls::ServiceTls::load(&self.certificates, service)
+            .with_context(|| format!("{service}: certificates"))?;
         let db = db::connect(&self.settings, service)
             .await
             .with_context(|| format!("{service}: database"))?;
@@ -222,7 +274,13 @@ impl Platform {
         } else {
             let mut chans = HashMap::new();
             for c in consumers {
-                chans.insert(*c, grpc::channel(&self.settings.endpoint(*c))?);
+                chans.insert(
+                    *c,
+                    grpc::internal_channel(
+                        &self.settings.internal_endpoint(*c),
+                        tls.client_config(*c),
+                    )?,
+                );
             }
             Some(Relay::new(
                 db.clone(),
@@ -234,7 +292,9 @@ impl Platform {
         let waker = relay.as_ref().map(Relay::waker).unwrap_or_default();
         let clock = self.clock.clone();
         let mut jobs = None;
-        let (routes, health): (Routes, &[&str]) = match service {
+        // The public listener (people, with tokens) and, for a consumer, the internal one
+        // (other services, with certificates) where events are delivered.
+        let (routes, health, events): (Routes, &[&str], Option<Routes>) = match service {
             ServiceName::Assessment => {
                 let app = AssessmentApp::new(
                     db.clone(),
@@ -250,6 +310,7 @@ impl Platform {
                         self.verifier.clone(),
                     )),
                     &["", "seip.assessment.v1.AssessmentService"],
+                    None,
                 )
             }
             ServiceName::Collection => {
@@ -261,19 +322,15 @@ impl Platform {
                         CollectionServiceServer::new(app.clone()),
                         &seip_collection::grpc::POLICY,
                         self.verifier.clone(),
-                    ))
-                    .add_service(EventConsumerServiceServer::new(
+                    )),
+                    &["", "seip.collection.v1.CollectionService"],
+                    Some(Routes::new(EventConsumerServiceServer::new(
                         EventConsumer::new(
                             db.clone(),
                             seip_collection::events::handlers(app),
                             clock,
                         ),
-                    )),
-                    &[
-                        "",
-                        "seip.collection.v1.CollectionService",
-                        "seip.common.v1.EventConsumerService",
-                    ],
+                    ))),
                 )
             }
             ServiceName::ArrearsEnforcement => {
@@ -283,19 +340,15 @@ impl Platform {
                         ArrearsEnforcementServiceServer::new(app.clone()),
                         &seip_arrears_enforcement::grpc::POLICY,
                         self.verifier.clone(),
-                    ))
-                    .add_service(EventConsumerServiceServer::new(
+                    )),
+                    &["", "seip.arrears_enforcement.v1.ArrearsEnforcementService"],
+                    Some(Routes::new(EventConsumerServiceServer::new(
                         EventConsumer::new(
                             db.clone(),
                             seip_arrears_enforcement::events::handlers(app),
                             clock,
                         ),
-                    )),
-                    &[
-                        "",
-                        "seip.arrears_enforcement.v1.ArrearsEnforcementService",
-                        "seip.common.v1.EventConsumerService",
-                    ],
+                    ))),
                 )
             }
             ServiceName::Reporting => {
@@ -305,19 +358,15 @@ impl Platform {
                         ReportingServiceServer::new(app.clone()),
                         &seip_reporting::grpc::POLICY,
                         self.verifier.clone(),
-                    ))
-                    .add_service(EventConsumerServiceServer::new(
+                    )),
+                    &["", "seip.reporting.v1.ReportingService"],
+                    Some(Routes::new(EventConsumerServiceServer::new(
                         EventConsumer::new(
                             db.clone(),
                             seip_reporting::events::handlers(app),
                             clock,
                         ),
-                    )),
-                    &[
-                        "",
-                        "seip.reporting.v1.ReportingService",
-                        "seip.common.v1.EventConsumerService",
-                    ],
+                    ))),
                 )
             }
         };
@@ -326,11 +375,33 @@ impl Platform {
         let mut tasks = Vec::new();
         let serve_rx = rx.clone();
         tasks.push(tokio::spawn(async move {
-            if let Err(e) = grpc::serve(service, listener, routes, health, stopped(serve_rx)).await
+            if let Err(e) =
+                grpc::serve(service, listener, routes, health, None, stopped(serve_rx)).await
             {
                 tracing::error!(service = service.as_str(), error = %e, "server failed");
             }
         }));
+        let internal_addr = match (internal, events) {
+            (Some(listener), Some(events)) => {
+                let at = listener.local_addr()?;
+                let serve_rx = rx.clone();
+                let config = tls.server_config();
+                tasks.push(tokio::spawn(async move {
+                    let health = ["", "seip.common.v1.EventConsumerService"];
+                    if let Err(e) =
+                        grpc::serve(service, listener, events, &health, Some(config), stopped(serve_rx))
+                            .await
+                    {
+                        tracing::error!(service = service.as_str(), error = %e, "internal server failed");
+                    }
+                }));
+                Some(at)
+            }
+            (None, None) => None,
+            _ => anyhow::bail!(
+                "{service}: an internal listener without events to take, or the reverse"
+            ),
+        };
         if let Some(app) = jobs {
             tasks.push(tokio::spawn(app.run_jobs(stopped(rx.clone()))));
         }
@@ -342,6 +413,7 @@ impl Platform {
             service,
             Running {
                 addr,
+                internal_addr,
                 stop,
                 tasks,
                 relay,
@@ -363,22 +435,15 @@ impl Platform {
         Ok(())
     }
 
-    /// Start a stopped service again on the same address and store.
+    /// Start a stopped service again on the same addresses and store.
     pub async fn restart_service(&mut self, service: ServiceName) -> anyhow::Result<()> {
-        let addr = *self.settings.listen.get(service);
-        let mut tries = 0;
-        let listener = loop {
-            match TcpListener::bind(addr).await {
-                Ok(l) => break l,
-                Err(e) if tries < 50 => {
-                    tries += 1;
-                    tracing::debug!(error = %e, "address still in use; retrying");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
+        let listener = rebind(*self.settings.listen.get(service)).await?;
+        let internal = if consumes_events(service) {
+            Some(rebind(*self.settings.internal_listen.get(service)).await?)
+        } else {
+            None
         };
-        self.launch(service, listener).await
+        self.launch(service, listener, internal).await
     }
 
     /// The URL of a running service.
@@ -387,6 +452,19 @@ impl Platform {
             .get(&service)
             .map(|r| format!("http://{}", r.addr))
             .unwrap_or_else(|| self.settings.endpoint(service))
+    }
+
+    /// The URL of a running service's internal listener (mutual TLS), if it has one.
+    pub fn internal_endpoint(&self, service: ServiceName) -> Option<String> {
+        self.running
+            .get(&service)
+            .and_then(|r| r.internal_addr)
+            .map(|a| format!("https://{a}"))
+    }
+
+    /// The directory of the services' certificates.
+    pub fn certificates(&self) -> &std::path::Path {
+        &self.certificates
     }
 
     /// The database of a running service (tests inspect the outbox through it).

@@ -65,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         cmd: TokenCommand,
     },
+    /// Service certificates for the internal listeners (mutual TLS between services).
+    Certs {
+        #[command(subcommand)]
+        cmd: CertsCommand,
+    },
     /// Evaluate a rule of law from the command line; prints JSON.
     Rules {
         #[command(subcommand)]
@@ -188,6 +193,36 @@ fn token(cmd: TokenCommand, settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(Debug, Subcommand)]
+enum CertsCommand {
+    /// Make a development CA and a certificate and key for every service in a directory
+    /// (`SEIP_TLS__DIR`). The CA's key is not kept. Production takes certificates from the
+    /// municipality's own CA, each service mounting only its own key.
+    Init {
+        /// The directory (default: `certs` in the data directory, which the embedded default
+        /// uses when `SEIP_TLS__DIR` is unset).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn certs(cmd: CertsCommand, settings: &Settings) -> anyhow::Result<()> {
+    let CertsCommand::Init { dir } = cmd;
+    let dir = dir.unwrap_or_else(|| settings.data_dir.join("certs"));
+    if seip_runtime::tls::init(&dir)? {
+        println!(
+            "made a CA and certificates for {} in {}",
+            ServiceName::ALL
+                .map(seip_runtime::tls::service_dns_name)
+                .join(", "),
+            dir.display()
+        );
+    } else {
+        println!("{} already holds a CA; nothing changed", dir.display());
+    }
+    Ok(())
+}
+
 fn services(arg: &str) -> anyhow::Result<Vec<ServiceName>> {
     if arg == "all" {
         return Ok(ServiceName::ALL.to_vec());
@@ -203,6 +238,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Rules { cmd } => rules_cmd::run(cmd),
         Command::Token { cmd } => token(cmd, &Settings::load(cli.config.as_deref())?),
+        Command::Certs { cmd } => certs(cmd, &Settings::load(cli.config.as_deref())?),
         Command::Ops { cmd } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
