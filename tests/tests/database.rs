@@ -71,3 +71,168 @@ async fn an_idle_transaction_is_ended_by_the_server() {
     conn.close().await.unwrap();
     db::drop_database(&server, &name).await.unwrap();
 }
+
+/// The error of `sql` run on `conn`, which must fail.
+async fn refused(conn: &sea_orm::DatabaseConnection, sql: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared(sql)
+        .await
+        .map(|_| ())
+        .expect_err(sql)
+        .to_string()
+}
+
+/// A service's own role holds its rows and nothing more: it cannot rewrite the audit trail,
+/// change its schema (or the triggers guarding it), or read another service's schema.
+#[tokio::test]
+async fn a_service_role_holds_its_rows_and_nothing_more() {
+    use sea_orm::ConnectionTrait;
+    if seip_runtime::testing::postgres_server().is_none() {
+        return;
+    }
+    let p = seip_e2e::TestPlatform::start(seip_core::Clock::system().now())
+        .await
+        .unwrap();
+    let conn = p.platform.database(ServiceName::Collection).unwrap();
+    // What the service does: write an audit row, read it.
+    conn.execute_unprepared(
+        "INSERT INTO operator_action (id, tenant_code, actor, action, subject_id, reason, detail, at) \
+         VALUES ('00000000-0000-7000-8000-000000000001', '11110', 'kim', 'assign_suspense', 'x', 'r', '', now())",
+    )
+    .await
+    .unwrap();
+    for sql in [
+        "UPDATE operator_action SET actor = 'someone else'",
+        "DELETE FROM operator_action",
+        "TRUNCATE operator_action",
+    ] {
+        let e = refused(conn, sql).await;
+        assert!(e.contains("permission denied"), "{sql}: {e}");
+    }
+    for sql in [
+        "DROP TRIGGER operator_action_append_only ON operator_action",
+        "ALTER TABLE operator_action DISABLE TRIGGER ALL",
+        "CREATE TABLE mine (x int)",
+        "ALTER TABLE operator_action ADD COLUMN note text",
+    ] {
+        let e = refused(conn, sql).await;
+        assert!(
+            e.contains("must be owner") || e.contains("permission denied"),
+            "{sql}: {e}"
+        );
+    }
+    let e = refused(conn, "SELECT * FROM assessment.taxpayer").await;
+    assert!(e.contains("permission denied for schema assessment"), "{e}");
+    let e = refused(conn, "SELECT * FROM arrears_enforcement.seaql_migrations").await;
+    assert!(e.contains("permission denied"), "{e}");
+    let n = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM operator_action",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(n, 1, "the audit row is still there, unchanged");
+    p.stop().await.unwrap();
+}
+
+/// Production: `seip migrate` is a step of its own, run with the administrator's URL; the
+/// services then start with their own roles' URLs, and refuse a superuser's or an owner's.
+#[tokio::test]
+async fn services_start_on_their_own_roles_and_refuse_more() {
+    use sea_orm::ConnectionTrait;
+    if seip_runtime::testing::postgres_server().is_none() {
+        return;
+    }
+    let (mut settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
+    let admin = settings.database_url.take().unwrap();
+    let admin = secrecy::ExposeSecret::expose_secret(&admin).to_owned();
+    let own = |s: ServiceName| db::with_user(&admin, &db::role_name(s)).unwrap();
+    settings.service_database_urls = Some(seip_runtime::config::PerService {
+        assessment: own(ServiceName::Assessment).into(),
+        collection: own(ServiceName::Collection).into(),
+        arrears_enforcement: own(ServiceName::ArrearsEnforcement).into(),
+        // A role's password travels in its own URL; `seip migrate` gives it to the role.
+        reporting: own(ServiceName::Reporting)
+            .replacen("seip_reporting@", "seip_reporting:it%27s%20secret@", 1)
+            .into(),
+    });
+    let jwks = settings.data_dir.join("jwks.json");
+    let (issuer, _) =
+        seip_runtime::auth::Issuer::generate(&settings.auth.issuer, &settings.auth.audience)
+            .unwrap();
+    std::fs::write(&jwks, issuer.jwks()).unwrap();
+    settings.auth.jwks_file = Some(jwks);
+    let clock = seip_core::Clock::fixed(seip_core::Clock::system().now());
+
+    // Before the store is migrated, a service does not start (and creates nothing).
+    let e = seip::Platform::start(settings.clone(), clock.clone(), &[ServiceName::Reporting])
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("seip migrate"), "{e:#}");
+
+    // The privileged step, then the services on their own roles.
+    let mut migrating = settings.clone();
+    migrating.database_url = Some(admin.clone().into());
+    for s in ServiceName::ALL {
+        seip::prepare_store(&migrating, s).await.unwrap();
+    }
+    let server_admin = db::connect_admin(&admin).await.unwrap();
+    let has_password = server_admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT rolpassword IS NOT NULL AS set FROM pg_authid WHERE rolname = 'seip_reporting'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<bool>("", "set")
+        .unwrap();
+    assert!(
+        has_password,
+        "the role's password is the one its URL carries"
+    );
+    let p = seip::Platform::start_all(settings.clone(), clock.clone())
+        .await
+        .unwrap();
+    p.shutdown().await.unwrap();
+
+    // As a superuser: refused.
+    let mut as_super = settings.clone();
+    as_super.service_database_urls.as_mut().unwrap().reporting = admin.clone().into();
+    let e = seip::Platform::start(as_super, clock.clone(), &[ServiceName::Reporting])
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("a superuser"), "{e:#}");
+
+    // As a role that may act as the schema's owner: refused.
+    let member = format!("seip_test_{}", uuid::Uuid::new_v4().simple());
+    server_admin
+        .execute_unprepared(&format!(
+            "CREATE ROLE {member} LOGIN IN ROLE {}",
+            db::owner_role_name(ServiceName::Reporting)
+        ))
+        .await
+        .unwrap();
+    let mut as_owner = settings.clone();
+    as_owner.service_database_urls.as_mut().unwrap().reporting =
+        db::with_user(&admin, &member).unwrap().into();
+    let e = seip::Platform::start(as_owner, clock, &[ServiceName::Reporting])
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("owns the reporting schema"),
+        "{e:#}"
+    );
+    server_admin
+        .execute_unprepared(&format!("DROP ROLE {member}"))
+        .await
+        .unwrap();
+    server_admin.close().await.unwrap();
+    if let Some((server, name)) = pg {
+        db::drop_database(&server, &name).await.unwrap();
+    }
+}

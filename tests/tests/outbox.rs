@@ -46,7 +46,7 @@ async fn deliveries(db: &DatabaseConnection, query: &str) -> anyhow::Result<Vec<
 #[tokio::test]
 async fn an_outbox_from_before_events_were_stored_once_is_carried_over_and_back() {
     let (settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
-    let db = seip_runtime::db::connect(&settings, ServiceName::Collection)
+    let db = seip_runtime::db::connect_owner(&settings, ServiceName::Collection)
         .await
         .unwrap();
     Migrator::up(&db, Some(BEFORE_EVENT_ONCE)).await.unwrap();
@@ -158,7 +158,7 @@ async fn delivered_events_past_retention_are_deleted_and_nothing_else() {
     use seip_runtime::outbox;
 
     let (settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
-    let db = seip_runtime::db::connect(&settings, ServiceName::Collection)
+    let db = seip_runtime::db::connect_owner(&settings, ServiceName::Collection)
         .await
         .unwrap();
     Migrator::up(&db, None).await.unwrap();
@@ -300,7 +300,7 @@ async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on(
     use seip_runtime::outbox::{self, Relay};
 
     let (settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
-    let db = seip_runtime::db::connect(&settings, ServiceName::Collection)
+    let db = seip_runtime::db::connect_owner(&settings, ServiceName::Collection)
         .await
         .unwrap();
     Migrator::up(&db, None).await.unwrap();

@@ -3,33 +3,52 @@
 use uuid::Uuid;
 
 /// A fresh collection database on the PostgreSQL server of
-/// [`seip_runtime::testing::postgres_server`], migrated;
-/// none without one (what these tests check is PostgreSQL's alone).
+/// [`seip_runtime::testing::postgres_server`], migrated, and the service's own connection to
+/// it (as its role, as in production); none without one (what these tests check is
+/// PostgreSQL's alone).
 pub(crate) async fn postgres() -> Option<(sea_orm::DatabaseConnection, String, String)> {
     use sea_orm_migration::MigratorTrait;
-    let (db, server, name) = postgres_unmigrated().await?;
-    crate::store::migration::Migrator::up(&db, None)
+    let (owner, server, name) = postgres_unmigrated().await?;
+    crate::store::migration::Migrator::up(&owner, None)
+        .await
+        .unwrap();
+    let collection = seip_runtime::ServiceName::Collection;
+    seip_runtime::db::grant_to_service(&owner, collection)
+        .await
+        .unwrap();
+    owner.close().await.unwrap();
+    let db = seip_runtime::db::connect(&scratch_settings(&server, &name), collection)
         .await
         .unwrap();
     Some((db, server, name))
 }
 
+fn scratch_settings(server: &str, name: &str) -> seip_runtime::Settings {
+    seip_runtime::Settings {
+        database_url: Some(
+            seip_runtime::db::with_database(server, name)
+                .unwrap()
+                .into(),
+        ),
+        ..Default::default()
+    }
+}
+
 /// A fresh, empty collection database on the PostgreSQL server of
-/// [`seip_runtime::testing::postgres_server`], with
-/// the server's URL and the database's name (to drop it); none without one.
+/// [`seip_runtime::testing::postgres_server`], connected as its schema's owner (to migrate),
+/// with the server's URL and the database's name (to drop it); none without one.
 pub(crate) async fn postgres_unmigrated() -> Option<(sea_orm::DatabaseConnection, String, String)> {
     let server = seip_runtime::testing::postgres_server()?;
     let name = format!("seip_test_{}", Uuid::new_v4().simple());
-    let url = seip_runtime::db::create_database(&server, &name)
+    seip_runtime::db::create_database(&server, &name)
         .await
         .unwrap();
-    let settings = seip_runtime::Settings {
-        database_url: Some(url.into()),
-        ..Default::default()
-    };
-    let db = seip_runtime::db::connect(&settings, seip_runtime::ServiceName::Collection)
-        .await
-        .unwrap();
+    let db = seip_runtime::db::connect_owner(
+        &scratch_settings(&server, &name),
+        seip_runtime::ServiceName::Collection,
+    )
+    .await
+    .unwrap();
     Some((db, server, name))
 }
 

@@ -258,6 +258,8 @@ pub struct Settings {
     /// A file holding `database_url` (a mounted secret), read at start; instead of
     /// `database_url`.
     pub database_url_file: Option<PathBuf>,
+    /// Files holding each service's `service_database_urls` (mounted secrets), read at start.
+    pub service_database_url_files: Option<PerService<PathBuf>>,
     /// Outbox relay tuning.
     pub relay: RelaySettings,
     /// Treasury feed tuning.
@@ -295,6 +297,7 @@ impl Default for Settings {
             pii_key: None,
             pii_key_file: None,
             database_url_file: None,
+            service_database_url_files: None,
             relay: RelaySettings::default(),
             feed: FeedSettings::default(),
             auth: AuthSettings::default(),
@@ -346,7 +349,26 @@ impl Settings {
             );
             self.database_url = Some(read(path, "database_url_file")?);
         }
+        if let Some(files) = &self.service_database_url_files {
+            anyhow::ensure!(
+                self.service_database_urls.is_none(),
+                "service_database_urls and service_database_url_files are both set; give one"
+            );
+            let read = |s: ServiceName| read(files.get(s), "service_database_url_files");
+            self.service_database_urls = Some(PerService {
+                assessment: read(ServiceName::Assessment)?,
+                collection: read(ServiceName::Collection)?,
+                arrears_enforcement: read(ServiceName::ArrearsEnforcement)?,
+                reporting: read(ServiceName::Reporting)?,
+            });
+        }
         Ok(())
+    }
+
+    /// Whether the services run on PostgreSQL (an administrator's URL, or each service's own):
+    /// production, where nothing is generated for convenience and every key is configured.
+    pub fn uses_postgres(&self) -> bool {
+        self.database_url.is_some() || self.service_database_urls.is_some()
     }
 
     /// The URL the others use to reach `service`.
@@ -381,7 +403,7 @@ mod tests {
         std::fs::write(&url, "postgres://seip@db/seip").unwrap();
         let mut s = Settings {
             pii_key_file: Some(key.clone()),
-            database_url_file: Some(url),
+            database_url_file: Some(url.clone()),
             ..Default::default()
         };
         s.read_secret_files().unwrap();
@@ -407,6 +429,20 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("is empty")
+        );
+        let urls = PerService::all(url.clone());
+        let mut s = Settings {
+            service_database_url_files: Some(urls),
+            ..Default::default()
+        };
+        s.read_secret_files().unwrap();
+        assert_eq!(
+            s.service_database_urls
+                .as_ref()
+                .unwrap()
+                .reporting
+                .expose_secret(),
+            "postgres://seip@db/seip"
         );
         let mut s = Settings {
             database_url_file: Some(dir.path().join("missing")),

@@ -120,7 +120,7 @@ impl Session {
         let settings = Settings::load(config)?;
         let token = match &target.token {
             Some(t) => t.clone(),
-            None if settings.database_url.is_none() => development_token(&settings, tenant, role)?,
+            None if !settings.uses_postgres() => development_token(&settings, tenant, role)?,
             None => anyhow::bail!(
                 "a token is required: pass --token or set SEIP_TOKEN (your identity provider issues it)"
             ),
@@ -146,7 +146,7 @@ impl Session {
         }
         eprintln!(
             "Running Seip in this process on {}.",
-            if settings.database_url.is_some() {
+            if settings.uses_postgres() {
                 "the configured PostgreSQL".to_owned()
             } else {
                 settings.data_dir.display().to_string()

@@ -45,6 +45,53 @@ fn consumers_of(service: ServiceName) -> &'static [ServiceName] {
     }
 }
 
+/// Make `service`'s store ready: provision its roles and schema (PostgreSQL), run its
+/// migrations as the schema's owner, and grant its own role the rows and nothing more. Needs
+/// the administrator's `database_url` on PostgreSQL (`seip migrate`).
+pub async fn prepare_store(settings: &Settings, service: ServiceName) -> anyhow::Result<()> {
+    let owner = db::connect_owner(settings, service)
+        .await
+        .with_context(|| format!("{service}: database (as the schema's owner)"))?;
+    migrate(service, &owner)
+        .await
+        .with_context(|| format!("{service}: migrations"))?;
+    db::grant_to_service(&owner, service).await?;
+    owner.close().await?;
+    Ok(())
+}
+
+/// The migrations of `service` that `db` has not applied. Read from sea-orm's own record
+/// (`seaql_migrations`) directly: `get_pending_migrations` first creates that table if
+/// missing, which a service's role, rightly, may not do.
+async fn pending_migrations(
+    service: ServiceName,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Vec<String>> {
+    use sea_orm::ConnectionTrait as _;
+    let all = match service {
+        ServiceName::Assessment => seip_assessment::store::migration::Migrator::migrations(),
+        ServiceName::Collection => seip_collection::store::migration::Migrator::migrations(),
+        ServiceName::ArrearsEnforcement => {
+            seip_arrears_enforcement::store::migration::Migrator::migrations()
+        }
+        ServiceName::Reporting => seip_reporting::store::migration::Migrator::migrations(),
+    };
+    let applied = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?
+        .into_iter()
+        .map(|r| r.try_get::<String>("", "version"))
+        .collect::<Result<std::collections::HashSet<_>, _>>()?;
+    Ok(all
+        .iter()
+        .map(|m| m.name().to_owned())
+        .filter(|n| !applied.contains(n))
+        .collect())
+}
+
 /// Run migrations of `service` on `db`.
 pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::Result<()> {
     match service {
@@ -67,7 +114,7 @@ pub fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
     if let Some(k) = &settings.pii_key {
         return PiiCipher::from_base64(k.expose_secret()).context("pii_key");
     }
-    if settings.database_url.is_some() {
+    if settings.uses_postgres() {
         anyhow::bail!(
             "pii_key is required with PostgreSQL: set SEIP_PII_KEY to 32 random bytes, base64"
         );
@@ -108,7 +155,7 @@ pub fn verifier(settings: &Settings) -> anyhow::Result<Verifier> {
     if let Some(path) = &a.jwks_file {
         return Verifier::from_jwks_file(path, &a.issuer, &a.audience);
     }
-    if settings.database_url.is_some() {
+    if settings.uses_postgres() {
         anyhow::bail!(
             "auth.jwks_file is required with PostgreSQL: set SEIP_AUTH__JWKS_FILE to your identity provider's JWKS (and SEIP_AUTH__ISSUER, SEIP_AUTH__AUDIENCE)"
         );
@@ -126,7 +173,7 @@ pub fn certificates_dir(settings: &Settings) -> anyhow::Result<std::path::PathBu
     if let Some(dir) = &settings.tls.dir {
         return Ok(dir.clone());
     }
-    if settings.database_url.is_some() {
+    if settings.uses_postgres() {
         anyhow::bail!(
             "tls.dir is required with PostgreSQL: set SEIP_TLS__DIR to a directory with ca.crt and each service's <service>.crt and <service>.key (`seip certs init --dir …` makes one for trying)"
         );
@@ -262,12 +309,23 @@ impl Platform {
     ) -> anyhow::Result<()> {
         let tls = seip_runtime::tls::ServiceTls::load(&self.certificates, service)
             .with_context(|| format!("{service}: certificates"))?;
+        // With the administrator's URL (development, tests) the service prepares its own
+        // store; given its own role's URL (production) it only checks that `seip migrate` did.
+        if self.settings.service_database_urls.is_none() {
+            prepare_store(&self.settings, service).await?;
+        }
         let db = db::connect(&self.settings, service)
             .await
             .with_context(|| format!("{service}: database"))?;
-        migrate(service, &db)
-            .await
-            .with_context(|| format!("{service}: migrations"))?;
+        let pending = pending_migrations(service, &db).await.with_context(|| {
+            format!("{service}: reading which migrations ran (has `seip migrate {service}` run?)")
+        })?;
+        anyhow::ensure!(
+            pending.is_empty(),
+            "{service}: {} migrations are not applied (the first: {}): run `seip migrate {service} --admin-url …`",
+            pending.len(),
+            pending.first().map(String::as_str).unwrap_or_default()
+        );
         let consumers = consumers_of(service);
         let relay = if consumers.is_empty() {
             None

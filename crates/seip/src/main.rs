@@ -31,10 +31,16 @@ enum Command {
         /// assessment, collection, arrears-enforcement, reporting, or all.
         service: String,
     },
-    /// Run the database migrations of one service or all, then exit.
+    /// Provision and migrate the store of one service or all, then exit: on PostgreSQL the
+    /// privileged step (roles, schema, tables owned by each schema's owner role, grants) that
+    /// the services, connecting as their own DML-only roles, never do themselves.
     Migrate {
         /// assessment, collection, arrears-enforcement, reporting, or all.
         service: String,
+        /// A PostgreSQL URL of a role that may create roles and schemas (instead of
+        /// `database_url`); only this step ever holds it.
+        #[arg(long, env = "SEIP_MIGRATE_ADMIN_URL", hide_env_values = true)]
+        admin_url: Option<String>,
     },
     /// Start everything on a fresh store, generate a municipality, and play a half-year:
     /// levy, payments through the treasury file, due-date close, the month's report.
@@ -253,12 +259,14 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("shutting down");
             platform.shutdown().await
         }
-        Command::Migrate { service } => {
-            let settings = Settings::load(cli.config.as_deref())?;
+        Command::Migrate { service, admin_url } => {
+            let mut settings = Settings::load(cli.config.as_deref())?;
+            if let Some(url) = admin_url {
+                settings.database_url = Some(url.into());
+            }
             let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
             for s in services(&service)? {
-                let db = seip_runtime::db::connect(&settings, s).await?;
-                seip::migrate(s, &db).await?;
+                seip::prepare_store(&settings, s).await?;
                 tracing::info!(service = s.as_str(), "migrated");
             }
             Ok(())

@@ -470,7 +470,10 @@ impl CollectionApp {
             .unwrap_or(-1);
         let young = i64::try_from(self.feed.chunk_records.saturating_mul(8)).unwrap_or(i64::MAX);
         if sampled < young {
-            self.db.execute_unprepared("ANALYZE receipt").await?;
+            // The schema owner's function (the service's role may not ANALYZE itself).
+            self.db
+                .execute_unprepared("SELECT sample_receipt()")
+                .await?;
         }
         Ok(())
     }
