@@ -290,19 +290,19 @@ pub async fn provision_postgres(admin_url: &str, service: ServiceName) -> anyhow
     let role = role_name(service);
     let owner = owner_role_name(service);
     let schema = service.as_str();
+    let create_role = |name: &str, login: &str| {
+        format!(
+            r#"DO $$ BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{name}') THEN
+                   CREATE ROLE {name} {login};
+                 END IF;
+               EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+               END $$;"#
+        )
+    };
     let sql = format!(
-        r#"DO $$ BEGIN
-             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{owner}') THEN
-               CREATE ROLE {owner} NOLOGIN;
-             END IF;
-           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-           END $$;
-           DO $$ BEGIN
-             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-               CREATE ROLE {role} LOGIN;
-             END IF;
-           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-           END $$;
+        r#"{}
+           {}
            DO $$ BEGIN
              CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {owner};
            EXCEPTION WHEN duplicate_schema OR unique_violation THEN NULL;
@@ -313,7 +313,9 @@ pub async fn provision_postgres(admin_url: &str, service: ServiceName) -> anyhow
              END IF;
            END $$;
            REVOKE ALL ON SCHEMA {schema} FROM PUBLIC;
-           GRANT USAGE ON SCHEMA {schema} TO {role};"#
+           GRANT USAGE ON SCHEMA {schema} TO {role};"#,
+        create_role(&owner, "NOLOGIN"),
+        create_role(&role, "LOGIN"),
     );
     // Several statements: run unprepared.
     admin.execute_unprepared(&sql).await?;
