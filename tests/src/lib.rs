@@ -167,6 +167,27 @@ impl TestPlatform {
         CollectionServiceClient::new(self.channel_as(ServiceName::Collection, &token))
     }
 
+    /// Approve `proposal` (money moved by hand, four eyes) as a second person: `chief-lee`, a
+    /// supervisor of 11110.
+    pub async fn approve(
+        &self,
+        proposal: Option<seip_proto::collection::v1::Proposal>,
+        key: &str,
+    ) -> anyhow::Result<seip_proto::collection::v1::DecideProposalResponse> {
+        let proposal = proposal.ok_or_else(|| anyhow::anyhow!("no proposal to approve"))?;
+        Ok(self
+            .collection_as("chief-lee", &[Role::Supervisor])
+            .decide_proposal(seip_proto::collection::v1::DecideProposalRequest {
+                tenant_code: "11110".into(),
+                idempotency_key: key.into(),
+                proposal_id: proposal.proposal_id,
+                approve: true,
+                reason: "checked and approved".into(),
+            })
+            .await?
+            .into_inner())
+    }
+
     /// Arrears-enforcement client.
     pub fn arrears(&self) -> ArrearsEnforcementServiceClient<Channel> {
         ArrearsEnforcementServiceClient::new(self.ch(ServiceName::ArrearsEnforcement))

@@ -667,13 +667,20 @@ async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_
         reason: "payer called: typed the number from last year's notice".into(),
         ..Default::default()
     };
-    // The audit trail names the caller's verified identity.
-    let r = p
+    // The audit trail names the caller's verified identity. Every won moved by hand takes
+    // two people (the default threshold): the clerk proposes, a supervisor approves.
+    let proposed = p
         .collection_as("clerk-kim", &[Role::Collector])
         .assign_suspense(assign.clone())
         .await
         .unwrap()
         .into_inner();
+    let r = p
+        .approve(proposed.proposal.clone(), "approve-1")
+        .await
+        .unwrap()
+        .assigned
+        .unwrap();
     assert_eq!((r.applied_won, r.overpaid_won), (259_740, 0));
     assert_eq!(
         r.receivable.unwrap().status,
@@ -681,12 +688,12 @@ async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_
     );
     // Retrying the call changes nothing; assigning again is refused.
     let again = p
-        .collection()
+        .collection_as("clerk-kim", &[Role::Collector])
         .assign_suspense(assign.clone())
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(again.applied_won, 259_740);
+    assert_eq!(again.proposal, proposed.proposal);
     let e = p
         .collection()
         .assign_suspense(cpb::AssignSuspenseRequest {
@@ -719,18 +726,26 @@ async fn unknown_and_malformed_numbers_go_to_suspense_until_an_operator_assigns_
     let audit = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT actor, action, reason FROM operator_action",
+            "SELECT actor, action, reason FROM operator_action ORDER BY id",
         ))
         .await
         .unwrap();
-    assert_eq!(audit.len(), 1);
+    let trail: Vec<(String, String)> = audit
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "actor").unwrap(),
+                r.try_get::<String>("", "action").unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(
-        audit[0].try_get::<String>("", "actor").unwrap(),
-        "clerk-kim"
-    );
-    assert_eq!(
-        audit[0].try_get::<String>("", "action").unwrap(),
-        "assign_suspense"
+        trail,
+        [
+            ("clerk-kim".to_owned(), "propose".to_owned()),
+            ("chief-lee".to_owned(), "approve".to_owned()),
+            ("clerk-kim".to_owned(), "assign_suspense".to_owned()),
+        ]
     );
     finish(p).await;
 }
@@ -1013,8 +1028,9 @@ async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
         "{}",
         list[0].detail
     );
-    let resolved = p
-        .collection_as("treasurer-lee", &[Role::Supervisor])
+    // One supervisor proposes accepting the difference, a second approves.
+    let proposed = p
+        .collection_as("treasurer-kang", &[Role::Supervisor])
         .resolve_reconciliation_exception(cpb::ResolveReconciliationExceptionRequest {
             tenant_code: T.into(),
             idempotency_key: "resolve-1".into(),
@@ -1025,6 +1041,18 @@ async fn deposits_reconcile_and_stamp_and_a_mismatch_waits_for_an_operator() {
         .await
         .unwrap()
         .into_inner();
+    assert_eq!(proposed.proposal.as_ref().unwrap().amount_won, 740);
+    assert_eq!(
+        stamped(&p).await,
+        [true, false],
+        "nothing stamped before approval"
+    );
+    let resolved = p
+        .approve(proposed.proposal, "approve-1")
+        .await
+        .unwrap()
+        .resolved
+        .unwrap();
     assert_eq!(resolved.receipts_stamped, 1);
     assert!(resolved.exception.unwrap().resolved);
     assert_eq!(stamped(&p).await, [true, true]);

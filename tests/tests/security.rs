@@ -291,7 +291,7 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
         async move {
             db.query_all_raw(Statement::from_string(
                 db.get_database_backend(),
-                "SELECT actor FROM operator_action",
+                "SELECT actor FROM operator_action ORDER BY id",
             ))
             .await
             .unwrap()
@@ -301,13 +301,82 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
         }
     };
     assert!(audit(db).await.is_empty());
-    // A collector's assignment goes through; the audit names the token's subject, whatever
-    // the request claimed.
-    collection(&p, "kim.clerk", &[T], &[Role::Collector])
+    // A collector's assignment is only a proposal (the municipality's threshold is 0, the
+    // default: every won moved by hand takes two people); the audit names the token's
+    // subject, whatever the request claimed.
+    let proposed = collection(&p, "kim.clerk", &[T], &[Role::Collector])
         .assign_suspense(assign)
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
+    let proposal = proposed.proposal.expect("a proposal, not an assignment");
+    assert_eq!((proposed.applied_won, proposed.overpaid_won), (0, 0));
+    assert_eq!(proposal.proposed_by, "kim.clerk");
+    assert_eq!(proposal.amount_won, 10_000);
+    let in_suspense = || async {
+        collection(&p, "park.auditor", &[T], &[Role::Auditor])
+            .list_suspense(cpb::ListSuspenseRequest {
+                tenant_code: T.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .total_won
+    };
+    assert_eq!(in_suspense().await, 10_000, "no money moved on a proposal");
     assert_eq!(audit(db).await, ["kim.clerk"]);
+    let decide = |key: &str, approve: bool| cpb::DecideProposalRequest {
+        tenant_code: T.into(),
+        idempotency_key: key.into(),
+        proposal_id: proposal.proposal_id.clone(),
+        approve,
+        reason: "checked the payer's bank slip".into(),
+    };
+    // Not by the proposer (even a supervisor), not by a collector, not for another
+    // municipality.
+    for (client, expected) in [
+        (
+            collection(&p, "kim.clerk", &[T], &[Role::Collector, Role::Supervisor]),
+            denied("APPROVER_IS_PROPOSER"),
+        ),
+        (
+            collection(&p, "choi.clerk", &[T], &[Role::Collector]),
+            denied("ROLE_NOT_GRANTED"),
+        ),
+    ] {
+        let e = client
+            .clone()
+            .decide_proposal(decide("decide-0", true))
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&e), expected);
+    }
+    let e = collection(&p, "jung.chief", &["26110"], &[Role::Supervisor])
+        .decide_proposal(decide("decide-0", true))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e), denied("TENANT_NOT_GRANTED"));
+    assert_eq!(in_suspense().await, 10_000);
+    // A second supervisor approves: now the money moves, as proposed.
+    let decided = collection(&p, "lee.chief", &[T], &[Role::Supervisor])
+        .decide_proposal(decide("decide-1", true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        decided.proposal.unwrap().state,
+        cpb::ProposalState::Approved as i32
+    );
+    // The bill was paid in full already: the 10,000 won become an over-payment to refund.
+    assert_eq!(decided.assigned.unwrap().overpaid_won, 10_000);
+    assert_eq!(in_suspense().await, 0);
+    let e = collection(&p, "park.chief", &[T], &[Role::Supervisor])
+        .decide_proposal(decide("decide-2", false))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e).1, "PROPOSAL_DECIDED");
+    assert_eq!(audit(db).await, ["kim.clerk", "lee.chief", "kim.clerk"]);
     // The trail is append-only in the database itself: not even the service's own
     // connection rewrites or erases it (on PostgreSQL its role has no right to; behind that,
     // for anyone who has, the trigger refuses).
@@ -322,7 +391,7 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
             "{change}: {e}"
         );
     }
-    assert_eq!(audit(db).await, ["kim.clerk"]);
+    assert_eq!(audit(db).await, ["kim.clerk", "lee.chief", "kim.clerk"]);
 
     // The due-date close: not by an assessor, not without a token.
     let close = cpb::CloseDueDateRequest {
@@ -370,7 +439,9 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
         seen,
         [
             ("choi.supervisor", "close_due_date"),
-            ("kim.clerk", "assign_suspense")
+            ("kim.clerk", "assign_suspense"),
+            ("lee.chief", "approve"),
+            ("kim.clerk", "propose"),
         ]
     );
     assert_eq!(all.entries[0].subject_id, "2026-06-30");
@@ -391,12 +462,147 @@ async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_cal
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(mine.entries.len(), 1);
+    assert_eq!(mine.entries.len(), 2);
     let e = collection(&p, "kim.clerk", &[T], &[Role::Collector])
         .list_audit_entries(list("", 0, String::new()))
         .await
         .unwrap_err();
     assert_eq!(refusal(&e), denied("ROLE_NOT_GRANTED"));
+    p.stop().await.unwrap();
+}
+
+/// The platform with 11110's threshold at `threshold` won, one bill paid, and 10,000 won
+/// in suspense; the suspense item's assignment request.
+async fn suspense_of_ten_thousand(threshold: i64) -> (TestPlatform, cpb::AssignSuspenseRequest) {
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
+        s.approval.thresholds.insert(T.into(), threshold);
+    })
+    .await
+    .unwrap();
+    let bill = one_bill(&p).await;
+    let (name, bytes) = paying_file(&bill);
+    seip::treasury::import(
+        &mut collection(&p, "bank.032", &[T], &[Role::TreasuryBank]),
+        T,
+        &name,
+        bytes,
+    )
+    .await
+    .unwrap();
+    let held = collection(&p, "kim.clerk", &[T], &[Role::Collector])
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .items;
+    let assign = cpb::AssignSuspenseRequest {
+        tenant_code: T.into(),
+        idempotency_key: "assign-1".into(),
+        receipt_id: held[0].receipt_id.clone(),
+        e_payment_number: bill.e_payment_number.clone(),
+        reason: "payer called".into(),
+        ..Default::default()
+    };
+    (p, assign)
+}
+
+#[tokio::test]
+async fn within_the_municipality_s_threshold_one_person_moves_money() {
+    let (p, assign) = suspense_of_ten_thousand(10_000).await;
+    let done = collection(&p, "kim.clerk", &[T], &[Role::Collector])
+        .assign_suspense(assign)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((done.overpaid_won, done.proposal), (10_000, None));
+    p.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn above_it_a_proposal_waits_once_and_a_rejected_one_moves_nothing() {
+    let (p, assign) = suspense_of_ten_thousand(9_999).await;
+    let mut kim = collection(&p, "kim.clerk", &[T], &[Role::Collector]);
+    let first = kim
+        .assign_suspense(assign.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .proposal
+        .unwrap();
+    // One proposal per item at a time.
+    let e = kim
+        .assign_suspense(cpb::AssignSuspenseRequest {
+            idempotency_key: "assign-2".into(),
+            ..assign.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (Code::FailedPrecondition, "ALREADY_PROPOSED".into())
+    );
+    let pending = |state: cpb::ProposalState| cpb::ListProposalsRequest {
+        tenant_code: T.into(),
+        state: state as i32,
+        ..Default::default()
+    };
+    let mut viewer = collection(&p, "an.viewer", &[T], &[Role::Viewer]);
+    let listed = viewer
+        .list_proposals(pending(cpb::ProposalState::Pending))
+        .await
+        .unwrap()
+        .into_inner()
+        .proposals;
+    assert_eq!(listed, std::slice::from_ref(&first));
+    // Rejected: nothing moves, and the item may be proposed again.
+    let rejected = collection(&p, "lee.chief", &[T], &[Role::Supervisor])
+        .decide_proposal(cpb::DecideProposalRequest {
+            tenant_code: T.into(),
+            idempotency_key: "decide-1".into(),
+            proposal_id: first.proposal_id.clone(),
+            approve: false,
+            reason: "the payer's slip names another bill".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        rejected.proposal.unwrap().state,
+        cpb::ProposalState::Rejected as i32
+    );
+    assert_eq!((rejected.assigned, rejected.resolved), (None, None));
+    let held = viewer
+        .list_suspense(cpb::ListSuspenseRequest {
+            tenant_code: T.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(held.total_won, 10_000);
+    assert!(
+        viewer
+            .list_proposals(pending(cpb::ProposalState::Pending))
+            .await
+            .unwrap()
+            .into_inner()
+            .proposals
+            .is_empty()
+    );
+    let again = kim
+        .assign_suspense(cpb::AssignSuspenseRequest {
+            idempotency_key: "assign-3".into(),
+            ..assign
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .proposal
+        .unwrap();
+    assert_ne!(again.proposal_id, first.proposal_id);
     p.stop().await.unwrap();
 }
 

@@ -91,6 +91,49 @@ pub enum CollectionError {
         /// The limit.
         limit: usize,
     },
+    /// The same record already has a proposal awaiting a decision.
+    #[error(
+        "{subject}: already proposed (proposal {proposal_id}), awaiting a supervisor's decision"
+    )]
+    AlreadyProposed {
+        /// The record.
+        subject: String,
+        /// The pending proposal.
+        proposal_id: Uuid,
+    },
+    /// No proposal with this id in the municipality.
+    #[error("proposal_id: no proposal {0}")]
+    ProposalNotFound(Uuid),
+    /// The proposal was decided already.
+    #[error("proposal_id: {id} was already {state} by {by}")]
+    ProposalDecided {
+        /// The proposal.
+        id: Uuid,
+        /// `approved` or `rejected`.
+        state: String,
+        /// Who decided it.
+        by: String,
+    },
+    /// Four eyes: the person who proposed may not decide.
+    #[error("{subject} proposed {id}; another supervisor must decide it")]
+    ApproverIsProposer {
+        /// The caller.
+        subject: String,
+        /// The proposal.
+        id: Uuid,
+    },
+    /// What the proposal would move changed since it was proposed.
+    #[error(
+        "proposal_id: {id} was for {proposed} won, but it now moves {now} won; reject it and propose again"
+    )]
+    ProposalStale {
+        /// The proposal.
+        id: Uuid,
+        /// The amount proposed.
+        proposed: i64,
+        /// The amount now.
+        now: i64,
+    },
     /// A due date can be closed only once it has passed.
     #[error("due_date: {due_date} has not passed yet (today is {today})")]
     DueDateNotPassed {
@@ -113,11 +156,16 @@ impl ServiceError for CollectionError {
             Self::ImportNotFound(_)
             | Self::BillNotFound
             | Self::ReceiptNotFound(_)
-            | Self::ExceptionNotFound(_) => Code::NotFound,
+            | Self::ExceptionNotFound(_)
+            | Self::ProposalNotFound(_) => Code::NotFound,
             Self::DuplicateReceipt { .. }
             | Self::NothingInSuspense { .. }
             | Self::ExceptionAlreadyResolved { .. }
-            | Self::DueDateNotPassed { .. } => Code::FailedPrecondition,
+            | Self::DueDateNotPassed { .. }
+            | Self::AlreadyProposed { .. }
+            | Self::ProposalDecided { .. }
+            | Self::ProposalStale { .. } => Code::FailedPrecondition,
+            Self::ApproverIsProposer { .. } => Code::PermissionDenied,
             Self::UploadStalled { .. } => Code::DeadlineExceeded,
             Self::TooManyUploads { .. } => Code::ResourceExhausted,
         }
@@ -141,6 +189,11 @@ impl ServiceError for CollectionError {
             Self::DueDateNotPassed { .. } => "DUE_DATE_NOT_PASSED",
             Self::UploadStalled { .. } => "UPLOAD_STALLED",
             Self::TooManyUploads { .. } => "TOO_MANY_UPLOADS",
+            Self::AlreadyProposed { .. } => "ALREADY_PROPOSED",
+            Self::ProposalNotFound(_) => "PROPOSAL_NOT_FOUND",
+            Self::ProposalDecided { .. } => "PROPOSAL_DECIDED",
+            Self::ApproverIsProposer { .. } => "APPROVER_IS_PROPOSER",
+            Self::ProposalStale { .. } => "PROPOSAL_STALE",
         }
     }
 }

@@ -16,13 +16,14 @@ use seip_runtime::paging::{MAX_PAGE_SIZE, PageRequest};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::CollectionApp;
+use crate::app::approval::{ByHandAction, Done, Outcome, PROPOSAL_LIST};
 use crate::app::import::IMPORTS_LIST;
-use crate::app::operator::{AUDIT_LIST, AuditQuery, ByHand, Held, HeldPage};
+use crate::app::operator::{AUDIT_LIST, AuditQuery, Held, HeldPage};
 use crate::app::reconcile::EXCEPTIONS_LIST;
 use crate::store::treasury_import::ImportStatus;
 use crate::wire::{
     audit_entry_to_proto, exception_to_proto, exported_bill_to_proto, held_to_proto, job_to_proto,
-    receivable_to_proto, statement_imported_to_proto,
+    proposal_state_from_proto, proposal_to_proto, receivable_to_proto, statement_imported_to_proto,
 };
 
 /// Who follows the treasury feed: imports and where the money went.
@@ -62,6 +63,8 @@ pub static POLICY: Policy = Policy {
         ),
         ("CloseDueDate", &[Role::Collector, Role::Supervisor]),
         ("ListAuditEntries", &[Role::Auditor, Role::Supervisor]),
+        ("ListProposals", OFFICE_READERS),
+        ("DecideProposal", &[Role::Supervisor]),
     ],
 };
 
@@ -264,17 +267,14 @@ impl CollectionService for CollectionApp {
             &req,
         )?;
         let txn = begin_or_repeat!(&self.db, cmd);
-        let by_hand = ByHand {
-            subject: id,
-            operator: &who.subject,
-            reason: bounded(&req.reason, "reason", 1000)?,
-        };
-        let (exception, receipts_stamped) = self
-            .resolve_reconciliation_exception(&txn, t, by_hand)
-            .await?;
-        let resp = pb::ResolveReconciliationExceptionResponse {
-            exception: Some(exception_to_proto(&exception)),
-            receipts_stamped,
+        let reason = bounded(&req.reason, "reason", 1000)?;
+        let action = ByHandAction::ResolveException { exception_id: id };
+        let resp = match self.by_hand(&txn, t, action, &who.subject, reason).await? {
+            Outcome::Done(done) => resolved_to_proto(done)?,
+            Outcome::Proposed(p) => pb::ResolveReconciliationExceptionResponse {
+                proposal: Some(proposal_to_proto(&p)),
+                ..Default::default()
+            },
         };
         idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
         Ok(Response::new(resp))
@@ -308,16 +308,14 @@ impl CollectionService for CollectionApp {
             .map_err(AppError::from)?;
         let cmd = Command::new(t.as_str(), "AssignSuspense", &req.idempotency_key, &req)?;
         let txn = begin_or_repeat!(&self.db, cmd);
-        let by_hand = ByHand {
-            subject: receipt_id,
-            operator: &who.subject,
-            reason: bounded(&req.reason, "reason", 1000)?,
-        };
-        let assigned = self.assign_suspense(&txn, t, by_hand, number).await?;
-        let resp = pb::AssignSuspenseResponse {
-            applied_won: assigned.applied.to_i64(),
-            overpaid_won: assigned.overpaid.to_i64(),
-            receivable: Some(receivable_to_proto(&assigned.bill, self.clock.today())?),
+        let reason = bounded(&req.reason, "reason", 1000)?;
+        let action = ByHandAction::AssignSuspense { receipt_id, number };
+        let resp = match self.by_hand(&txn, t, action, &who.subject, reason).await? {
+            Outcome::Done(done) => assigned_to_proto(self, done)?,
+            Outcome::Proposed(p) => pb::AssignSuspenseResponse {
+                proposal: Some(proposal_to_proto(&p)),
+                ..Default::default()
+            },
         };
         idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
         self.relay.notify_one();
@@ -445,4 +443,76 @@ impl CollectionService for CollectionApp {
             next_page_token,
         }))
     }
+
+    async fn list_proposals(
+        &self,
+        request: Request<pb::ListProposalsRequest>,
+    ) -> Result<Response<pb::ListProposalsResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let page = PageRequest::parse(PROPOSAL_LIST, 1, req.page_size, &req.page_token)?;
+        let state = proposal_state_from_proto(req.state)?;
+        let (proposals, next_page_token) =
+            CollectionApp::list_proposals(self, t, state, &page).await?;
+        Ok(Response::new(pb::ListProposalsResponse {
+            proposals: proposals.iter().map(proposal_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn decide_proposal(
+        &self,
+        request: Request<pb::DecideProposalRequest>,
+    ) -> Result<Response<pb::DecideProposalResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.proposal_id, "proposal_id")?;
+        let cmd = Command::new(t.as_str(), "DecideProposal", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let reason = bounded(&req.reason, "reason", 1000)?;
+        let (p, done) = self
+            .decide_proposal(&txn, t, id, &who.subject, req.approve, reason)
+            .await?;
+        let mut resp = pb::DecideProposalResponse {
+            proposal: Some(proposal_to_proto(&p)),
+            ..Default::default()
+        };
+        match done {
+            Some(d @ Done::Assigned(_)) => resp.assigned = Some(assigned_to_proto(self, d)?),
+            Some(d @ Done::Resolved(..)) => resp.resolved = Some(resolved_to_proto(d)?),
+            None => {}
+        }
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        self.relay.notify_one();
+        Ok(Response::new(resp))
+    }
+}
+
+/// An assignment done, on the wire.
+fn assigned_to_proto(app: &CollectionApp, done: Done) -> AppResult<pb::AssignSuspenseResponse> {
+    let Done::Assigned(a) = done else {
+        return Err(AppError::Internal(
+            "an assignment did something else".into(),
+        ));
+    };
+    Ok(pb::AssignSuspenseResponse {
+        applied_won: a.applied.to_i64(),
+        overpaid_won: a.overpaid.to_i64(),
+        receivable: Some(receivable_to_proto(&a.bill, app.clock.today())?),
+        proposal: None,
+    })
+}
+
+/// A resolution done, on the wire.
+fn resolved_to_proto(done: Done) -> AppResult<pb::ResolveReconciliationExceptionResponse> {
+    let Done::Resolved(exception, receipts_stamped) = done else {
+        return Err(AppError::Internal("a resolution did something else".into()));
+    };
+    Ok(pb::ResolveReconciliationExceptionResponse {
+        exception: Some(exception_to_proto(&exception)),
+        receipts_stamped,
+        proposal: None,
+    })
 }

@@ -15,7 +15,7 @@ use crate::domain::receivable::{Bill, BilledLine, NewReceivable, Status};
 use crate::domain::reconciliation::{DayReconciliation, Reconciliation, StatementImported};
 use crate::error::rule;
 use crate::store::treasury_import::ImportStatus;
-use crate::store::{operator_action, receipt, reconciliation_exception, treasury_import};
+use crate::store::{operator_action, proposal, receipt, reconciliation_exception, treasury_import};
 
 pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
     match s {
@@ -222,6 +222,52 @@ pub(crate) fn audit_entry_to_proto(m: &operator_action::Model) -> pb::AuditEntry
         reason: m.reason.clone(),
         detail_json: m.detail.clone(),
         at: Some(seip_runtime::convert::timestamp_to_proto(m.at)),
+    }
+}
+
+/// A proposal as the API shows it.
+pub(crate) fn proposal_to_proto(m: &proposal::Model) -> pb::Proposal {
+    use seip_runtime::convert::timestamp_to_proto;
+    pb::Proposal {
+        proposal_id: m.id.to_string(),
+        action: match m.action.as_str() {
+            "assign_suspense" => pb::ProposalAction::AssignSuspense,
+            "resolve_reconciliation_exception" => {
+                pb::ProposalAction::ResolveReconciliationException
+            }
+            _ => pb::ProposalAction::Unspecified,
+        } as i32,
+        subject_id: m.subject_id.clone(),
+        e_payment_number: m.e_payment_number.clone(),
+        amount_won: m.amount_won,
+        proposed_by: m.proposed_by.clone(),
+        proposed_at: Some(timestamp_to_proto(m.proposed_at)),
+        reason: m.reason.clone(),
+        state: proposal_state_to_proto(&m.state) as i32,
+        decided_by: m.decided_by.clone().unwrap_or_default(),
+        decided_at: m.decided_at.map(timestamp_to_proto),
+        decision_reason: m.decision_reason.clone().unwrap_or_default(),
+    }
+}
+
+/// A proposal's stored state on the wire.
+pub(crate) fn proposal_state_to_proto(state: &str) -> pb::ProposalState {
+    match state {
+        "pending" => pb::ProposalState::Pending,
+        "approved" => pb::ProposalState::Approved,
+        "rejected" => pb::ProposalState::Rejected,
+        _ => pb::ProposalState::Unspecified,
+    }
+}
+
+/// The stored state a list asks for; none for all.
+pub(crate) fn proposal_state_from_proto(state: i32) -> AppResult<Option<&'static str>> {
+    match pb::ProposalState::try_from(state) {
+        Ok(pb::ProposalState::Unspecified) => Ok(None),
+        Ok(pb::ProposalState::Pending) => Ok(Some("pending")),
+        Ok(pb::ProposalState::Approved) => Ok(Some("approved")),
+        Ok(pb::ProposalState::Rejected) => Ok(Some("rejected")),
+        Err(_) => Err(AppError::invalid("state", "not a proposal state")),
     }
 }
 

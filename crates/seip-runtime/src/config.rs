@@ -211,6 +211,28 @@ impl Default for AuthSettings {
     }
 }
 
+/// Four eyes on money moved by hand (README, Security).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ApprovalSettings {
+    /// Won up to which one person may move money by hand; above it a supervisor other than
+    /// the proposer must approve (`SEIP_APPROVAL__THRESHOLD_WON`; 0: every amount).
+    pub threshold_won: i64,
+    /// Per municipality (5-digit code → won), instead of `threshold_won`
+    /// (`SEIP_APPROVAL__THRESHOLDS__11110=1000000`).
+    pub thresholds: std::collections::BTreeMap<String, i64>,
+}
+
+impl ApprovalSettings {
+    /// The threshold of the municipality `tenant_code`.
+    pub fn threshold_won(&self, tenant_code: &str) -> i64 {
+        self.thresholds
+            .get(tenant_code)
+            .copied()
+            .unwrap_or(self.threshold_won)
+    }
+}
+
 /// How services prove themselves to each other (README, Security).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -268,6 +290,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// How services know each other.
     pub tls: TlsSettings,
+    /// Four eyes on money moved by hand.
+    pub approval: ApprovalSettings,
 }
 
 impl Default for Settings {
@@ -302,6 +326,7 @@ impl Default for Settings {
             feed: FeedSettings::default(),
             auth: AuthSettings::default(),
             tls: TlsSettings::default(),
+            approval: ApprovalSettings::default(),
         }
     }
 }

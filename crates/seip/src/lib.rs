@@ -373,7 +373,8 @@ impl Platform {
             }
             ServiceName::Collection => {
                 let app = CollectionApp::new(db.clone(), clock.clone(), waker)
-                    .with_feed(self.settings.feed.clone());
+                    .with_feed(self.settings.feed.clone())
+                    .with_approval(self.settings.approval.clone());
                 jobs = Some(app.clone());
                 (
                     Routes::new(Guard::new(

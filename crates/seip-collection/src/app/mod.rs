@@ -24,6 +24,7 @@ use crate::store::bills::{Loaded, load_bills, save_bills};
 use crate::store::receivable;
 use crate::wire::bill_overdue;
 
+pub mod approval;
 pub mod import;
 pub mod operator;
 pub mod reconcile;
@@ -60,6 +61,8 @@ pub struct CollectionApp {
     pub(crate) feed: seip_runtime::config::FeedSettings,
     /// Uploads under way (at most `feed.max_concurrent_uploads`).
     pub(crate) uploads: Arc<tokio::sync::Semaphore>,
+    /// Above which amounts money moved by hand takes a second person.
+    pub(crate) approval: seip_runtime::config::ApprovalSettings,
 }
 
 /// What a due-date close did.
@@ -107,7 +110,14 @@ impl CollectionApp {
             uploads: Arc::new(tokio::sync::Semaphore::new(
                 seip_runtime::config::FeedSettings::default().max_concurrent_uploads,
             )),
+            approval: seip_runtime::config::ApprovalSettings::default(),
         }
+    }
+
+    /// Take money moved by hand to a second person above the thresholds of `approval`.
+    pub fn with_approval(mut self, approval: seip_runtime::config::ApprovalSettings) -> Self {
+        self.approval = approval;
+        self
     }
 
     /// Store and apply treasury files in chunks of `n` records (at least 1).

@@ -148,6 +148,34 @@ pub struct HeldPage {
     pub total_count: i64,
 }
 
+/// The receipt `receipt_id` of `tenant`, if it holds money in suspense that may be assigned.
+pub(crate) async fn suspense_item(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    receipt_id: Uuid,
+) -> AppResult<receipt::Model> {
+    let r = receipt::Entity::find_by_id(receipt_id)
+        .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
+        .one(txn)
+        .await?
+        .ok_or(CollectionError::ReceiptNotFound(receipt_id))?;
+    if r.outcome == Outcome::Duplicate {
+        return Err(CollectionError::DuplicateReceipt {
+            receipt_id,
+            bank_receipt_id: r.bank_receipt_id,
+        }
+        .into());
+    }
+    if r.suspense_won <= 0 || r.cancelled || r.cancels.is_some() {
+        return Err(CollectionError::NothingInSuspense {
+            receipt_id,
+            suspense_won: r.suspense_won,
+        }
+        .into());
+    }
+    Ok(r)
+}
+
 impl CollectionApp {
     /// The municipality's audit trail as `q` selects it, newest first.
     pub async fn list_audit_entries(
@@ -257,25 +285,7 @@ impl CollectionApp {
             reason,
         } = cmd;
         who_and_why(operator, reason)?;
-        let r = receipt::Entity::find_by_id(receipt_id)
-            .filter(receipt::Column::TenantCode.eq(tenant.as_str()))
-            .one(txn)
-            .await?
-            .ok_or(CollectionError::ReceiptNotFound(receipt_id))?;
-        if r.outcome == Outcome::Duplicate {
-            return Err(CollectionError::DuplicateReceipt {
-                receipt_id,
-                bank_receipt_id: r.bank_receipt_id,
-            }
-            .into());
-        }
-        if r.suspense_won <= 0 || r.cancelled || r.cancels.is_some() {
-            return Err(CollectionError::NothingInSuspense {
-                receipt_id,
-                suspense_won: r.suspense_won,
-            }
-            .into());
-        }
+        let r = suspense_item(txn, tenant, receipt_id).await?;
         let loaded = Self::load_by_number(txn, tenant, &number).await?;
         let mut batch = Batch::default();
         batch.add_bill(loaded.bill.clone());

@@ -486,18 +486,7 @@ impl CollectionApp {
             reason,
         } = cmd;
         who_and_why(operator, reason)?;
-        let e = reconciliation_exception::Entity::find_by_id(id)
-            .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()))
-            .one(txn)
-            .await?
-            .ok_or(CollectionError::ExceptionNotFound(id))?;
-        if e.resolved_at.is_some() {
-            return Err(CollectionError::ExceptionAlreadyResolved {
-                id,
-                resolved_by: e.resolved_by.unwrap_or_default(),
-            }
-            .into());
-        }
+        let e = open_exception(txn, tenant, id).await?;
         let now = self.clock.now();
         let refs: Vec<i32> = deposit::Entity::find()
             .filter(deposit::Column::TenantCode.eq(tenant.as_str()))
@@ -551,6 +540,27 @@ impl CollectionApp {
 }
 
 /// Stamp every receipt of the files `ids` into the receipts ledger and mark the files.
+/// The exception `id` of `tenant`, if it is still open.
+pub(crate) async fn open_exception(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    id: Uuid,
+) -> AppResult<reconciliation_exception::Model> {
+    let e = reconciliation_exception::Entity::find_by_id(id)
+        .filter(reconciliation_exception::Column::TenantCode.eq(tenant.as_str()))
+        .one(txn)
+        .await?
+        .ok_or(CollectionError::ExceptionNotFound(id))?;
+    if e.resolved_at.is_some() {
+        return Err(CollectionError::ExceptionAlreadyResolved {
+            id,
+            resolved_by: e.resolved_by.unwrap_or_default(),
+        }
+        .into());
+    }
+    Ok(e)
+}
+
 async fn stamp(txn: &DatabaseTransaction, ids: &[Uuid], state: Reconciliation) -> AppResult<i64> {
     if ids.is_empty() {
         return Ok(0);

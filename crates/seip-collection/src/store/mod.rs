@@ -5,6 +5,7 @@ pub mod deposit;
 pub mod deposit_statement;
 pub mod migration;
 pub mod operator_action;
+pub mod proposal;
 pub mod receipt;
 pub mod receivable;
 pub mod reconciliation_exception;

@@ -18,6 +18,7 @@ mod m20261204_000001_collection_known_states;
 mod m20261205_000001_collection_json_documents;
 mod m20261205_000002_collection_audit_append_only;
 mod m20261205_000004_collection_sample_receipt;
+mod m20261205_000005_collection_proposals;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -33,6 +34,7 @@ use m20261204_000001_collection_known_states::M20261204KnownStates;
 use m20261205_000001_collection_json_documents::M20261205JsonDocuments;
 use m20261205_000002_collection_audit_append_only::M20261205AuditAppendOnly;
 use m20261205_000004_collection_sample_receipt::M20261205SampleReceipt;
+use m20261205_000005_collection_proposals::M20261205Proposals;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -56,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261205JsonDocuments),
             Box::new(M20261205AuditAppendOnly),
             Box::new(M20261205SampleReceipt),
+            Box::new(M20261205Proposals),
         ])
     }
 }
@@ -99,6 +102,7 @@ mod tests {
                 "m20261205_000002_collection_audit_append_only",
                 "m20261205_000003_outbox_refusals",
                 "m20261205_000004_collection_sample_receipt",
+                "m20261205_000005_collection_proposals",
             ]
         );
     }
