@@ -1101,5 +1101,18 @@ fn every_rpc_has_its_roles() {
                 policy.service
             );
         }
+        // A deadline is for a method served; only a client stream may go without one.
+        for (m, deadline) in policy.deadlines {
+            let method = described
+                .method
+                .iter()
+                .find(|d| d.name() == *m)
+                .unwrap_or_else(|| panic!("{}/{m}: a deadline for no method", policy.service));
+            assert!(
+                deadline.is_some() || method.client_streaming(),
+                "{}/{m} may run for ever",
+                policy.service
+            );
+        }
     }
 }

@@ -25,6 +25,7 @@ const READERS: &[Role] = &[
 pub static POLICY: Policy = Policy {
     service: "seip.arrears_enforcement.v1.ArrearsEnforcementService",
     methods: &[("GetArrears", READERS), ("GetArrearsSummary", READERS)],
+    deadlines: &[],
 };
 
 fn bill_to_proto(b: &ArrearsBill) -> pb::ArrearsBill {

@@ -24,6 +24,7 @@ pub static POLICY: Policy = Policy {
         ("DecideAutomobileTax", &[Role::Assessor]),
         ("GetBill", OFFICE_READERS),
     ],
+    deadlines: &[],
 };
 
 #[tonic::async_trait]

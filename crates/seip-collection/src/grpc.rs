@@ -1,6 +1,7 @@
 //! The gRPC adapter: decode → call [`CollectionApp`] → encode. No logic lives here.
 
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use seip_core::EPaymentNumber;
@@ -65,6 +66,13 @@ pub static POLICY: Policy = Policy {
         ("ListAuditEntries", &[Role::Auditor, Role::Supervisor]),
         ("ListProposals", OFFICE_READERS),
         ("DecideProposal", &[Role::Supervisor]),
+    ],
+    deadlines: &[
+        // A client stream: bounded by the upload's idle timeout instead.
+        ("ImportTreasuryFile", None),
+        ("ImportDepositStatement", Some(Duration::from_secs(120))),
+        // A due date of a large city closes a million bills.
+        ("CloseDueDate", Some(Duration::from_secs(1800))),
     ],
 };
 

@@ -23,6 +23,7 @@ pub static POLICY: Policy = Policy {
             Role::Auditor,
         ],
     )],
+    deadlines: &[],
 };
 
 fn row_to_proto(r: &ReportRow) -> pb::MonthlyReportRow {

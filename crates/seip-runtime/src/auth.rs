@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -168,6 +169,26 @@ impl ServiceError for AuthError {
     }
 }
 
+/// A call that ran past its server deadline.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{method} did not finish within its deadline of {} s on the server; nothing it had not committed was kept, and a retry with the same idempotency key is safe", .limit.as_secs())]
+pub struct DeadlinePassed {
+    /// The method.
+    pub method: String,
+    /// Its deadline.
+    pub limit: Duration,
+}
+
+impl ServiceError for DeadlinePassed {
+    fn code(&self) -> Code {
+        Code::DeadlineExceeded
+    }
+
+    fn reason(&self) -> &'static str {
+        "SERVER_DEADLINE_PASSED"
+    }
+}
+
 /// The verified caller of `request` (put there by its service's [`Guard`]).
 pub fn caller<T>(request: &tonic::Request<T>) -> Result<Identity, AppError> {
     request
@@ -184,9 +205,25 @@ pub struct Policy {
     pub service: &'static str,
     /// Each method and the roles that may call it.
     pub methods: &'static [(&'static str, &'static [Role])],
+    /// Methods whose deadline is not [`DEFAULT_DEADLINE`]: a longer one, or none for a
+    /// client stream bounded by its own idle timeout.
+    pub deadlines: &'static [(&'static str, Option<Duration>)],
 }
 
+/// How long a call may run on the server unless its policy says otherwise; the caller's own
+/// `grpc-timeout`, when shorter, applies too. A call past it is cancelled (its transaction
+/// rolls back) and answered `DEADLINE_EXCEEDED`.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
 impl Policy {
+    /// The server's deadline for `method`.
+    pub fn deadline(&self, method: &str) -> Option<Duration> {
+        self.deadlines
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map_or(Some(DEFAULT_DEADLINE), |(_, d)| *d)
+    }
+
     /// The roles that may call `method`; none when it is not listed.
     pub fn roles_for(&self, method: &str) -> Option<&'static [Role]> {
         self.methods
@@ -490,14 +527,20 @@ where
 {
     type Response = http::Response<tonic::body::Body>;
     type Error = std::convert::Infallible;
-    type Future =
-        futures::future::Either<S::Future, std::future::Ready<Result<Self::Response, Self::Error>>>;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        let method = req
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         match self
             .verifier
             .admit(self.policy, req.uri().path(), req.headers())
@@ -505,12 +548,26 @@ where
             Ok(who) => {
                 tracing::debug!(path = %req.uri().path(), subject = %who.subject, "call admitted");
                 req.extensions_mut().insert(who);
-                futures::future::Either::Left(self.inner.call(req))
+                let call = self.inner.call(req);
+                match self.policy.deadline(&method) {
+                    None => Box::pin(call),
+                    Some(limit) => Box::pin(async move {
+                        match tokio::time::timeout(limit, call).await {
+                            Ok(answer) => answer,
+                            Err(_) => {
+                                let e = DeadlinePassed { method, limit };
+                                tracing::warn!(error = %e, "call cancelled");
+                                let status: tonic::Status = AppError::from(e).into();
+                                Ok(status.into_http())
+                            }
+                        }
+                    }),
+                }
             }
             Err(e) => {
                 tracing::info!(path = %req.uri().path(), error = %e, "call refused");
                 let status: tonic::Status = AppError::from(e).into();
-                futures::future::Either::Right(std::future::ready(Ok(status.into_http())))
+                Box::pin(std::future::ready(Ok(status.into_http())))
             }
         }
     }
@@ -526,7 +583,44 @@ mod tests {
             ("Read", &[Role::Viewer, Role::Collector]),
             ("Upload", &[Role::TreasuryBank]),
         ],
+        deadlines: &[("Upload", None), ("Read", Some(Duration::from_millis(50)))],
     };
+
+    /// A call that outlives its deadline is cancelled and answered DEADLINE_EXCEEDED; a
+    /// method without one runs as long as it takes.
+    #[tokio::test]
+    async fn a_call_past_its_deadline_is_cancelled() {
+        use tower::ServiceExt as _;
+        let (issuer, _) = Issuer::generate("https://id.seip.test", "seip").unwrap();
+        let v = Verifier::from_jwks(&issuer.jwks(), "https://id.seip.test", "seip").unwrap();
+        let token = issuer
+            .issue(
+                "kim.clerk",
+                &[tenant("11110")],
+                &[Role::Collector, Role::TreasuryBank],
+                now(),
+                chrono::Duration::minutes(5),
+            )
+            .unwrap();
+        let slow = tower::service_fn(|_req: http::Request<()>| async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Ok::<_, std::convert::Infallible>(http::Response::new(tonic::body::Body::empty()))
+        });
+        let call = |method: &str| {
+            let mut req = http::Request::new(());
+            *req.uri_mut() = format!("/seip.test.v1.TestService/{method}")
+                .parse()
+                .unwrap();
+            *req.headers_mut() = bearer(&token);
+            Guard::new(slow, &POLICY, v.clone()).oneshot(req)
+        };
+        let answer = call("Read").await.unwrap();
+        let status = tonic::Status::from_header_map(answer.headers()).unwrap();
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+        assert!(status.message().contains("Read"), "{}", status.message());
+        let answer = call("Upload").await.unwrap();
+        assert!(tonic::Status::from_header_map(answer.headers()).is_none());
+    }
 
     fn tenant(s: &str) -> TenantCode {
         TenantCode::parse_field(s, "t").unwrap()
