@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, TimeZone};
 use sea_orm::{ConnectionTrait, Statement};
-use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
+use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite, RECORD_LEN as RECORD};
 use seip_core::{EPaymentNumber, Won};
 use seip_e2e::TestPlatform;
 use seip_proto::arrears_enforcement::v1::GetArrearsSummaryRequest;
@@ -1412,5 +1412,139 @@ async fn a_file_refused_part_way_leaves_no_staged_chunk() {
     let (job, again) = p.import_file(&name, good).await.unwrap();
     assert!(!again);
     assert_eq!(job.summary.unwrap().paid_count, 2);
+    finish(p).await;
+}
+
+/// An import whose part fails the same way again and again is quarantined — given up with
+/// its error, later files not held up — instead of retried for ever; once the cause is put
+/// right an operator retries it and it is applied from where it stopped.
+#[tokio::test]
+async fn an_import_that_keeps_failing_is_quarantined_until_retried() {
+    use sea_orm::ActiveModelTrait as _;
+    use sea_orm::ActiveValue::Set;
+    use seip_collection::store::{treasury_file_chunk, treasury_import};
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
+        s.feed.quarantine_after = 3;
+        s.feed.resume_poll_ms = 100;
+    })
+    .await
+    .unwrap();
+    let b = bills(&p, 1).await;
+    let (name, bytes) = file(
+        1,
+        day(2026, 6, 29),
+        &[pay(&b[0], 259_740, day(2026, 6, 29), "R1")],
+    );
+    let record = bytes[RECORD + 2..2 * RECORD + 2].to_vec();
+    // A stored import whose one part was cut short (as a disk fault or a bug would leave it):
+    // every attempt to apply it fails.
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    let id = uuid::Uuid::now_v7();
+    treasury_import::ActiveModel {
+        id: Set(id),
+        tenant_code: Set(T.into()),
+        bank_code: Set("032".into()),
+        accounting_date: Set(day(2026, 6, 29)),
+        file_seq: Set(1),
+        sha256: Set("0".repeat(64)),
+        file_name: Set(name),
+        records: Set(1),
+        total_won: Set(259_740),
+        imported_at: Set(at(2026, 6, 30)),
+        status: Set(treasury_import::ImportStatus::Applying),
+        reconciliation: Set(
+            seip_collection::domain::reconciliation::Reconciliation::AwaitingDeposit,
+        ),
+        chunks: Set(1),
+        header_raw: Set(None),
+        trailer_raw: Set(None),
+        final_crlf: Set(true),
+        records_applied: Set(0),
+        paid_count: Set(0),
+        partial_count: Set(0),
+        overpaid_count: Set(0),
+        suspense_count: Set(0),
+        cancelled_count: Set(0),
+        applied_won: Set(0),
+        overpaid_won: Set(0),
+        suspense_won: Set(0),
+        finished_at: Set(None),
+        traceparent: Set(String::new()),
+        failures: Set(0),
+        last_error: Set(None),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    treasury_file_chunk::ActiveModel {
+        import_id: Set(id),
+        chunk_no: Set(0),
+        first_serial: Set(0),
+        records: Set(1),
+        bytes: Set(record[..RECORD / 2].to_vec()),
+        has_cancel: Set(false),
+        applied: Set(false),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let job = || async {
+        p.collection()
+            .get_import(cpb::GetImportRequest {
+                tenant_code: T.into(),
+                import_id: id.to_string(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .job
+            .unwrap()
+    };
+    let until = |status: cpb::ImportStatus| async move {
+        for _ in 0..200 {
+            let j = job().await;
+            if j.status == status as i32 {
+                return j;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the import never became {status:?}: {:?}", job().await);
+    };
+    let stuck = until(cpb::ImportStatus::Quarantined).await;
+    assert!(
+        stuck.last_error.contains("chunk 0") && stuck.last_error.contains("hold no record 1"),
+        "{}",
+        stuck.last_error
+    );
+    let quarantined = seip_collection::jobs::quarantined(db).await.unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].failures, 3);
+    // It stays given up: nothing retries it behind the operator's back.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(job().await.status, cpb::ImportStatus::Quarantined as i32);
+    assert_eq!(
+        receivable(&p, &b[0], day(2026, 6, 29)).await.status,
+        cpb::ReceivableStatus::Open as i32
+    );
+
+    // The cause put right, the operator retries: the running service applies it.
+    treasury_file_chunk::ActiveModel {
+        import_id: Set(id),
+        chunk_no: Set(0),
+        bytes: Set(record),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .unwrap();
+    assert!(seip_collection::jobs::retry(db, id).await.unwrap());
+    assert!(!seip_collection::jobs::retry(db, id).await.unwrap(), "once");
+    let applied = until(cpb::ImportStatus::Applied).await;
+    assert_eq!(applied.summary.unwrap().paid_count, 1);
+    assert_eq!(applied.last_error, "");
+    assert_eq!(
+        receivable(&p, &b[0], day(2026, 6, 29)).await.status,
+        cpb::ReceivableStatus::Paid as i32
+    );
     finish(p).await;
 }

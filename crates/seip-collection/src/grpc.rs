@@ -184,7 +184,8 @@ impl CollectionService for CollectionApp {
                 };
                 match job {
                     Ok(j) => {
-                        let finished = j.status == ImportStatus::Applied;
+                        // A quarantined job goes no further until an operator retries it.
+                        let finished = j.status != ImportStatus::Applying;
                         Some((
                             Ok(pb::WatchImportResponse {
                                 job: Some(job_to_proto(&j)),

@@ -490,6 +490,8 @@ fn job() -> treasury_import::Model {
         suspense_won: 0,
         finished_at: None,
         traceparent: String::new(),
+        failures: 0,
+        last_error: None,
     }
 }
 

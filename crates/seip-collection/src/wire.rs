@@ -178,6 +178,7 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
         status: match m.status {
             ImportStatus::Applied => pb::ImportStatus::Applied,
             ImportStatus::Applying => pb::ImportStatus::Applying,
+            ImportStatus::Quarantined => pb::ImportStatus::Quarantined,
         } as i32,
         reconciliation: reconciliation_to_proto(m.reconciliation) as i32,
         summary: Some(pb::ImportSummary {
@@ -193,6 +194,7 @@ pub(crate) fn job_to_proto(m: &treasury_import::Model) -> pb::ImportJob {
             suspense_won: m.suspense_won,
             total_won: m.total_won,
         }),
+        last_error: m.last_error.clone().unwrap_or_default(),
     }
 }
 

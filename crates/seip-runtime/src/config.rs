@@ -173,6 +173,14 @@ pub struct FeedSettings {
     /// Treasury files uploaded at once (`SEIP_FEED__MAX_CONCURRENT_UPLOADS`); one more is
     /// refused with `RESOURCE_EXHAUSTED` until one finishes.
     pub max_concurrent_uploads: usize,
+    /// Failures in a row of one part of a file after which its import is quarantined —
+    /// given up, with an error in the log, for an operator (`seip ops imports`) — instead of
+    /// retried for ever (`SEIP_FEED__QUARANTINE_AFTER`; 0 never).
+    pub quarantine_after: u32,
+    /// How often, in milliseconds, the job runner looks for imports to apply that it is not
+    /// applying (one an operator retried, one another replica left)
+    /// (`SEIP_FEED__RESUME_POLL_MS`).
+    pub resume_poll_ms: u64,
 }
 
 impl Default for FeedSettings {
@@ -183,6 +191,8 @@ impl Default for FeedSettings {
             set_based_settle: true,
             upload_idle_seconds: 60,
             max_concurrent_uploads: 4,
+            quarantine_after: 10,
+            resume_poll_ms: 15_000,
         }
     }
 }

@@ -85,6 +85,13 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum OpsCommand {
+    /// The treasury imports collection quarantined (a part of the file failed the same way
+    /// again and again), with why; or, with `--retry`, put one back to be applied.
+    Imports {
+        /// Retry this import (its id) once the cause is put right.
+        #[arg(long)]
+        retry: Option<uuid::Uuid>,
+    },
     /// The events a service's outbox parked (refused as malformed, or quarantined after
     /// being refused again and again), or, with `--release`, put one back in its queue.
     Events {
@@ -101,11 +108,14 @@ enum OpsCommand {
 }
 
 async fn ops(cmd: OpsCommand, settings: &Settings) -> anyhow::Result<()> {
-    let OpsCommand::Events {
-        service,
-        release,
-        consumer,
-    } = cmd;
+    let (service, release, consumer) = match cmd {
+        OpsCommand::Imports { retry } => return ops_imports(retry, settings).await,
+        OpsCommand::Events {
+            service,
+            release,
+            consumer,
+        } => (service, release, consumer),
+    };
     let service = ServiceName::parse(&service)
         .ok_or_else(|| anyhow::anyhow!("unknown service {service:?}"))?;
     let db = seip_runtime::db::connect(settings, service).await?;
@@ -139,6 +149,41 @@ async fn ops(cmd: OpsCommand, settings: &Settings) -> anyhow::Result<()> {
         ]);
     }
     println!("{} events parked in {service}'s outbox\n{t}", parked.len());
+    Ok(())
+}
+
+async fn ops_imports(retry: Option<uuid::Uuid>, settings: &Settings) -> anyhow::Result<()> {
+    let db = seip_runtime::db::connect(settings, ServiceName::Collection).await?;
+    if let Some(id) = retry {
+        anyhow::ensure!(
+            seip_collection::jobs::retry(&db, id).await?,
+            "import {id} is not quarantined"
+        );
+        println!(
+            "import {id} is put back: the running collection service applies it from its first part not applied"
+        );
+        return Ok(());
+    }
+    let stuck = seip_collection::jobs::quarantined(&db).await?;
+    let mut t = seip::display::table([
+        "import",
+        "municipality",
+        "file",
+        "applied",
+        "failures",
+        "why",
+    ]);
+    for m in &stuck {
+        t.add_row(vec![
+            m.id.to_string(),
+            m.tenant_code.clone(),
+            m.file_name.clone(),
+            format!("{} of {}", m.records_applied, m.records),
+            m.failures.to_string(),
+            m.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{} imports quarantined\n{t}", stuck.len());
     Ok(())
 }
 

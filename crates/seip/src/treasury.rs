@@ -87,8 +87,18 @@ pub async fn wait(
             last = Some(job);
         }
     }
-    last.filter(|j| j.status == pb::ImportStatus::Applied as i32)
-        .ok_or_else(|| tonic::Status::unavailable("the import job stream ended early; watch again"))
+    match last {
+        Some(j) if j.status == pb::ImportStatus::Applied as i32 => Ok(j),
+        Some(j) if j.status == pb::ImportStatus::Quarantined as i32 => {
+            Err(tonic::Status::failed_precondition(format!(
+                "import {} was quarantined: {}; see `seip ops imports`",
+                j.import_id, j.last_error
+            )))
+        }
+        _ => Err(tonic::Status::unavailable(
+            "the import job stream ended early; watch again",
+        )),
+    }
 }
 
 /// Upload and wait: the applied job, and whether the file had been imported before.

@@ -135,6 +135,22 @@ fn feed_and_bills_commands_work_on_the_demo_books() {
     .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not parked for reporting"));
+    // No import is quarantined; retrying one that is not fails.
+    let out = seip(&dir, &["ops", "imports"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 imports quarantined"));
+    let out = command(
+        &dir,
+        &[
+            "ops",
+            "imports",
+            "--retry",
+            "00000000-0000-0000-0000-000000000000",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not quarantined"));
 
     // A broken file is refused with the line and field, and the command fails.
     let broken = tmp.path().join("RCPT_11110_032_20260701_0001.dat");

@@ -199,6 +199,8 @@ impl CollectionApp {
             suspense_won: Set(0),
             finished_at: Set(None),
             traceparent: Set(seip_runtime::telemetry::current_traceparent()),
+            failures: Set(0),
+            last_error: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -33,6 +33,8 @@ struct State {
     next: i32,
     /// Chunk number → what its records touch (`None` until they are read).
     chunks: BTreeMap<i32, Option<HashSet<u64, RandomState>>>,
+    /// The job was given up (quarantined): no chunk is taken or waited for any more.
+    abandoned: bool,
 }
 
 /// What a record touches: its bill (by electronic payment number) and its bank receipt id.
@@ -59,13 +61,24 @@ impl InFlight {
     pub(crate) fn take_next(&self, chunks: i32) -> Option<i32> {
         self.with(|s| {
             let n = s.next;
-            if n >= chunks {
+            if n >= chunks || s.abandoned {
                 return None;
             }
             s.next += 1;
             s.chunks.insert(n, None);
             Some(n)
         })
+    }
+
+    /// Give the job up: chunks waiting their turn stop waiting, and none is taken.
+    pub(crate) fn abandon(&self) {
+        self.with(|s| s.abandoned = true);
+        self.changed.notify_waiters();
+    }
+
+    /// Whether the job was given up.
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.with(|s| s.abandoned)
     }
 
     /// Take chunks from the first again (to pick up any left by another runner).
@@ -79,7 +92,8 @@ impl InFlight {
         self.changed.notify_waiters();
     }
 
-    /// Chunk `n` holds `recs`: wait until no earlier chunk in flight touches what they touch.
+    /// Chunk `n` holds `recs`: wait until no earlier chunk in flight touches what they touch
+    /// (or the job is given up: see [`Self::is_abandoned`]).
     pub(crate) async fn wait_turn(&self, n: i32, recs: &[Receipt]) {
         let mine: HashSet<u64, RandomState> = recs.iter().flat_map(touches).collect();
         self.with(|s| s.chunks.insert(n, Some(mine)));
@@ -90,6 +104,9 @@ impl InFlight {
             // Registered before looking, so a change in between is not missed.
             changed.as_mut().enable();
             let blocked = self.with(|s| {
+                if s.abandoned {
+                    return false;
+                }
                 let Some(Some(mine)) = s.chunks.get(&n) else {
                     return false;
                 };

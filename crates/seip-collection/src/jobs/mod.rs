@@ -37,6 +37,42 @@ use crate::store::treasury_import::ImportStatus;
 use crate::store::{receipt, receivable, treasury_file_chunk, treasury_import};
 use crate::wire::{bill_overdue, posting_to_proto};
 
+/// The quarantined imports of every municipality, oldest first (`seip ops imports`).
+pub async fn quarantined(
+    db: &sea_orm::DatabaseConnection,
+) -> AppResult<Vec<treasury_import::Model>> {
+    Ok(treasury_import::Entity::find()
+        .filter(treasury_import::Column::Status.eq(ImportStatus::Quarantined))
+        .order_by_asc(treasury_import::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Put the quarantined import `import_id` back to be applied: a running job runner takes it
+/// up within `feed.resume_poll_ms`, from its first part not applied. Whether it was
+/// quarantined.
+pub async fn retry(db: &sea_orm::DatabaseConnection, import_id: Uuid) -> AppResult<bool> {
+    let n = treasury_import::Entity::update_many()
+        .col_expr(
+            treasury_import::Column::Status,
+            sea_orm::sea_query::Expr::value(ImportStatus::Applying),
+        )
+        .col_expr(
+            treasury_import::Column::Failures,
+            sea_orm::sea_query::Expr::value(0),
+        )
+        .col_expr(
+            treasury_import::Column::LastError,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(treasury_import::Column::Id.eq(import_id))
+        .filter(treasury_import::Column::Status.eq(ImportStatus::Quarantined))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(n == 1)
+}
+
 /// How long a stopping job runner waits for the chunks being applied to commit.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -90,7 +126,7 @@ impl CollectionApp {
         if let Err(e) = self.discard_abandoned_uploads().await {
             tracing::warn!(error = %e, "could not look for abandoned uploads");
         }
-        let mut running: JoinSet<()> = JoinSet::new();
+        let mut running: JoinSet<Uuid> = JoinSet::new();
         let mut started: HashSet<Uuid> = HashSet::new();
         tokio::pin!(stop);
         // Jobs left unfinished, listed until the database answers: a job not resumed here
@@ -119,6 +155,12 @@ impl CollectionApp {
             started.insert(m.id);
             running.spawn(self.clone().run_job(m.id));
         }
+        // Imports to apply that no job here is applying: one an operator retried after a
+        // quarantine, one another replica left.
+        let mut look_again =
+            tokio::time::interval(Duration::from_millis(self.feed.resume_poll_ms.max(10)));
+        look_again.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        look_again.reset();
         loop {
             tokio::select! {
                 () = &mut stop => break,
@@ -127,7 +169,24 @@ impl CollectionApp {
                         running.spawn(self.clone().run_job(id));
                     }
                 }
-                Some(_) = running.join_next(), if !running.is_empty() => {}
+                Some(done) = running.join_next(), if !running.is_empty() => {
+                    if let Ok(id) = done {
+                        started.remove(&id);
+                    }
+                }
+                _ = look_again.tick() => {
+                    match self.imports_applying().await {
+                        Ok(ids) => {
+                            for id in ids {
+                                if started.insert(id) {
+                                    tracing::info!(import_id = %id, "applying an import no job here was applying");
+                                    running.spawn(self.clone().run_job(id));
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "could not list imports to apply"),
+                    }
+                }
             }
         }
         // Cancelling a job mid-statement would leave its connection waiting for an answer
@@ -156,7 +215,19 @@ impl CollectionApp {
         let _ = self.stopping.subscribe().wait_for(|s| *s).await;
     }
 
-    async fn run_job(self, import_id: Uuid) {
+    /// The imports still being applied, oldest first.
+    async fn imports_applying(&self) -> AppResult<Vec<Uuid>> {
+        Ok(treasury_import::Entity::find()
+            .filter(treasury_import::Column::Status.eq(ImportStatus::Applying))
+            .order_by_asc(treasury_import::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect())
+    }
+
+    async fn run_job(self, import_id: Uuid) -> Uuid {
         let span =
             tracing::info_span!("treasury import job", seip.service = "collection", %import_id);
         if let Ok(Some(m)) = treasury_import::Entity::find_by_id(import_id)
@@ -166,6 +237,7 @@ impl CollectionApp {
             seip_runtime::telemetry::set_parent_from_traceparent(&span, &m.traceparent);
         }
         self.run_job_steps(import_id).instrument(span).await;
+        import_id
     }
 
     async fn run_job_steps(&self, import_id: Uuid) {
@@ -213,6 +285,13 @@ impl CollectionApp {
             (0..workers).map(|_| self.chunk_worker(import_id, chunks, &in_flight)),
         )
         .await;
+        if in_flight.is_abandoned() {
+            // Quarantined: left for an operator; closing the session releases the lock.
+            if let Some(conn) = lock {
+                let _ = sea_orm::sqlx::Connection::close(conn).await;
+            }
+            return;
+        }
         let mut backoff = Duration::from_millis(50);
         loop {
             if self.stopping() {
@@ -304,8 +383,9 @@ impl CollectionApp {
             && let Some(n) = in_flight.take_next(chunks)
         {
             let mut backoff = Duration::from_millis(50);
+            let mut failures = 0;
             loop {
-                if self.stopping() {
+                if self.stopping() || in_flight.is_abandoned() {
                     return;
                 }
                 let step = match self.chunk_ready(import_id, n).await {
@@ -334,7 +414,21 @@ impl CollectionApp {
                         break;
                     }
                     Err(e) => {
-                        tracing::warn!(%import_id, chunk = n, error = %e, "import batch failed; retrying");
+                        failures += 1;
+                        let limit = self.feed.quarantine_after;
+                        if limit > 0 && failures >= limit {
+                            match self.quarantine(import_id, n, failures, &e).await {
+                                Ok(()) => {
+                                    in_flight.abandon();
+                                    return;
+                                }
+                                Err(q) => {
+                                    tracing::warn!(%import_id, error = %q, "quarantining the import failed; retrying");
+                                }
+                            }
+                        } else {
+                            tracing::warn!(%import_id, chunk = n, failures, error = %e, "import batch failed; retrying");
+                        }
                         tokio::select! {
                             () = tokio::time::sleep(backoff) => {}
                             () = self.stop_requested() => return,
@@ -344,6 +438,39 @@ impl CollectionApp {
                 }
             }
         }
+    }
+
+    /// Stop applying `import_id`: chunk `n` failed `failures` times in a row with `error`.
+    /// The import is marked quarantined with the error, for an operator (`seip ops imports`);
+    /// the files after it are not held up. Raised as an error in the log.
+    async fn quarantine(
+        &self,
+        import_id: Uuid,
+        n: i32,
+        failures: u32,
+        error: &AppError,
+    ) -> AppResult<()> {
+        let why = format!("chunk {n}: {error}");
+        treasury_import::Entity::update_many()
+            .col_expr(
+                treasury_import::Column::Status,
+                sea_orm::sea_query::Expr::value(ImportStatus::Quarantined),
+            )
+            .col_expr(
+                treasury_import::Column::Failures,
+                sea_orm::sea_query::Expr::value(i32::try_from(failures).unwrap_or(i32::MAX)),
+            )
+            .col_expr(
+                treasury_import::Column::LastError,
+                sea_orm::sea_query::Expr::value(why.clone()),
+            )
+            .filter(treasury_import::Column::Id.eq(import_id))
+            .filter(treasury_import::Column::Status.eq(ImportStatus::Applying))
+            .exec(&self.db)
+            .await?;
+        tracing::error!(%import_id, chunk = n, failures, error = %why, "import quarantined: it failed the same way again and again; an operator retries it with `seip ops imports --retry` once the cause is put right");
+        self.progress.notify_waiters();
+        Ok(())
     }
 
     /// Whether chunk `n` may be applied now: a chunk with a cancellation, or after an
@@ -399,6 +526,9 @@ impl CollectionApp {
         tokio::select! {
             () = in_flight.wait_turn(n, &recs) => {}
             () = self.stop_requested() => return Ok(false),
+        }
+        if in_flight.is_abandoned() {
+            return Ok(false);
         }
         let txn = self.db.begin().await?;
         let job = treasury_import::Entity::find_by_id(import_id)

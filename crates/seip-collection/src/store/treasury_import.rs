@@ -63,6 +63,10 @@ pub struct Model {
     pub finished_at: Option<DateTimeUtc>,
     /// Trace context of the upload: the job's batches join the uploader's trace.
     pub traceparent: String,
+    /// Failures in a row of the part that quarantined the import.
+    pub failures: i32,
+    /// Why it was quarantined.
+    pub last_error: Option<String>,
 }
 
 /// No relations are navigated through the ORM.
@@ -79,9 +83,13 @@ pub enum ImportStatus {
     Applying,
     /// Every record applied.
     Applied,
+    /// Given up after a part of the file failed the same way again and again (`last_error`);
+    /// an operator retries it once the cause is put right.
+    Quarantined,
 }
 
 seip_core::stored_names!(ImportStatus {
     Applying => "applying",
     Applied => "applied",
+    Quarantined => "quarantined",
 });

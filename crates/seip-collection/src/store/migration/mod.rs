@@ -19,6 +19,7 @@ mod m20261205_000001_collection_json_documents;
 mod m20261205_000002_collection_audit_append_only;
 mod m20261205_000004_collection_sample_receipt;
 mod m20261205_000005_collection_proposals;
+mod m20261205_000006_collection_import_quarantine;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -35,6 +36,7 @@ use m20261205_000001_collection_json_documents::M20261205JsonDocuments;
 use m20261205_000002_collection_audit_append_only::M20261205AuditAppendOnly;
 use m20261205_000004_collection_sample_receipt::M20261205SampleReceipt;
 use m20261205_000005_collection_proposals::M20261205Proposals;
+use m20261205_000006_collection_import_quarantine::M20261205ImportQuarantine;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -59,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261205AuditAppendOnly),
             Box::new(M20261205SampleReceipt),
             Box::new(M20261205Proposals),
+            Box::new(M20261205ImportQuarantine),
         ])
     }
 }
@@ -103,6 +106,7 @@ mod tests {
                 "m20261205_000003_outbox_refusals",
                 "m20261205_000004_collection_sample_receipt",
                 "m20261205_000005_collection_proposals",
+                "m20261205_000006_collection_import_quarantine",
             ]
         );
     }
@@ -235,6 +239,11 @@ mod tests {
         use crate::domain::reconciliation::Reconciliation;
         use crate::store::treasury_import::ImportStatus;
         let known = |table: &str, column: &str| -> Vec<&'static str> {
+            // Import statuses grew later.
+            if (table, column) == ("treasury_import", "status") {
+                return super::m20261205_000006_collection_import_quarantine::IMPORT_STATUSES
+                    .to_vec();
+            }
             super::m20261204_000001_collection_known_states::KNOWN
                 .iter()
                 .find(|(t, c, _)| *t == table && *c == column)
