@@ -640,13 +640,52 @@ async fn registers_and_reads_need_a_role_of_the_municipality() {
         .await
         .unwrap_err();
     assert_eq!(refusal(&e), denied("TENANT_NOT_GRANTED"));
-    let id = as_("kim.assessor", &[T], &[Role::Assessor])
-        .register_taxpayer(register)
+    let mut kim = as_("kim.assessor", &[T], &[Role::Assessor]);
+    let id = kim
+        .register_taxpayer(register.clone())
         .await
         .unwrap()
         .into_inner()
         .taxpayer_id;
     assert!(!id.is_empty());
+    // The idempotency log keeps no plain hash of a request carrying a resident number
+    // (which could be reversed by hashing every candidate number), yet a retry is still
+    // recognised and another request under the same key still refused.
+    {
+        use sea_orm::{ConnectionTrait, Statement};
+        use sha2::Digest as _;
+        let db = p.platform.database(ServiceName::Assessment).unwrap();
+        let stored = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT request_hash FROM idempotency WHERE method = 'RegisterTaxpayer'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<String>("", "request_hash")
+            .unwrap();
+        let plain = seip_runtime::idempotency::hex(&sha2::Sha256::digest(
+            prost::Message::encode_to_vec(&register),
+        ));
+        assert_eq!(stored.len(), plain.len());
+        assert_ne!(stored, plain);
+    }
+    let again = kim
+        .register_taxpayer(register.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .taxpayer_id;
+    assert_eq!(again, id);
+    let e = kim
+        .register_taxpayer(apb::RegisterTaxpayerRequest {
+            resident_registration_number: "900101-1000002".into(),
+            ..register
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&e).1, "IDEMPOTENCY_KEY_REUSED");
 
     // Reading another municipality's books is refused, not answered empty.
     let e = collection(&p, "lee.viewer", &[T], &[Role::Viewer])

@@ -112,6 +112,11 @@ impl AssessmentApp {
         &self.clock
     }
 
+    /// The key personal data is kept under (the adapter fingerprints requests carrying it).
+    pub fn pii(&self) -> &PiiCipher {
+        &self.pii
+    }
+
     /// Tell the relay that a committed transaction wrote events.
     pub fn events_committed(&self) {
         self.relay.notify_one();

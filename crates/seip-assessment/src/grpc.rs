@@ -42,7 +42,10 @@ impl AssessmentService for AssessmentApp {
                 .map_err(AppError::from)?,
             address: bounded(&req.address, "address", 300)?.to_owned(),
         };
-        let cmd = Command::new(t.as_str(), "RegisterTaxpayer", &req.idempotency_key, &req)?;
+        // The request carries a resident number: its fingerprint in the idempotency log is
+        // keyed, so the log cannot be searched for a number by hashing candidates.
+        let cmd = Command::new(t.as_str(), "RegisterTaxpayer", &req.idempotency_key, &req)?
+            .keyed(&req, |bytes| self.pii().request_fingerprint(bytes));
         let txn = begin_or_repeat!(self.db(), cmd);
         let id = self.register_taxpayer(&txn, t, new).await?;
         let resp = pb::RegisterTaxpayerResponse {

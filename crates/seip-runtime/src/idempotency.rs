@@ -176,6 +176,14 @@ impl<'a> Command<'a> {
             request_hash: request_hash(req),
         })
     }
+
+    /// Fingerprint the request with `keyed` (a keyed hash of its encoded bytes) instead of a
+    /// plain SHA-256: for a request carrying a secret of little entropy (a resident number),
+    /// whose plain hash could be reversed by trying every value.
+    pub fn keyed<Req: Message>(mut self, req: &Req, keyed: impl Fn(&[u8]) -> String) -> Self {
+        self.request_hash = keyed(&req.encode_to_vec());
+        self
+    }
 }
 
 /// In a gRPC handler: the command's transaction from [`begin`], or — for a repeat — return

@@ -69,6 +69,21 @@ impl PiiCipher {
         String::from_utf8(plain).ok()
     }
 
+    /// Keyed hash of a request's bytes, for the idempotency log of a request that carries
+    /// personal data: no plain hash of a resident number is ever stored.
+    pub fn request_fingerprint(&self, bytes: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
+            .expect("HMAC takes a key of any length");
+        // Domain-separated from the blind index.
+        mac.update(b"seip request fingerprint v1\0");
+        mac.update(bytes);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Keyed hash of `value` for equality lookups without decrypting.
     pub fn blind_index(&self, value: &str) -> String {
         // HMAC accepts keys of any length.
