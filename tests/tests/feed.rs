@@ -1548,3 +1548,82 @@ async fn an_import_that_keeps_failing_is_quarantined_until_retried() {
     );
     finish(p).await;
 }
+
+/// The stored parts of a treasury file carry payer names: once the file is applied and its
+/// deposits reconciled, they are kept for the retention period and then deleted; a file
+/// still awaiting its deposits keeps them.
+#[tokio::test]
+async fn a_settled_file_s_payer_names_are_deleted_after_retention() {
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
+        s.feed.chunk_retention_days = 3;
+        s.feed.resume_poll_ms = 50;
+    })
+    .await
+    .unwrap();
+    let b = bills(&p, 2).await;
+    // The files arrive, and are applied, on 30 June.
+    p.clock.set(at(2026, 6, 30));
+    for (seq, bill, id) in [(1, &b[0], "R1"), (2, &b[1], "R2")] {
+        import(
+            &p,
+            file(
+                seq,
+                day(2026, 6, 29),
+                &[pay(bill, 259_740, day(2026, 6, 29), id)],
+            ),
+        )
+        .await;
+    }
+    let db = p.platform.database(ServiceName::Collection).unwrap();
+    let chunks = || async {
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT i.file_seq AS seq FROM treasury_file_chunk c \
+             JOIN treasury_import i ON i.id = c.import_id ORDER BY i.file_seq",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i32>("", "seq").unwrap())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(chunks().await, [1, 2]);
+    // The bank's deposit for the first file only.
+    p.collection()
+        .import_deposit_statement(cpb::ImportDepositStatementRequest {
+            tenant_code: T.into(),
+            idempotency_key: "dep-1".into(),
+            file_name: "deposits.csv".into(),
+            content: "tenant,bank,account_no,accounting_date,amount,reference\n\
+                      11110,032,1005-301-123456,20260629,259740,RCPT_11110_032_20260629_0001\n"
+                .as_bytes()
+                .to_vec(),
+        })
+        .await
+        .unwrap();
+    let settle = |expected: Vec<i32>| {
+        let chunks = &chunks;
+        async move {
+            for _ in 0..100 {
+                if chunks().await == expected {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("chunks left: {:?}, expected {expected:?}", chunks().await);
+        }
+    };
+    // Within the retention period both stay.
+    p.clock.set(at(2026, 7, 2));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chunks().await, [1, 2]);
+    // Past it, the reconciled file's go; the one awaiting its deposit keeps them.
+    p.clock.set(at(2026, 7, 4));
+    settle(vec![2]).await;
+    // What was paid stays in the ledgers.
+    assert_eq!(
+        receivable(&p, &b[0], day(2026, 7, 4)).await.status,
+        cpb::ReceivableStatus::Paid as i32
+    );
+    finish(p).await;
+}

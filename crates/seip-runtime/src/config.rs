@@ -181,6 +181,11 @@ pub struct FeedSettings {
     /// applying (one an operator retried, one another replica left)
     /// (`SEIP_FEED__RESUME_POLL_MS`).
     pub resume_poll_ms: u64,
+    /// Days the stored parts of a treasury file — raw records, payer names among them — are
+    /// kept once the file is applied and its deposits reconciled (or the difference
+    /// resolved); then they are deleted, the ledgers keeping what was paid, by whom never
+    /// (`SEIP_FEED__CHUNK_RETENTION_DAYS`).
+    pub chunk_retention_days: u32,
 }
 
 impl Default for FeedSettings {
@@ -193,6 +198,7 @@ impl Default for FeedSettings {
             max_concurrent_uploads: 4,
             quarantine_after: 10,
             resume_poll_ms: 15_000,
+            chunk_retention_days: 30,
         }
     }
 }

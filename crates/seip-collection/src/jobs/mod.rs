@@ -175,6 +175,11 @@ impl CollectionApp {
                     }
                 }
                 _ = look_again.tick() => {
+                    match self.purge_settled_chunks().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(chunks = n, "parts of settled treasury files past retention deleted"),
+                        Err(e) => tracing::warn!(error = %e, "could not delete settled treasury file parts"),
+                    }
                     match self.imports_applying().await {
                         Ok(ids) => {
                             for id in ids {
@@ -213,6 +218,31 @@ impl CollectionApp {
     /// Resolves once the job runner is told to stop.
     async fn stop_requested(&self) {
         let _ = self.stopping.subscribe().wait_for(|s| *s).await;
+    }
+
+    /// Delete the stored parts (raw records, payer names among them) of the files applied,
+    /// reconciled (or resolved) and finished more than `feed.chunk_retention_days` ago.
+    /// Returns how many parts went.
+    pub async fn purge_settled_chunks(&self) -> AppResult<u64> {
+        use crate::domain::reconciliation::Reconciliation;
+        use sea_orm::QueryTrait as _;
+        let cutoff =
+            self.clock.now() - chrono::Duration::days(i64::from(self.feed.chunk_retention_days));
+        let settled = treasury_import::Entity::find()
+            .select_only()
+            .column(treasury_import::Column::Id)
+            .filter(treasury_import::Column::Status.eq(ImportStatus::Applied))
+            .filter(
+                treasury_import::Column::Reconciliation
+                    .is_in([Reconciliation::Reconciled, Reconciliation::Resolved]),
+            )
+            .filter(treasury_import::Column::FinishedAt.lte(cutoff))
+            .into_query();
+        Ok(treasury_file_chunk::Entity::delete_many()
+            .filter(treasury_file_chunk::Column::ImportId.in_subquery(settled))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
     }
 
     /// The imports still being applied, oldest first.
