@@ -1155,3 +1155,110 @@ fn every_rpc_has_its_roles() {
         }
     }
 }
+
+/// Personal data is sealed bound to its row and column under a key with an id; after the key
+/// is rotated, `rekey-pii` reseals it under the new one and the old key can go, the blind
+/// index (so "already registered") unchanged.
+#[tokio::test]
+async fn personal_data_is_bound_to_its_row_and_survives_a_key_rotation() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use secrecy::ExposeSecret;
+    use seip_assessment::domain::pii::{Field, PiiCipher};
+    use seip_assessment::store::taxpayer;
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let v1 = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    assert!(!v1.is_empty());
+    p.register_car(2, 1998, day(2025, 3, 1)).await.unwrap();
+    let settings = p.platform.settings().clone();
+    let db = p.platform.database(ServiceName::Assessment).unwrap();
+    let rows = taxpayer::Entity::find().all(db).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let field = |column, row| Field {
+        table: "taxpayer",
+        column,
+        row,
+    };
+    let before = seip::pii_cipher(&settings).unwrap();
+    let (a, b) = (&rows[0], &rows[1]);
+    assert_eq!(
+        before
+            .decrypt(&a.name_encrypted, field("name_encrypted", a.id))
+            .as_deref(),
+        Some("홍길동")
+    );
+    // Copied onto another row, or into another column, a ciphertext no longer opens.
+    assert_eq!(
+        before.decrypt(&a.rrn_encrypted, field("rrn_encrypted", b.id)),
+        None
+    );
+    assert_eq!(
+        before.decrypt(&a.rrn_encrypted, field("name_encrypted", a.id)),
+        None
+    );
+
+    // Rotate: a new key seals, the old one only opens.
+    let old = match &settings.pii_key {
+        Some(k) => k.expose_secret().to_owned(),
+        None => std::fs::read_to_string(settings.data_dir.join("pii.key")).unwrap(),
+    };
+    let mut rotated = settings.clone();
+    rotated.pii_key = Some(PiiCipher::generate_key().into());
+    rotated.pii_previous_keys = vec![old.into()];
+    let after = seip::pii_cipher(&rotated).unwrap();
+    assert_eq!(
+        seip_assessment::app::rekey_pii(db, &after).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        seip_assessment::app::rekey_pii(db, &after).await.unwrap(),
+        0,
+        "nothing left to reseal"
+    );
+    // The old key can go now.
+    let resealed = taxpayer::Entity::find_by_id(a.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let new_only = PiiCipher::new(
+        seip_assessment::domain::pii::key_from_base64(
+            rotated.pii_key.as_ref().unwrap().expose_secret(),
+            "k",
+        )
+        .unwrap(),
+        Vec::new(),
+        [0; 32],
+    );
+    assert!(new_only.is_current(&resealed.rrn_encrypted));
+    assert_eq!(
+        new_only
+            .decrypt(
+                &resealed.address_encrypted,
+                field("address_encrypted", a.id)
+            )
+            .as_deref(),
+        Some("서울특별시 종로구 세종대로 209")
+    );
+    assert_eq!(
+        before.decrypt(&resealed.name_encrypted, field("name_encrypted", a.id)),
+        None
+    );
+    // The blind index did not change: the same resident is still found registered.
+    assert_eq!(resealed.rrn_index, a.rrn_index);
+    // A row no configured key opens stops the rekey, naming it (rows before it are resealed:
+    // running it again goes on from there).
+    let mut am: taxpayer::ActiveModel = resealed.clone().into();
+    am.name_encrypted = Set(vec![2, 0, 0, 0, 0, 1, 2, 3]);
+    am.update(db).await.unwrap();
+    let mut rerotated = rotated.clone();
+    rerotated.pii_key = Some(PiiCipher::generate_key().into());
+    rerotated.pii_previous_keys = rotated.pii_previous_keys.clone();
+    rerotated
+        .pii_previous_keys
+        .insert(0, rotated.pii_key.clone().unwrap());
+    let e = seip_assessment::app::rekey_pii(db, &seip::pii_cipher(&rerotated).unwrap())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains(&a.id.to_string()), "{e}");
+    p.stop().await.unwrap();
+}

@@ -143,13 +143,16 @@ impl AssessmentApp {
             return Ok(TaxpayerId::from_uuid(t.id));
         }
         let id = TaxpayerId::new();
+        let field = |column| taxpayer_field(column, id.uuid());
         taxpayer::ActiveModel {
             id: Set(id.uuid()),
             tenant_code: Set(tenant.to_string()),
             rrn_index: Set(index),
-            rrn_encrypted: Set(self.pii.encrypt(new.rrn.expose())),
-            name_encrypted: Set(self.pii.encrypt(new.name.trim())),
-            address_encrypted: Set(self.pii.encrypt(new.address.trim())),
+            rrn_encrypted: Set(self.pii.encrypt(new.rrn.expose(), field("rrn_encrypted"))),
+            name_encrypted: Set(self.pii.encrypt(new.name.trim(), field("name_encrypted"))),
+            address_encrypted: Set(self
+                .pii
+                .encrypt(new.address.trim(), field("address_encrypted"))),
             created_at: Set(self.clock.now()),
         }
         .insert(txn)
@@ -472,4 +475,64 @@ async fn load_bill<C: ConnectionTrait>(conn: &C, b: bill::Model) -> AppResult<Bi
         lines,
         issued_at: b.issued_at,
     })
+}
+
+/// Where a taxpayer's encrypted `column` of row `id` belongs.
+fn taxpayer_field(column: &str, id: uuid::Uuid) -> crate::domain::pii::Field<'_> {
+    crate::domain::pii::Field {
+        table: "taxpayer",
+        column,
+        row: id,
+    }
+}
+
+/// Reseal every taxpayer's personal data under the current key of `pii`, bound to its row,
+/// and recompute its blind index with the index key in force (`seip ops rekey-pii`, after a
+/// key rotation). Rows already current are left as they are; returns how many changed. A
+/// field no configured key opens stops it, naming the row, with nothing of that row changed.
+pub async fn rekey_pii(db: &DatabaseConnection, pii: &PiiCipher) -> AppResult<u64> {
+    use sea_orm::QuerySelect;
+    let mut changed = 0;
+    let mut after: Option<uuid::Uuid> = None;
+    loop {
+        let mut page = taxpayer::Entity::find().order_by_asc(taxpayer::Column::Id);
+        if let Some(a) = after {
+            page = page.filter(taxpayer::Column::Id.gt(a));
+        }
+        let rows = page.limit(500).all(db).await?;
+        let Some(last) = rows.last() else {
+            return Ok(changed);
+        };
+        after = Some(last.id);
+        for t in rows {
+            let open = |column: &str, data: &[u8]| {
+                pii.decrypt(data, taxpayer_field(column, t.id))
+                    .ok_or_else(|| {
+                        AppError::Internal(format!(
+                            "taxpayer {}: no configured pii key opens its {column}",
+                            t.id
+                        ))
+                    })
+            };
+            let rrn = open("rrn_encrypted", &t.rrn_encrypted)?;
+            let index = pii.blind_index(&rrn);
+            let current = pii.is_current(&t.rrn_encrypted)
+                && pii.is_current(&t.name_encrypted)
+                && pii.is_current(&t.address_encrypted)
+                && t.rrn_index == index;
+            if current {
+                continue;
+            }
+            let name = open("name_encrypted", &t.name_encrypted)?;
+            let address = open("address_encrypted", &t.address_encrypted)?;
+            let seal = |plain: &str, column| pii.encrypt(plain, taxpayer_field(column, t.id));
+            let mut am: taxpayer::ActiveModel = t.clone().into();
+            am.rrn_index = Set(index);
+            am.rrn_encrypted = Set(seal(&rrn, "rrn_encrypted"));
+            am.name_encrypted = Set(seal(&name, "name_encrypted"));
+            am.address_encrypted = Set(seal(&address, "address_encrypted"));
+            am.update(db).await?;
+            changed += 1;
+        }
+    }
 }

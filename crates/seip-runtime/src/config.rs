@@ -293,6 +293,15 @@ pub struct Settings {
     pub pii_key: Option<SecretString>,
     /// A file holding `pii_key` (a mounted secret), read at start; instead of `pii_key`.
     pub pii_key_file: Option<PathBuf>,
+    /// Keys `pii_key` replaced, newest first (`SEIP_PII_PREVIOUS_KEYS='["…"]'`): they still
+    /// open what they sealed until `seip ops rekey-pii` has resealed it under `pii_key`.
+    pub pii_previous_keys: Vec<SecretString>,
+    /// The blind index's own key (32 bytes, base64), kept when `pii_key` rotates. When
+    /// unset it is derived from the first key there was (the last of `pii_previous_keys`, or
+    /// `pii_key`).
+    pub pii_index_key: Option<SecretString>,
+    /// A file holding `pii_index_key`; instead of it.
+    pub pii_index_key_file: Option<PathBuf>,
     /// A file holding `database_url` (a mounted secret), read at start; instead of
     /// `database_url`.
     pub database_url_file: Option<PathBuf>,
@@ -336,6 +345,9 @@ impl Default for Settings {
             log_filter: "info".to_owned(),
             pii_key: None,
             pii_key_file: None,
+            pii_previous_keys: Vec::new(),
+            pii_index_key: None,
+            pii_index_key_file: None,
             database_url_file: None,
             service_database_url_files: None,
             relay: RelaySettings::default(),
@@ -382,6 +394,13 @@ impl Settings {
                 "pii_key and pii_key_file are both set; give one"
             );
             self.pii_key = Some(read(path, "pii_key_file")?);
+        }
+        if let Some(path) = &self.pii_index_key_file {
+            anyhow::ensure!(
+                self.pii_index_key.is_none(),
+                "pii_index_key and pii_index_key_file are both set; give one"
+            );
+            self.pii_index_key = Some(read(path, "pii_index_key_file")?);
         }
         if let Some(path) = &self.database_url_file {
             anyhow::ensure!(

@@ -109,23 +109,40 @@ pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::R
     Ok(())
 }
 
-/// The PII key from settings, or (embedded default only) one kept in the data dir.
+/// The PII keys from settings, or (embedded default only) one kept in the data dir: the
+/// current key, the keys it replaced, and the blind index's key (configured, or derived from
+/// the first key there was).
 pub fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
-    if let Some(k) = &settings.pii_key {
-        return PiiCipher::from_base64(k.expose_secret()).context("pii_key");
-    }
-    if settings.uses_postgres() {
-        anyhow::bail!(
+    use seip_assessment::domain::pii::key_from_base64;
+    let current = match &settings.pii_key {
+        Some(k) => k.expose_secret().to_owned(),
+        None if settings.uses_postgres() => anyhow::bail!(
             "pii_key is required with PostgreSQL: set SEIP_PII_KEY to 32 random bytes, base64"
-        );
-    }
-    std::fs::create_dir_all(&settings.data_dir)?;
-    let path = settings.data_dir.join("pii.key");
-    if !path.exists() {
-        write_private(&path, PiiCipher::generate_key().as_bytes())?;
-        tracing::warn!(path = %path.display(), "generated a PII key for the embedded store; keep it with the data");
-    }
-    PiiCipher::from_base64(&std::fs::read_to_string(&path)?).context("pii.key")
+        ),
+        None => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let path = settings.data_dir.join("pii.key");
+            if !path.exists() {
+                write_private(&path, PiiCipher::generate_key().as_bytes())?;
+                tracing::warn!(path = %path.display(), "generated a PII key for the embedded store; keep it with the data");
+            }
+            std::fs::read_to_string(&path).context("pii.key")?
+        }
+    };
+    let current = key_from_base64(&current, "pii_key")?;
+    let previous = settings
+        .pii_previous_keys
+        .iter()
+        .map(|k| key_from_base64(k.expose_secret(), "pii_previous_keys"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let index = match &settings.pii_index_key {
+        Some(k) => key_from_base64(k.expose_secret(), "pii_index_key")?,
+        None => {
+            let first = previous.last().copied().unwrap_or(current);
+            PiiCipher::derived_index_key(first)
+        }
+    };
+    Ok(PiiCipher::new(current, previous, index))
 }
 
 /// The development identity provider of the embedded default: a signing key kept in the

@@ -85,6 +85,10 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum OpsCommand {
+    /// Reseal every taxpayer's personal data under the current `pii_key`, bound to its row,
+    /// and recompute the blind index with the index key in force: after a key rotation,
+    /// before the old key leaves `pii_previous_keys`.
+    RekeyPii,
     /// The treasury imports collection quarantined (a part of the file failed the same way
     /// again and again), with why; or, with `--retry`, put one back to be applied.
     Imports {
@@ -110,6 +114,12 @@ enum OpsCommand {
 async fn ops(cmd: OpsCommand, settings: &Settings) -> anyhow::Result<()> {
     let (service, release, consumer) = match cmd {
         OpsCommand::Imports { retry } => return ops_imports(retry, settings).await,
+        OpsCommand::RekeyPii => {
+            let db = seip_runtime::db::connect(settings, ServiceName::Assessment).await?;
+            let n = seip_assessment::app::rekey_pii(&db, &seip::pii_cipher(settings)?).await?;
+            println!("{n} taxpayers resealed under the current key");
+            return Ok(());
+        }
         OpsCommand::Events {
             service,
             release,
