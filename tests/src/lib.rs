@@ -399,3 +399,51 @@ pub async fn outbox_event(
         }),
     })
 }
+
+/// An in-memory meter provider installed as the process's global one, for tests that check
+/// a metric is counted.
+#[derive(Debug)]
+pub struct TestMeters {
+    exporter: opentelemetry_sdk::metrics::InMemoryMetricExporter,
+    provider: opentelemetry_sdk::metrics::SdkMeterProvider,
+}
+
+impl TestMeters {
+    /// Install it (for every test of the binary: filter what you read by attribute).
+    pub fn install() -> Self {
+        let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+            .with_reader(
+                opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build(),
+            )
+            .build();
+        opentelemetry::global::set_meter_provider(provider.clone());
+        Self { exporter, provider }
+    }
+
+    /// The total of the counter `name` over the data points carrying attribute `attribute`
+    /// (key, value).
+    pub fn sum(&self, name: &str, attribute: (&str, &str)) -> u64 {
+        use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+        self.provider.force_flush().expect("metrics flush");
+        self.exporter
+            .get_finished_metrics()
+            .expect("metrics read")
+            .iter()
+            .flat_map(|rm| rm.scope_metrics())
+            .flat_map(|sm| sm.metrics())
+            .filter(|m| m.name() == name)
+            .filter_map(|m| match m.data() {
+                AggregatedMetrics::U64(MetricData::Sum(s)) => Some(s),
+                _ => None,
+            })
+            .flat_map(|s| s.data_points())
+            .filter(|dp| {
+                dp.attributes()
+                    .any(|kv| kv.key.as_str() == attribute.0 && kv.value.as_str() == attribute.1)
+            })
+            .map(|dp| dp.value())
+            .max()
+            .unwrap_or(0)
+    }
+}

@@ -1423,6 +1423,13 @@ async fn an_import_that_keeps_failing_is_quarantined_until_retried() {
     use sea_orm::ActiveModelTrait as _;
     use sea_orm::ActiveValue::Set;
     use seip_collection::store::{treasury_file_chunk, treasury_import};
+    let meters = seip_e2e::TestMeters::install();
+    let quarantined = || {
+        meters.sum(
+            seip_runtime::telemetry::QUARANTINED,
+            ("kind", "treasury_import"),
+        )
+    };
     let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
         s.feed.quarantine_after = 3;
         s.feed.resume_poll_ms = 100;
@@ -1516,9 +1523,10 @@ async fn an_import_that_keeps_failing_is_quarantined_until_retried() {
         "{}",
         stuck.last_error
     );
-    let quarantined = seip_collection::jobs::quarantined(db).await.unwrap();
-    assert_eq!(quarantined.len(), 1);
-    assert_eq!(quarantined[0].failures, 3);
+    let listed = seip_collection::jobs::quarantined(db).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].failures, 3);
+    assert_eq!(quarantined(), 1, "counted in the metric");
     // It stays given up: nothing retries it behind the operator's back.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(job().await.status, cpb::ImportStatus::Quarantined as i32);

@@ -299,6 +299,14 @@ async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on(
     use seip_proto::common::v1::event_consumer_service_server::EventConsumerServiceServer;
     use seip_runtime::outbox::{self, Relay};
 
+    // The quarantine is counted in a metric, beside the error in the log.
+    let meters = seip_e2e::TestMeters::install();
+    let quarantined = || {
+        meters.sum(
+            seip_runtime::telemetry::QUARANTINED,
+            ("event_type", "seip.collection.v1.BillOverdue"),
+        )
+    };
     let (settings, _dir, pg) = seip_e2e::test_settings().await.unwrap();
     let db = seip_runtime::db::connect_owner(&settings, ServiceName::Collection)
         .await
@@ -336,6 +344,7 @@ async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on(
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     assert_eq!(outbox::stats(&db).await.unwrap().parked, 0);
+    assert_eq!(quarantined(), 0);
 
     // A consumer that answers and keeps refusing the first event: quarantined at the third
     // refusal, and the second event is delivered.
@@ -389,6 +398,7 @@ async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on(
     );
     let stats = outbox::stats(&db).await.unwrap();
     assert_eq!((stats.parked, stats.pending), (1, 0));
+    assert_eq!(quarantined(), 1);
     // An operator sees it, and once the consumer is put right, releases it.
     let parked = outbox::parked(&db, 10).await.unwrap();
     assert_eq!(parked.len(), 1);
@@ -405,6 +415,17 @@ async fn an_event_refused_again_and_again_is_quarantined_and_the_queue_moves_on(
     );
     let stats = outbox::stats(&db).await.unwrap();
     assert_eq!((stats.parked, stats.pending), (0, 1));
+    // An operator can also set an event aside by hand (once), and put it back.
+    let id = first.to_string();
+    let by_hand = |why| outbox::park(&db, &id, "reporting", why, at);
+    assert_eq!(by_hand("reporting under repair").await.unwrap(), 1);
+    assert_eq!(by_hand("again").await.unwrap(), 0, "parked once");
+    let parked = outbox::parked(&db, 10).await.unwrap();
+    assert_eq!(
+        parked[0].last_error.as_deref(),
+        Some("parked by hand: reporting under repair")
+    );
+    assert_eq!(outbox::release(&db, &id, "reporting").await.unwrap(), 1);
     db.close().await.unwrap();
     if let Some((server, name)) = pg {
         seip_runtime::db::drop_database(&server, &name)

@@ -227,6 +227,35 @@ pub async fn release(db: &DatabaseConnection, event_id: &str, consumer: &str) ->
     Ok(done.rows_affected())
 }
 
+/// Park an event not yet delivered to `consumer` by hand (an operator sets it aside: the
+/// events after it flow on), saying `why`. Returns the rows parked.
+pub async fn park(
+    db: &DatabaseConnection,
+    event_id: &str,
+    consumer: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let backend = db.get_database_backend();
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "UPDATE outbox SET parked_at = ?, last_error = ?
+                  WHERE event_id = ? AND consumer = ? AND parked_at IS NULL AND delivered_at IS NULL",
+            ),
+            [
+                now.into(),
+                format!("parked by hand: {why}").into(),
+                event_id.into(),
+                consumer.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 struct Pending {
     seq: i64,
     attempts: i32,
@@ -547,6 +576,22 @@ impl Relay {
                     status.message()
                 );
                 tracing::error!(parent: &span, event_id = %batch[0].event.event_id, error = %why, "event quarantined: its consumer keeps refusing it; the events after it flow again");
+                telemetry::count_quarantined(
+                    "event",
+                    &[
+                        opentelemetry::KeyValue::new("producer", self.producer.as_str()),
+                        opentelemetry::KeyValue::new("consumer", consumer.as_str()),
+                        opentelemetry::KeyValue::new(
+                            "event_type",
+                            batch[0]
+                                .event
+                                .payload
+                                .as_ref()
+                                .map(|p| any_type(p).to_owned())
+                                .unwrap_or_default(),
+                        ),
+                    ],
+                );
                 self.park(batch[0].seq, &why).await?;
                 Ok(RelayPass {
                     parked: 1,

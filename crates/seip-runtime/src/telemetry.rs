@@ -11,6 +11,7 @@ use opentelemetry::{KeyValue, global};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{
     BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, SpanData, SpanExporter,
@@ -22,10 +23,12 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogFormat, ServiceName, Settings};
 
-/// Keeps the tracer provider alive; flushes spans when dropped. `main` holds it.
+/// Keeps the tracer and meter providers alive; flushes spans and metrics when dropped.
+/// `main` holds it.
 #[derive(Debug)]
 pub struct TelemetryGuard {
     provider: SdkTracerProvider,
+    meters: Option<SdkMeterProvider>,
 }
 
 impl Drop for TelemetryGuard {
@@ -33,7 +36,31 @@ impl Drop for TelemetryGuard {
         if let Err(e) = self.provider.shutdown() {
             eprintln!("telemetry shutdown: {e}");
         }
+        if let Some(m) = &self.meters
+            && let Err(e) = m.shutdown()
+        {
+            eprintln!("metrics shutdown: {e}");
+        }
     }
+}
+
+/// The metric counting what was quarantined.
+pub const QUARANTINED: &str = "seip.quarantined";
+
+/// Count one thing quarantined — an event its consumer keeps refusing, a treasury import
+/// that keeps failing — in [`QUARANTINED`], with `kind` (`event`, `treasury_import`) and
+/// `attributes`: the signal an operator's monitoring alerts on, beside the error in the log.
+pub fn count_quarantined(kind: &'static str, attributes: &[KeyValue]) {
+    let mut all = Vec::with_capacity(attributes.len() + 1);
+    all.push(KeyValue::new("kind", kind));
+    all.extend_from_slice(attributes);
+    global::meter("seip")
+        .u64_counter(QUARANTINED)
+        .with_description(
+            "Events and treasury imports quarantined after failing the same way again and again",
+        )
+        .build()
+        .add(1, &all);
 }
 
 /// Telemetry options beyond [`Settings`].
@@ -62,12 +89,25 @@ pub fn init(settings: &Settings, opts: TelemetryOptions) -> anyhow::Result<Telem
             BatchSpanProcessor::builder(exporter()?).build(),
         ));
     }
-    install(
+    let mut guard = install(
         builder.build(),
         settings.log_format,
         &settings.log_filter,
         opts,
-    )
+    )?;
+    if let Some(endpoint) = &settings.otlp_endpoint {
+        let exporter = opentelemetry_otlp::MetricExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build()?;
+        let meters = SdkMeterProvider::builder()
+            .with_resource(resource())
+            .with_reader(PeriodicReader::builder(exporter).build())
+            .build();
+        global::set_meter_provider(meters.clone());
+        guard.meters = Some(meters);
+    }
+    Ok(guard)
 }
 
 /// Install the global subscriber with spans sent, as they end, to an exporter made by
@@ -262,7 +302,10 @@ fn install(
         )
         .with(fmt_layer.with_filter(log_filter))
         .try_init()?;
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard {
+        provider,
+        meters: None,
+    })
 }
 
 /// The W3C `traceparent` of the current span, or empty when it is not traced.

@@ -96,15 +96,23 @@ enum OpsCommand {
         #[arg(long)]
         retry: Option<uuid::Uuid>,
     },
-    /// The events a service's outbox parked (refused as malformed, or quarantined after
-    /// being refused again and again), or, with `--release`, put one back in its queue.
+    /// The events a service's outbox parked (refused as malformed, quarantined after being
+    /// refused again and again, or parked by hand); with `--release`, put one back in its
+    /// queue; with `--park`, set one aside by hand.
     Events {
         /// assessment or collection (the services that produce events).
         #[arg(long)]
         service: String,
         /// Release this event (its id) to be delivered again.
-        #[arg(long, requires = "consumer")]
+        #[arg(long, requires = "consumer", conflicts_with = "park")]
         release: Option<String>,
+        /// Park this event (its id), not yet delivered, by hand: the events after it flow on
+        /// until it is released.
+        #[arg(long, requires_all = ["consumer", "why"])]
+        park: Option<String>,
+        /// Why it is parked (kept with it).
+        #[arg(long)]
+        why: Option<String>,
         /// The consumer to release it to: reporting, arrears-enforcement, collection.
         #[arg(long)]
         consumer: Option<String>,
@@ -112,7 +120,7 @@ enum OpsCommand {
 }
 
 async fn ops(cmd: OpsCommand, settings: &Settings) -> anyhow::Result<()> {
-    let (service, release, consumer) = match cmd {
+    let (service, release, park, why, consumer) = match cmd {
         OpsCommand::Imports { retry } => return ops_imports(retry, settings).await,
         OpsCommand::RekeyPii => {
             let db = seip_runtime::db::connect(settings, ServiceName::Assessment).await?;
@@ -123,12 +131,26 @@ async fn ops(cmd: OpsCommand, settings: &Settings) -> anyhow::Result<()> {
         OpsCommand::Events {
             service,
             release,
+            park,
+            why,
             consumer,
-        } => (service, release, consumer),
+        } => (service, release, park, why, consumer),
     };
     let service = ServiceName::parse(&service)
         .ok_or_else(|| anyhow::anyhow!("unknown service {service:?}"))?;
     let db = seip_runtime::db::connect(settings, service).await?;
+    if let (Some(event), Some(consumer), Some(why)) = (&park, &consumer, &why) {
+        let consumer = ServiceName::parse(consumer)
+            .ok_or_else(|| anyhow::anyhow!("unknown consumer {consumer:?}"))?;
+        let n =
+            seip_runtime::outbox::park(&db, event, consumer.as_str(), why, Clock::system().now())
+                .await?;
+        anyhow::ensure!(n > 0, "event {event} is not waiting for {consumer}");
+        println!(
+            "parked {event} for {consumer}: the events after it flow on; --release puts it back"
+        );
+        return Ok(());
+    }
     if let (Some(event), Some(consumer)) = (release, consumer) {
         let consumer = ServiceName::parse(&consumer)
             .ok_or_else(|| anyhow::anyhow!("unknown consumer {consumer:?}"))?;

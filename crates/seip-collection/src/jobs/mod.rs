@@ -499,6 +499,7 @@ impl CollectionApp {
             .exec(&self.db)
             .await?;
         tracing::error!(%import_id, chunk = n, failures, error = %why, "import quarantined: it failed the same way again and again; an operator retries it with `seip ops imports --retry` once the cause is put right");
+        seip_runtime::telemetry::count_quarantined("treasury_import", &[]);
         self.progress.notify_waiters();
         Ok(())
     }
