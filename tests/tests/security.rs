@@ -235,37 +235,14 @@ async fn only_the_treasury_bank_brings_money_in_and_only_for_its_municipality() 
 #[tokio::test]
 async fn money_moved_by_hand_needs_the_role_and_the_audit_names_the_verified_caller() {
     use sea_orm::{ConnectionTrait, Statement};
-    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
-    let bill = one_bill(&p).await;
-    let (name, bytes) = paying_file(&bill);
-    seip::treasury::import(
-        &mut collection(&p, "bank.032", &[T], &[Role::TreasuryBank]),
-        T,
-        &name,
-        bytes,
-    )
-    .await
-    .unwrap();
-    let held = collection(&p, "kim.clerk", &[T], &[Role::Collector])
-        .list_suspense(cpb::ListSuspenseRequest {
-            tenant_code: T.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .items;
-    assert_eq!(held.len(), 1);
+    // The default threshold: every won moved by hand takes two people.
+    let (p, assign) = suspense_of_ten_thousand(0).await;
     // Someone else's suspense money onto a bill, claiming to be the system: by a viewer, by
     // a bank identity, with no token at all.
     #[allow(deprecated)]
     let assign = cpb::AssignSuspenseRequest {
-        tenant_code: T.into(),
-        idempotency_key: "assign-1".into(),
-        receipt_id: held[0].receipt_id.clone(),
-        e_payment_number: bill.e_payment_number.clone(),
         operator: "system".into(),
-        reason: "payer called".into(),
+        ..assign
     };
     for (client, expected) in [
         (
@@ -498,6 +475,7 @@ async fn suspense_of_ten_thousand(threshold: i64) -> (TestPlatform, cpb::AssignS
         .unwrap()
         .into_inner()
         .items;
+    assert_eq!(held.len(), 1);
     let assign = cpb::AssignSuspenseRequest {
         tenant_code: T.into(),
         idempotency_key: "assign-1".into(),
