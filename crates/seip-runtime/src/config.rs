@@ -57,7 +57,7 @@ impl fmt::Display for ServiceName {
 }
 
 /// A value per service.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct PerService<T> {
     /// For assessment.
     pub assessment: T,
@@ -362,7 +362,7 @@ impl Default for Settings {
 impl Settings {
     /// Defaults, then `file` (if given and present), then `SEIP_*` variables.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut fig = Figment::new();
+        let mut fig = Self::defaults();
         if let Some(f) = file {
             if !f.exists() {
                 anyhow::bail!("config file {} does not exist", f.display());
@@ -370,6 +370,20 @@ impl Settings {
             fig = fig.merge(Toml::file(f));
         }
         fig = fig.merge(Env::prefixed("SEIP_").split("__"));
+        Self::extract(fig)
+    }
+
+    /// The defaults of what is given per service, as a figment, so that a file or a variable
+    /// may set one service's value (`SEIP_LISTEN__COLLECTION`) and keep the others'.
+    fn defaults() -> Figment {
+        use figment::providers::Serialized;
+        let d = Settings::default();
+        Figment::new()
+            .merge(Serialized::default("listen", &d.listen))
+            .merge(Serialized::default("internal_listen", &d.internal_listen))
+    }
+
+    fn extract(fig: Figment) -> anyhow::Result<Self> {
         let mut s: Settings = fig.extract()?;
         s.read_secret_files()?;
         if s.otlp_endpoint.is_none() {
@@ -453,6 +467,19 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
+
+    #[test]
+    fn one_service_s_address_is_set_and_the_others_keep_theirs() {
+        let fig = Settings::defaults().merge(Toml::string(
+            "[internal_listen]\ncollection = \"0.0.0.0:7162\"\n[listen]\nreporting = \"0.0.0.0:7154\"",
+        ));
+        let s = Settings::extract(fig).unwrap();
+        let d = Settings::default();
+        assert_eq!(s.internal_listen.collection.to_string(), "0.0.0.0:7162");
+        assert_eq!(s.internal_listen.reporting, d.internal_listen.reporting);
+        assert_eq!(s.listen.reporting.to_string(), "0.0.0.0:7154");
+        assert_eq!(s.listen.assessment, d.listen.assessment);
+    }
 
     #[test]
     fn secrets_come_from_files_and_not_from_two_places() {
