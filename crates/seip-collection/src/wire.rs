@@ -14,6 +14,7 @@ use crate::domain::posting::Posting;
 use crate::domain::receivable::{Bill, BilledLine, NewReceivable, Status};
 use crate::domain::reconciliation::{DayReconciliation, Reconciliation, StatementImported};
 use crate::error::rule;
+use crate::store::proposal::ProposalState;
 use crate::store::treasury_import::ImportStatus;
 use crate::store::{operator_action, proposal, receipt, reconciliation_exception, treasury_import};
 
@@ -245,30 +246,24 @@ pub(crate) fn proposal_to_proto(m: &proposal::Model) -> pb::Proposal {
         proposed_by: m.proposed_by.clone(),
         proposed_at: Some(timestamp_to_proto(m.proposed_at)),
         reason: m.reason.clone(),
-        state: proposal_state_to_proto(&m.state) as i32,
+        state: match m.state {
+            ProposalState::Pending => pb::ProposalState::Pending,
+            ProposalState::Approved => pb::ProposalState::Approved,
+            ProposalState::Rejected => pb::ProposalState::Rejected,
+        } as i32,
         decided_by: m.decided_by.clone().unwrap_or_default(),
         decided_at: m.decided_at.map(timestamp_to_proto),
         decision_reason: m.decision_reason.clone().unwrap_or_default(),
     }
 }
 
-/// A proposal's stored state on the wire.
-pub(crate) fn proposal_state_to_proto(state: &str) -> pb::ProposalState {
-    match state {
-        "pending" => pb::ProposalState::Pending,
-        "approved" => pb::ProposalState::Approved,
-        "rejected" => pb::ProposalState::Rejected,
-        _ => pb::ProposalState::Unspecified,
-    }
-}
-
 /// The stored state a list asks for; none for all.
-pub(crate) fn proposal_state_from_proto(state: i32) -> AppResult<Option<&'static str>> {
+pub(crate) fn proposal_state_from_proto(state: i32) -> AppResult<Option<ProposalState>> {
     match pb::ProposalState::try_from(state) {
         Ok(pb::ProposalState::Unspecified) => Ok(None),
-        Ok(pb::ProposalState::Pending) => Ok(Some("pending")),
-        Ok(pb::ProposalState::Approved) => Ok(Some("approved")),
-        Ok(pb::ProposalState::Rejected) => Ok(Some("rejected")),
+        Ok(pb::ProposalState::Pending) => Ok(Some(ProposalState::Pending)),
+        Ok(pb::ProposalState::Approved) => Ok(Some(ProposalState::Approved)),
+        Ok(pb::ProposalState::Rejected) => Ok(Some(ProposalState::Rejected)),
         Err(_) => Err(AppError::invalid("state", "not a proposal state")),
     }
 }

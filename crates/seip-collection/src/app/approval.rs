@@ -17,6 +17,7 @@ use crate::CollectionApp;
 use crate::app::operator::{Assigned, Audit, ByHand, audit, suspense_item, who_and_why};
 use crate::app::reconcile::open_exception;
 use crate::error::CollectionError;
+use crate::store::proposal::ProposalState;
 use crate::store::{proposal, reconciliation_exception};
 
 /// The name the proposal list's page tokens carry.
@@ -172,7 +173,7 @@ impl CollectionApp {
             .filter(proposal::Column::TenantCode.eq(tenant.as_str()))
             .filter(proposal::Column::Action.eq(action.name()))
             .filter(proposal::Column::SubjectId.eq(subject.as_str()))
-            .filter(proposal::Column::State.eq("pending"))
+            .filter(proposal::Column::State.eq(ProposalState::Pending))
             .one(txn)
             .await?
         {
@@ -196,7 +197,7 @@ impl CollectionApp {
             proposed_by: Set(operator.to_owned()),
             proposed_at: Set(now),
             reason: Set(reason.to_owned()),
-            state: Set("pending".to_owned()),
+            state: Set(ProposalState::Pending),
             decided_by: Set(None),
             decided_at: Set(None),
             decision_reason: Set(None),
@@ -241,10 +242,10 @@ impl CollectionApp {
             .one(txn)
             .await?
             .ok_or(CollectionError::ProposalNotFound(id))?;
-        if p.state != "pending" {
+        if p.state != ProposalState::Pending {
             return Err(CollectionError::ProposalDecided {
                 id,
-                state: p.state,
+                state: p.state.to_string(),
                 by: p.decided_by.unwrap_or_default(),
             }
             .into());
@@ -256,7 +257,11 @@ impl CollectionApp {
             }
             .into());
         }
-        let state = if approve { "approved" } else { "rejected" };
+        let state = if approve {
+            ProposalState::Approved
+        } else {
+            ProposalState::Rejected
+        };
         let now = self.clock.now();
         // Only if nobody decided it in the meantime.
         let decided = proposal::Entity::update_many()
@@ -265,7 +270,7 @@ impl CollectionApp {
             .col_expr(proposal::Column::DecidedAt, Expr::value(now))
             .col_expr(proposal::Column::DecisionReason, Expr::value(reason))
             .filter(proposal::Column::Id.eq(id))
-            .filter(proposal::Column::State.eq("pending"))
+            .filter(proposal::Column::State.eq(ProposalState::Pending))
             .exec(txn)
             .await?
             .rows_affected;
@@ -323,7 +328,7 @@ impl CollectionApp {
     pub async fn list_proposals(
         &self,
         tenant: TenantCode,
-        state: Option<&str>,
+        state: Option<ProposalState>,
         page: &PageRequest,
     ) -> AppResult<(Vec<proposal::Model>, String)> {
         let mut find =

@@ -25,8 +25,8 @@ pub struct Model {
     pub proposed_at: DateTimeUtc,
     /// Why, in the proposer's words.
     pub reason: String,
-    /// `pending`, `approved`, `rejected`.
-    pub state: String,
+    /// Where it stands.
+    pub state: ProposalState,
     /// Who decided it.
     pub decided_by: Option<String>,
     /// When.
@@ -34,6 +34,24 @@ pub struct Model {
     /// Why, in the decider's words.
     pub decision_reason: Option<String>,
 }
+
+/// Where a proposal stands (`state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DeriveValueType)]
+#[sea_orm(value_type = "String")]
+pub enum ProposalState {
+    /// Awaiting a supervisor's decision.
+    Pending,
+    /// Approved and carried out.
+    Approved,
+    /// Rejected: nothing was done.
+    Rejected,
+}
+
+seip_core::stored_names!(ProposalState {
+    Pending => "pending",
+    Approved => "approved",
+    Rejected => "rejected",
+});
 
 /// No relations are navigated through the ORM.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,9 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use seip_runtime::migration::allow_only;
 
+/// The proposal states as this migration knows them.
+pub(super) const PROPOSAL_STATES: &[&str] = &["pending", "approved", "rejected"];
+
 #[derive(DeriveIden)]
 enum Proposal {
     Table,
@@ -74,7 +77,7 @@ impl MigrationTrait for M20261205Proposals {
         allow_only(
             db,
             &[
-                ("proposal", "state", &["pending", "approved", "rejected"]),
+                ("proposal", "state", PROPOSAL_STATES),
                 (
                     "proposal",
                     "action",

@@ -265,6 +265,12 @@ mod tests {
                 "{s:?}"
             );
         }
+        for s in crate::store::proposal::ProposalState::ALL {
+            assert!(
+                super::m20261205_000005_collection_proposals::PROPOSAL_STATES.contains(&s.as_str()),
+                "{s:?}"
+            );
+        }
         for r in Reconciliation::ALL {
             assert!(
                 known("treasury_import", "reconciliation").contains(&r.as_str()),
