@@ -40,10 +40,44 @@ pub fn demand_deadlines(
     }
     Ok(DemandDeadlines {
         due_date,
-        issue_by: add_days(due_date, 50),
+        issue_by: add_days(due_date, u64::from(params.demand_issue_days)),
         issued_on,
         latest_payment_deadline: issued_on
             .map(|i| calendar.shift_deadline(add_days(i, u64::from(params.demand_payment_days)))),
+    })
+}
+
+/// The payment deadline a 독촉장 issued on `issued_on` sets (D-1): 20 days from issuance,
+/// shifted off holidays (C-3); when it was served on `served_on` after that deadline or within
+/// 7 days before it, the 14th day after service instead (C-5). A demand issued after the
+/// 50-day window is refused, naming `issued_on`.
+pub fn demand_payment_deadline(
+    due_date: NaiveDate,
+    issued_on: NaiveDate,
+    served_on: Option<NaiveDate>,
+    params: &LawParams,
+    calendar: &HolidayCalendar,
+) -> Result<NaiveDate, RuleError> {
+    let d = demand_deadlines(due_date, Some(issued_on), params, calendar)?;
+    if issued_on > d.issue_by {
+        return Err(RuleError::invalid(
+            "issued_on",
+            format!(
+                "{issued_on} is past the last day to issue a demand for the due date {due_date} ({}, D-1)",
+                d.issue_by
+            ),
+        ));
+    }
+    let deadline = d.latest_payment_deadline.unwrap_or(d.due_date);
+    Ok(match served_on {
+        Some(served) if served < issued_on => {
+            return Err(RuleError::invalid(
+                "served_on",
+                format!("{served} is before the demand was issued on {issued_on}"),
+            ));
+        }
+        Some(served) => crate::conventions::delayed_service_due_date(deadline, served, calendar),
+        None => deadline,
     })
 }
 
@@ -75,6 +109,35 @@ mod tests {
                 &cal
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn d1_deadline_with_late_service() {
+        let cal = HolidayCalendar::korea();
+        let p = LawParams::statutory();
+        // E-E1's demand: issued 2026-08-10, deadline 2026-08-30 (Sunday) → 08-31.
+        let due = d(2026, 6, 30);
+        assert_eq!(
+            demand_payment_deadline(due, d(2026, 8, 10), None, p, &cal).unwrap(),
+            d(2026, 8, 31)
+        );
+        // Served on time: the deadline stands.
+        assert_eq!(
+            demand_payment_deadline(due, d(2026, 8, 10), Some(d(2026, 8, 12)), p, &cal).unwrap(),
+            d(2026, 8, 31)
+        );
+        // Served 2026-08-27, within 7 days of the deadline: the 14th day after, 09-10.
+        assert_eq!(
+            demand_payment_deadline(due, d(2026, 8, 10), Some(d(2026, 8, 27)), p, &cal).unwrap(),
+            d(2026, 9, 10)
+        );
+        // The 50-day window: 2026-08-19 is the last day.
+        assert!(demand_payment_deadline(due, d(2026, 8, 19), None, p, &cal).is_ok());
+        let e = demand_payment_deadline(due, d(2026, 8, 20), None, p, &cal).unwrap_err();
+        assert!(e.to_string().contains("D-1"), "{e}");
+        assert!(
+            demand_payment_deadline(due, d(2026, 8, 10), Some(d(2026, 8, 9)), p, &cal).is_err()
         );
     }
 }

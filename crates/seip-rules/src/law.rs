@@ -149,6 +149,40 @@ pub struct LawParams {
     /// 독촉장 payment deadline in days from issuance (지방세징수법 §32③): 20 (the brief's
     /// "10 days" is the older rule, UNVERIFIED).
     pub demand_payment_days: u32,
+    /// Days from the due date within which the 독촉장 must issue (지방세징수법 §32①): 50.
+    pub demand_issue_days: u32,
+    /// 공매 public notice period before the sale (§84): 10 days.
+    pub auction_notice_days: u32,
+    /// Notice period of a re-auction (§91④): 5 days.
+    pub reauction_notice_days: u32,
+    /// Minimum bid deposit as a fraction of the reserve price (§76): 10 %.
+    pub auction_deposit_rate: Decimal,
+    /// Each re-auction cuts the reserve by this fraction of the original (§91③): 10 %.
+    pub reauction_cut_rate: Decimal,
+    /// The reserve is cut down to this fraction of the original, then re-appraised (§91③): 50 %.
+    pub reauction_floor_rate: Decimal,
+    /// 매각결정 within this many business days after the bids are opened (§78⑥): 7.
+    pub sale_decision_business_days: u32,
+    /// The buyer pays within this many days of the sale decision (§92⑤): 7 …
+    pub sale_price_days: u32,
+    /// … extendable up to this many days (§92⑤): 30.
+    pub sale_price_max_days: u32,
+    /// Below this estimated value a seized asset may be sold privately (수의계약, §72): 10,000,000.
+    pub private_sale_below: Won,
+    /// … or after this many failed auctions within a year (§72): 5.
+    pub private_sale_after_failures: u32,
+    /// 과태료 plate impoundment (질서위반행위규제법 §55; 시행령 §14): overdue more than this many days: 60.
+    pub fine_impound_overdue_days: u32,
+    /// … with the vehicle-related 과태료 and 가산금 totalling at least: 300,000.
+    pub fine_impound_threshold: Won,
+    /// … after a prior warning this many days ahead: 10.
+    pub fine_impound_warning_days: u32,
+    /// Temporary plate release for livelihood vehicles, months (지방세법 시행령 §128의2): 6 …
+    pub plate_release_months: u32,
+    /// … for 과태료 (질서법 시행령 §14): 9 …
+    pub fine_plate_release_months: u32,
+    /// … once extendable by months (both regimes): 3.
+    pub plate_release_extension_months: u32,
 }
 
 impl Default for LawParams {
@@ -222,6 +256,23 @@ impl LawParams {
             prepayment_days_from_shifted_deadline: false,
             prepayment_education_tax_on_reduced: true,
             demand_payment_days: 20,
+            demand_issue_days: 50,
+            auction_notice_days: 10,
+            reauction_notice_days: 5,
+            auction_deposit_rate: dec!(0.10),
+            reauction_cut_rate: dec!(0.10),
+            reauction_floor_rate: dec!(0.50),
+            sale_decision_business_days: 7,
+            sale_price_days: 7,
+            sale_price_max_days: 30,
+            private_sale_below: Won::new(10_000_000),
+            private_sale_after_failures: 5,
+            fine_impound_overdue_days: 60,
+            fine_impound_threshold: Won::new(300_000),
+            fine_impound_warning_days: 10,
+            plate_release_months: 6,
+            fine_plate_release_months: 9,
+            plate_release_extension_months: 3,
         }
     }
 

@@ -11,6 +11,7 @@
 //! panics.
 
 pub mod allocation;
+pub mod auction;
 pub mod automobile;
 pub mod calendar;
 pub mod conventions;
@@ -18,6 +19,7 @@ pub mod demand;
 pub mod error;
 pub mod fine;
 pub mod fiscal_year;
+pub mod impoundment;
 pub mod late_charge;
 pub mod law;
 pub mod money;
@@ -28,6 +30,7 @@ pub mod protection;
 pub mod refund;
 pub mod resident;
 pub mod sanction;
+pub mod seizure;
 
 pub use error::RuleError;
 pub use law::LawParams;
