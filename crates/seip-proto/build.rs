@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "seip/collection/v1/collection.proto",
         "seip/collection/v1/events.proto",
         "seip/arrears_enforcement/v1/arrears_enforcement.proto",
+        "seip/arrears_enforcement/v1/events.proto",
         "seip/reporting/v1/reporting.proto",
     ];
     println!("cargo:rerun-if-changed={}", root.display());

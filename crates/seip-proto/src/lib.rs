@@ -63,3 +63,9 @@ impl EventName for collection::v1::PaymentsPosted {
 impl EventName for collection::v1::BillOverdue {
     const NAME: &'static str = "seip.collection.v1.BillOverdue";
 }
+impl EventName for arrears_enforcement::v1::DemandIssued {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.DemandIssued";
+}
+impl EventName for arrears_enforcement::v1::DemandLapsed {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.DemandLapsed";
+}

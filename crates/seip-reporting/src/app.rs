@@ -18,8 +18,8 @@ pub struct Source<'a> {
 use seip_runtime::error::{AppError, AppResult};
 use uuid::Uuid;
 
-use crate::domain::{EntryKind, MonthlyReport};
-use crate::store::ledger_entry;
+use crate::domain::{ActivityKind, EntryKind, MonthlyReport};
+use crate::store::{enforcement_entry, ledger_entry};
 
 /// The reporting application service.
 #[derive(Debug, Clone)]
@@ -77,6 +77,27 @@ impl ReportingApp {
         Ok(())
     }
 
+    /// Record one act of arrears enforcement from `event`.
+    pub(crate) async fn record_enforcement(
+        &self,
+        txn: &DatabaseTransaction,
+        event: Source<'_>,
+        kind: ActivityKind,
+        date: NaiveDate,
+        amount_won: i64,
+    ) -> AppResult<()> {
+        enforcement_entry::ActiveModel {
+            event_id: Set(event.event_id.to_owned()),
+            tenant_code: Set(event.tenant.to_string()),
+            kind: Set(kind),
+            entry_date: Set(date),
+            amount_won: Set(amount_won),
+        }
+        .insert(txn)
+        .await?;
+        Ok(())
+    }
+
     /// The overdue entries recorded for `bill_id`, negated, by entry date: what withdrawing
     /// its overdue takes back.
     pub(crate) async fn overdue_of(
@@ -131,6 +152,9 @@ impl ReportingApp {
             .checked_add_months(Months::new(1))
             .ok_or_else(|| AppError::invalid("year", "out of range"))?;
         let sums = ledger_entry::month_sums(&self.db, tenant, first, next).await?;
-        MonthlyReport::from_sums(sums).map_err(|e| AppError::Internal(e.to_string()))
+        let mut report =
+            MonthlyReport::from_sums(sums).map_err(|e| AppError::Internal(e.to_string()))?;
+        report.enforcement = enforcement_entry::month_sums(&self.db, tenant, first, next).await?;
+        Ok(report)
     }
 }

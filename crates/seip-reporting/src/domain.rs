@@ -24,6 +24,32 @@ seip_core::stored_names!(EntryKind {
     Overdue => "overdue",
 });
 
+/// What arrears enforcement did (`enforcement_entry.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
+pub enum ActivityKind {
+    /// A demand notice issued (독촉): the arrears it names.
+    DemandIssued,
+    /// A demand's deadline passed unpaid: the arrears left.
+    DemandLapsed,
+}
+
+seip_core::stored_names!(ActivityKind {
+    DemandIssued => "demand_issued",
+    DemandLapsed => "demand_lapsed",
+});
+
+/// The month's enforcement entries of one kind, summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivitySums {
+    /// What was done.
+    pub kind: ActivityKind,
+    /// How often.
+    pub count: i64,
+    /// The arrears concerned, won.
+    pub amount_won: i64,
+}
+
 /// The month's ledger entries of one tax item and kind, summed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntrySums {
@@ -87,6 +113,8 @@ pub struct MonthlyReport {
     pub total_levied_won: i64,
     /// Principal and late charges collected over every item, won.
     pub total_collected_won: i64,
+    /// What arrears enforcement did in the month, by kind.
+    pub enforcement: Vec<ActivitySums>,
 }
 
 /// A sum past `i64` won: no municipality's month comes near, so it means corrupt entries.

@@ -3,6 +3,7 @@
 
 use sea_orm::DatabaseTransaction;
 use seip_core::kst_today;
+use seip_proto::arrears_enforcement::v1::{DemandIssued, DemandLapsed};
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
 use seip_proto::common::v1::Event;
@@ -15,7 +16,7 @@ use seip_runtime::events::{Handle, Handlers};
 
 use crate::ReportingApp;
 use crate::app::{Entry, Source};
-use crate::domain::EntryKind;
+use crate::domain::{ActivityKind, EntryKind};
 
 /// Every event reporting takes.
 pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
@@ -23,6 +24,52 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<LevyDecided>()
         .on::<PaymentsPosted>()
         .on::<BillOverdue>()
+        .on::<DemandIssued>()
+        .on::<DemandLapsed>()
+}
+
+#[tonic::async_trait]
+impl Handle<DemandIssued> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: DemandIssued,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.issued_on.as_ref(), "issued_on")?;
+        self.record_enforcement(
+            txn,
+            source(event)?,
+            ActivityKind::DemandIssued,
+            on,
+            e.total_won,
+        )
+        .await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<DemandLapsed> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: DemandLapsed,
+    ) -> AppResult<()> {
+        // It lapses the day after its deadline.
+        let deadline = date_from_proto(e.deadline.as_ref(), "deadline")?;
+        let on = deadline
+            .succ_opt()
+            .ok_or_else(|| AppError::invalid("deadline", "out of range"))?;
+        self.record_enforcement(
+            txn,
+            source(event)?,
+            ActivityKind::DemandLapsed,
+            on,
+            e.unpaid_won,
+        )
+        .await
+    }
 }
 
 /// Where the entries of `event` come from.

@@ -8,7 +8,7 @@ use seip_runtime::error::AppError;
 use tonic::{Request, Response, Status};
 
 use crate::ReportingApp;
-use crate::domain::{MonthlyReport, ReportRow};
+use crate::domain::{ActivityKind, MonthlyReport, ReportRow};
 
 /// Who may call what (README, Security).
 pub static POLICY: Policy = Policy {
@@ -45,6 +45,18 @@ fn report_to_proto(r: &MonthlyReport) -> pb::GetMonthlyReportResponse {
         rows: r.rows.iter().map(row_to_proto).collect(),
         total_levied_won: r.total_levied_won,
         total_collected_won: r.total_collected_won,
+        enforcement: r
+            .enforcement
+            .iter()
+            .map(|a| pb::EnforcementActivity {
+                kind: match a.kind {
+                    ActivityKind::DemandIssued => pb::EnforcementActivityKind::DemandIssued,
+                    ActivityKind::DemandLapsed => pb::EnforcementActivityKind::DemandLapsed,
+                } as i32,
+                count: a.count,
+                amount_won: a.amount_won,
+            })
+            .collect(),
     }
 }
 

@@ -249,6 +249,23 @@ impl ApprovalSettings {
     }
 }
 
+/// How enforcement workflows advance by themselves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct EnforcementSettings {
+    /// How often the scheduler looks for timers whose business day has come, milliseconds
+    /// (`SEIP_ENFORCEMENT__TIMER_POLL_MS`).
+    pub timer_poll_ms: u64,
+}
+
+impl Default for EnforcementSettings {
+    fn default() -> Self {
+        Self {
+            timer_poll_ms: 60_000,
+        }
+    }
+}
+
 /// How services prove themselves to each other (README, Security).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -317,6 +334,8 @@ pub struct Settings {
     pub tls: TlsSettings,
     /// Four eyes on money moved by hand.
     pub approval: ApprovalSettings,
+    /// Enforcement workflows.
+    pub enforcement: EnforcementSettings,
 }
 
 impl Default for Settings {
@@ -355,6 +374,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             tls: TlsSettings::default(),
             approval: ApprovalSettings::default(),
+            enforcement: EnforcementSettings::default(),
         }
     }
 }

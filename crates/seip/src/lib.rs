@@ -41,7 +41,8 @@ fn consumers_of(service: ServiceName) -> &'static [ServiceName] {
     match service {
         ServiceName::Assessment => &seip_assessment::app::LEVY_CONSUMERS,
         ServiceName::Collection => &seip_collection::app::CONSUMERS,
-        ServiceName::ArrearsEnforcement | ServiceName::Reporting => &[],
+        ServiceName::ArrearsEnforcement => &seip_arrears_enforcement::app::CONSUMERS,
+        ServiceName::Reporting => &[],
     }
 }
 
@@ -367,6 +368,7 @@ impl Platform {
         let waker = relay.as_ref().map(Relay::waker).unwrap_or_default();
         let clock = self.clock.clone();
         let mut jobs = None;
+        let mut timers = None;
         // The public listener (people, with tokens) and, for a consumer, the internal one
         // (other services, with certificates) where events are delivered.
         let (routes, health, events): (Routes, &[&str], Option<Routes>) = match service {
@@ -410,7 +412,16 @@ impl Platform {
                 )
             }
             ServiceName::ArrearsEnforcement => {
-                let app = ArrearsEnforcementApp::new(db.clone());
+                let app = ArrearsEnforcementApp::new(
+                    db.clone(),
+                    clock.clone(),
+                    self.calendar.clone(),
+                    waker,
+                );
+                let every = std::time::Duration::from_millis(
+                    self.settings.enforcement.timer_poll_ms.max(1),
+                );
+                timers = Some((app.clone(), every));
                 (
                     Routes::new(Guard::new(
                         ArrearsEnforcementServiceServer::new(app.clone()),
@@ -480,6 +491,9 @@ impl Platform {
         };
         if let Some(app) = jobs {
             tasks.push(tokio::spawn(app.run_jobs(stopped(rx.clone()))));
+        }
+        if let Some((app, every)) = timers {
+            tasks.push(tokio::spawn(app.run_timers(every, stopped(rx.clone()))));
         }
         if let Some(r) = &relay {
             let r = r.clone();
@@ -570,6 +584,23 @@ impl Platform {
             }
         }
         Ok(pending)
+    }
+
+    /// Fire arrears enforcement's timers whose business day has come, now, as its scheduler
+    /// does on each look (tests and the demo move the clock, then call this). Returns how
+    /// many fired.
+    pub async fn run_timers(&self) -> anyhow::Result<u64> {
+        let r = self
+            .running
+            .get(&ServiceName::ArrearsEnforcement)
+            .context("arrears-enforcement is not running")?;
+        let app = ArrearsEnforcementApp::new(
+            r.db.clone(),
+            self.clock.clone(),
+            self.calendar.clone(),
+            r.relay.as_ref().map(Relay::waker).unwrap_or_default(),
+        );
+        Ok(app.run_due_timers().await?)
     }
 
     /// The settings in force (with the bound addresses).

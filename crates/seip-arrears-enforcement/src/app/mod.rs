@@ -1,24 +1,56 @@
-//! Arrears-enforcement use cases: what the register says of a taxpayer and of a
-//! municipality. The register itself is kept by events ([`crate::events`]).
+//! Arrears-enforcement use cases. The register is kept by events ([`crate::events`]); the
+//! enforcement case of each delinquent taxpayer ([`case`]) is advanced by clerks' calls
+//! (demands: [`demand`]), by events, and by timers on the business clock ([`crate::jobs`]).
+//! Every change is one transaction that records the action in the case (who, when, why) and
+//! writes its events to the outbox.
+
+use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use seip_core::{TaxpayerId, TenantCode};
+use seip_core::{Clock, TaxpayerId, TenantCode};
+use seip_rules::calendar::HolidayCalendar;
+use seip_rules::law::LawParams;
+use seip_runtime::ServiceName;
 use seip_runtime::error::AppResult;
+use tokio::sync::Notify;
 
 use crate::domain::{ArrearsEntry, ArrearsTotals};
 use crate::error::ArrearsError;
 use crate::store::arrears_bill;
 
+pub mod case;
+pub mod demand;
+
+/// Who receives arrears enforcement's events.
+pub const CONSUMERS: [ServiceName; 1] = [ServiceName::Reporting];
+
 /// The arrears-enforcement application service.
 #[derive(Debug, Clone)]
 pub struct ArrearsEnforcementApp {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) clock: Clock,
+    pub(crate) calendar: Arc<HolidayCalendar>,
+    pub(crate) params: Arc<LawParams>,
+    /// Woken after each commit that wrote events.
+    pub(crate) relay: Arc<Notify>,
 }
 
 impl ArrearsEnforcementApp {
-    /// The service over `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// The service over `db`, on the business clock `clock`; `relay` is woken after each
+    /// commit that wrote events.
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Clock,
+        calendar: Arc<HolidayCalendar>,
+        relay: Arc<Notify>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            calendar,
+            params: Arc::new(LawParams::statutory().clone()),
+            relay,
+        }
     }
 
     /// A taxpayer's entry in the register, oldest arrears first.

@@ -1,5 +1,8 @@
 //! The arrears register as the domain sees it: pure types, no I/O.
 
+pub mod case;
+pub mod document;
+
 use chrono::NaiveDate;
 use seip_core::TaxpayerId;
 use uuid::Uuid;

@@ -1,18 +1,22 @@
 //! The events arrears enforcement takes: the register follows levies, overdue bills and
 //! payments, each applied once in the consumer's inbox transaction.
 
+use std::collections::{BTreeSet, HashMap};
+
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, Set,
 };
+use seip_core::kst_today;
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
-use seip_runtime::convert::{date_from_proto, sum_won, tenant, uuid};
+use seip_runtime::convert::{date_from_proto, sum_won, tenant, timestamp_from_proto, uuid};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
 
 use crate::ArrearsEnforcementApp;
+use crate::app::case::{after_postings, open_case};
 use crate::store::{arrears_bill, taxable_object_link};
 
 async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -> AppResult<()> {
@@ -50,8 +54,20 @@ async fn entry_of(
     }
 }
 
-async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue) -> AppResult<()> {
+async fn on_overdue(txn: &DatabaseTransaction, event: &Event, e: BillOverdue) -> AppResult<()> {
+    let tenant_code = event.tenant_code.as_str();
     let bill_id = uuid(&e.bill_id, "bill_id")?;
+    let taxpayer = uuid(&e.taxpayer_id, "taxpayer_id")?;
+    let at = timestamp_from_proto(event.occurred_at.as_ref());
+    open_case(
+        txn,
+        tenant(tenant_code)?,
+        taxpayer,
+        bill_id,
+        at,
+        kst_today(at),
+    )
+    .await?;
     let principal = sum_won(
         e.lines.iter().map(|l| l.principal_won),
         "lines.principal_won",
@@ -72,7 +88,7 @@ async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue
     arrears_bill::ActiveModel {
         bill_id: Set(bill_id),
         tenant_code: Set(tenant(tenant_code)?.to_string()),
-        taxpayer_id: Set(uuid(&e.taxpayer_id, "taxpayer_id")?),
+        taxpayer_id: Set(taxpayer),
         e_payment_number: Set(e.e_payment_number.clone()),
         tax_year: Set(e.tax_year),
         due_date: Set(date_from_proto(e.due_date.as_ref(), "due_date")?),
@@ -87,18 +103,29 @@ async fn on_overdue(txn: &DatabaseTransaction, tenant_code: &str, e: BillOverdue
 }
 
 /// Payments and reversals: the register follows the bill's balance. A bill paid by its
-/// due date after the close had made it overdue was never in arrears: its entry goes.
+/// due date after the close had made it overdue was never in arrears: its entry goes. Then
+/// the demands naming the bills and the taxpayers' cases follow.
 async fn on_postings(
+    app: &ArrearsEnforcementApp,
     txn: &DatabaseTransaction,
-    tenant_code: &str,
+    event: &Event,
     e: PaymentsPosted,
 ) -> AppResult<()> {
+    let tenant_code = event.tenant_code.as_str();
+    let mut touched: HashMap<uuid::Uuid, chrono::NaiveDate> = HashMap::new();
+    let mut taxpayers = BTreeSet::new();
     for p in e.postings {
         let bill_id = uuid(&p.bill_id, "postings.bill_id")?;
         // Bills that never went overdue do not concern the register.
         let Some(b) = entry_of(txn, tenant_code, bill_id).await? else {
             continue;
         };
+        let paid_on = date_from_proto(p.paid_on.as_ref(), "postings.paid_on")?;
+        touched
+            .entry(bill_id)
+            .and_modify(|d| *d = (*d).max(paid_on))
+            .or_insert(paid_on);
+        taxpayers.insert(b.taxpayer_id);
         if p.overdue_withdrawn {
             b.delete(txn).await?;
             continue;
@@ -109,7 +136,18 @@ async fn on_postings(
         am.settled = Set(p.status == ReceivableStatus::Paid as i32);
         am.update(txn).await?;
     }
-    Ok(())
+    if touched.is_empty() {
+        return Ok(());
+    }
+    after_postings(
+        txn,
+        tenant(tenant_code)?,
+        &touched,
+        &taxpayers,
+        app.clock.now(),
+        app.clock.today(),
+    )
+    .await
 }
 
 /// Every event arrears enforcement takes.
@@ -140,7 +178,7 @@ impl Handle<BillOverdue> for ArrearsEnforcementApp {
         event: &Event,
         e: BillOverdue,
     ) -> AppResult<()> {
-        on_overdue(txn, &event.tenant_code, e).await
+        on_overdue(txn, event, e).await
     }
 }
 
@@ -152,6 +190,6 @@ impl Handle<PaymentsPosted> for ArrearsEnforcementApp {
         event: &Event,
         e: PaymentsPosted,
     ) -> AppResult<()> {
-        on_postings(txn, &event.tenant_code, e).await
+        on_postings(self, txn, event, e).await
     }
 }

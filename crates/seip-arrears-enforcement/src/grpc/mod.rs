@@ -1,17 +1,29 @@
 //! The gRPC adapter: decode → call [`ArrearsEnforcementApp`] → encode. No logic lives here.
 
+use std::pin::Pin;
+
+use askama::Template;
+use futures::Stream;
 use seip_core::TaxpayerId;
 use seip_proto::arrears_enforcement::v1 as pb;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_server::ArrearsEnforcementService;
 use seip_runtime::auth::{Policy, Role, caller};
-use seip_runtime::convert::date_to_proto;
+use seip_runtime::begin_or_repeat;
+use seip_runtime::convert::{date_from_proto, date_to_proto, timestamp_to_proto, uuid};
 use seip_runtime::error::AppError;
+use seip_runtime::idempotency::{self, Command};
+use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status};
 
 use crate::ArrearsEnforcementApp;
+use crate::app::case::{CASES_LIST, CaseFilter, CaseSummary, CaseView};
+use crate::app::demand::DemandProgress;
+use crate::domain::case::{ActionKind, CaseState, DemandState, NextStep};
+use crate::domain::document::{DemandDocument, DemandLine, won};
 use crate::domain::{ArrearsBill, ArrearsEntry};
+use crate::store::{case_action, demand, demand_bill};
 
-/// Who reads the arrears register.
+/// Who reads the arrears register and the cases.
 const READERS: &[Role] = &[
     Role::Viewer,
     Role::Collector,
@@ -21,10 +33,23 @@ const READERS: &[Role] = &[
     Role::Auditor,
 ];
 
+/// Who pursues arrears.
+const ENFORCERS: &[Role] = &[Role::EnforcementOfficer, Role::Supervisor];
+
 /// Who may call what (README, Security).
 pub static POLICY: Policy = Policy {
     service: "seip.arrears_enforcement.v1.ArrearsEnforcementService",
-    methods: &[("GetArrears", READERS), ("GetArrearsSummary", READERS)],
+    methods: &[
+        ("GetArrears", READERS),
+        ("GetArrearsSummary", READERS),
+        ("IssueDemands", ENFORCERS),
+        ("RecordDemandService", ENFORCERS),
+        ("GetDemandDocument", READERS),
+        ("GetEnforcementCase", READERS),
+        ("ListEnforcementCases", READERS),
+    ],
+    // The demand run answers at once (within the default deadline) and streams its
+    // progress; the run itself goes on to its end in the service whatever the caller does.
     deadlines: &[],
 };
 
@@ -50,6 +75,151 @@ fn entry_to_proto(e: &ArrearsEntry) -> Result<pb::ArrearsEntry, AppError> {
         })?,
     })
 }
+
+fn progress_to_proto(p: &DemandProgress) -> pb::IssueDemandsResponse {
+    pb::IssueDemandsResponse {
+        taxpayers_total: p.taxpayers_total,
+        taxpayers_done: p.taxpayers_done,
+        demands_issued: p.demands_issued,
+        bills_demanded: p.bills_demanded,
+        demanded_won: p.demanded_won,
+        issued_on: Some(date_to_proto(p.issued_on)),
+        deadline: Some(date_to_proto(p.deadline)),
+        finished: p.finished,
+    }
+}
+
+fn demand_state_to_proto(s: DemandState) -> i32 {
+    (match s {
+        DemandState::Issued => pb::DemandState::Issued,
+        DemandState::Paid => pb::DemandState::Paid,
+        DemandState::Lapsed => pb::DemandState::Lapsed,
+        DemandState::Withdrawn => pb::DemandState::Withdrawn,
+    }) as i32
+}
+
+fn case_state_to_proto(s: CaseState) -> i32 {
+    (match s {
+        CaseState::Active => pb::CaseState::Active,
+        CaseState::Settled => pb::CaseState::Settled,
+    }) as i32
+}
+
+fn case_state_from_proto(v: i32) -> Result<Option<CaseState>, AppError> {
+    match pb::CaseState::try_from(v) {
+        Ok(pb::CaseState::Unspecified) => Ok(None),
+        Ok(pb::CaseState::Active) => Ok(Some(CaseState::Active)),
+        Ok(pb::CaseState::Settled) => Ok(Some(CaseState::Settled)),
+        Err(_) => Err(AppError::invalid("state", format!("{v} is no case state"))),
+    }
+}
+
+fn action_kind_to_proto(k: ActionKind) -> i32 {
+    (match k {
+        ActionKind::CaseOpened => pb::ActionKind::CaseOpened,
+        ActionKind::CaseSettled => pb::ActionKind::CaseSettled,
+        ActionKind::DemandIssued => pb::ActionKind::DemandIssued,
+        ActionKind::DemandServed => pb::ActionKind::DemandServed,
+        ActionKind::DemandPaid => pb::ActionKind::DemandPaid,
+        ActionKind::DemandLapsed => pb::ActionKind::DemandLapsed,
+        ActionKind::DemandWithdrawn => pb::ActionKind::DemandWithdrawn,
+        ActionKind::DemandReopened => pb::ActionKind::DemandReopened,
+    }) as i32
+}
+
+fn demand_to_proto(d: &demand::Model, bills: &[demand_bill::Model]) -> pb::Demand {
+    pb::Demand {
+        demand_id: d.id.to_string(),
+        due_date: Some(date_to_proto(d.due_date)),
+        issued_on: Some(date_to_proto(d.issued_on)),
+        deadline: Some(date_to_proto(d.deadline)),
+        served_on: d.served_on.map(date_to_proto),
+        state: demand_state_to_proto(d.state),
+        principal_won: d.principal_won,
+        late_charge_won: d.late_charge_won,
+        bill_ids: bills.iter().map(|b| b.bill_id.to_string()).collect(),
+    }
+}
+
+fn action_to_proto(a: &case_action::Model) -> pb::CaseAction {
+    pb::CaseAction {
+        action_id: a.id.to_string(),
+        at: Some(timestamp_to_proto(a.at)),
+        on: Some(date_to_proto(a.on_date)),
+        actor: a.actor.clone(),
+        kind: action_kind_to_proto(a.kind),
+        subject_id: a.subject_id.clone(),
+        reason: a.reason.clone(),
+    }
+}
+
+fn next_to_proto(n: NextStep) -> pb::NextStep {
+    let (kind, by) = match n {
+        NextStep::None => (pb::NextStepKind::None, None),
+        NextStep::IssueDemand { by } => (pb::NextStepKind::IssueDemand, Some(by)),
+        NextStep::AwaitDemandDeadline { by } => (pb::NextStepKind::AwaitDemandDeadline, Some(by)),
+        NextStep::Seize => (pb::NextStepKind::Seize, None),
+    };
+    pb::NextStep {
+        kind: kind as i32,
+        by: by.map(date_to_proto),
+    }
+}
+
+fn case_to_proto(v: &CaseView) -> Result<pb::EnforcementCase, AppError> {
+    Ok(pb::EnforcementCase {
+        case_id: v.case.id.to_string(),
+        taxpayer_id: v.case.taxpayer_id.to_string(),
+        state: case_state_to_proto(v.case.state),
+        opened_at: Some(timestamp_to_proto(v.case.opened_at)),
+        bills: v.bills.iter().map(bill_to_proto).collect(),
+        arrears_amount_won: v.arrears_amount_won().ok_or_else(|| {
+            AppError::Internal(format!("arrears of case {} past i64 won", v.case.id))
+        })?,
+        demands: v
+            .demands
+            .iter()
+            .map(|d| demand_to_proto(&d.demand, &d.bills))
+            .collect(),
+        actions: v.actions.iter().map(action_to_proto).collect(),
+        next: Some(next_to_proto(v.next)),
+    })
+}
+
+fn summary_to_proto(c: &CaseSummary) -> pb::EnforcementCaseSummary {
+    pb::EnforcementCaseSummary {
+        case_id: c.case_id.to_string(),
+        taxpayer_id: c.taxpayer_id.to_string(),
+        state: case_state_to_proto(c.state),
+        bills: c.bills,
+        arrears_amount_won: c.arrears_amount_won,
+        arrears_since: c.arrears_since.map(date_to_proto),
+    }
+}
+
+fn document(d: &demand::Model, bills: &[demand_bill::Model]) -> DemandDocument {
+    DemandDocument {
+        demand_id: d.id.to_string(),
+        taxpayer_id: d.taxpayer_id.to_string(),
+        issued_on: d.issued_on,
+        due_date: d.due_date,
+        deadline: d.deadline,
+        bills: bills
+            .iter()
+            .map(|b| DemandLine {
+                e_payment_number: b.e_payment_number.clone(),
+                principal: won(b.principal_won),
+                late_charge: won(b.late_charge_won),
+                total: won(b.principal_won.saturating_add(b.late_charge_won)),
+            })
+            .collect(),
+        principal: won(d.principal_won),
+        late_charge: won(d.late_charge_won),
+        total: won(d.principal_won.saturating_add(d.late_charge_won)),
+    }
+}
+
+type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl ArrearsEnforcementService for ArrearsEnforcementApp {
@@ -80,6 +250,151 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
             delinquents: totals.delinquents,
             bills: totals.bills,
             arrears_amount_won: totals.arrears_amount_won,
+        }))
+    }
+
+    type IssueDemandsStream = ResponseStream<pb::IssueDemandsResponse>;
+
+    async fn issue_demands(
+        &self,
+        request: Request<pb::IssueDemandsRequest>,
+    ) -> Result<Response<Self::IssueDemandsStream>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let due = date_from_proto(req.due_date.as_ref(), "due_date")?;
+        // The run commits in batches: a repeat of a finished run is answered from the
+        // record; a run cut short is run again and demands nothing twice.
+        let cmd = Command::new(t.as_str(), "IssueDemands", &req.idempotency_key, &req)?;
+        if let Some(done) =
+            idempotency::repeat_of::<pb::IssueDemandsResponse, _>(&self.db, &cmd).await?
+        {
+            return Ok(Response::new(Box::pin(futures::stream::iter([Ok(done)]))));
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let app = self.clone();
+        let key = req.idempotency_key.clone();
+        let subject = who.subject.clone();
+        tokio::spawn(async move {
+            let sent = tx.clone();
+            let run = app
+                .issue_demands(t, due, &subject, move |p| {
+                    let _ = sent.send(Ok(progress_to_proto(p)));
+                })
+                .await;
+            let last = match run {
+                Ok(p) => {
+                    let done = progress_to_proto(&p);
+                    match Command::new(t.as_str(), "IssueDemands", &key, &req) {
+                        Ok(cmd) => {
+                            idempotency::record_response(&app.db, &cmd, &done, app.clock.now())
+                                .await
+                                .map(|()| done)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let _ = tx.send(last.map_err(Status::from));
+        });
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn record_demand_service(
+        &self,
+        request: Request<pb::RecordDemandServiceRequest>,
+    ) -> Result<Response<pb::RecordDemandServiceResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.demand_id, "demand_id")?;
+        let served_on = date_from_proto(req.served_on.as_ref(), "served_on")?;
+        let cmd = Command::new(
+            t.as_str(),
+            "RecordDemandService",
+            &req.idempotency_key,
+            &req,
+        )?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let d = self
+            .record_demand_service(&txn, t, id, served_on, &who.subject)
+            .await?;
+        let bills = {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            demand_bill::Entity::find()
+                .filter(demand_bill::Column::DemandId.eq(id))
+                .all(&txn)
+                .await
+                .map_err(AppError::from)?
+        };
+        let resp = pb::RecordDemandServiceResponse {
+            demand: Some(demand_to_proto(&d, &bills)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn get_demand_document(
+        &self,
+        request: Request<pb::GetDemandDocumentRequest>,
+    ) -> Result<Response<pb::GetDemandDocumentResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.demand_id, "demand_id")?;
+        let (d, bills) = self.demand(t, id).await?;
+        let html = document(&d, &bills)
+            .render()
+            .map_err(|e| AppError::Internal(format!("demand {id}: rendering failed: {e}")))?;
+        Ok(Response::new(pb::GetDemandDocumentResponse {
+            media_type: "text/html; charset=utf-8".into(),
+            content: html.into_bytes(),
+        }))
+    }
+
+    async fn get_enforcement_case(
+        &self,
+        request: Request<pb::GetEnforcementCaseRequest>,
+    ) -> Result<Response<pb::GetEnforcementCaseResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id =
+            TaxpayerId::parse_field(&req.taxpayer_id, "taxpayer_id").map_err(AppError::from)?;
+        let view = self.case_of(t, id).await?;
+        Ok(Response::new(pb::GetEnforcementCaseResponse {
+            enforcement_case: Some(case_to_proto(&view)?),
+        }))
+    }
+
+    async fn list_enforcement_cases(
+        &self,
+        request: Request<pb::ListEnforcementCasesRequest>,
+    ) -> Result<Response<pb::ListEnforcementCasesResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        if req.min_arrears_won < 0 {
+            return Err(AppError::invalid("min_arrears_won", "must not be negative").into());
+        }
+        let filter = CaseFilter {
+            state: case_state_from_proto(req.state)?,
+            min_arrears_won: req.min_arrears_won,
+            arrears_since_before: req
+                .arrears_since_before
+                .as_ref()
+                .map(|d| date_from_proto(Some(d), "arrears_since_before"))
+                .transpose()?,
+        };
+        let page = PageRequest::parse(CASES_LIST, 1, req.page_size, &req.page_token)?;
+        let (cases, next_page_token) = self.list_cases(t, &filter, &page).await?;
+        Ok(Response::new(pb::ListEnforcementCasesResponse {
+            cases: cases.iter().map(summary_to_proto).collect(),
+            next_page_token,
         }))
     }
 }

@@ -1,4 +1,5 @@
 //! Reporting's own tables.
 
+pub mod enforcement_entry;
 pub mod ledger_entry;
 pub mod migration;

@@ -1,7 +1,17 @@
-//! Arrears-enforcement's migrations: frozen history, own identifiers.
+//! Arrears-enforcement's migrations: frozen history, own identifiers. One file per
+//! migration; a published one is never edited.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
+
+mod m20261121_000002_arrears_enforcement_initial;
+mod m20261206_000001_arrears_enforcement_cases;
+
+use m20261121_000002_arrears_enforcement_initial::M20261121Initial;
+use m20261206_000001_arrears_enforcement_cases::M20261206Cases;
+#[cfg(test)]
+use m20261206_000001_arrears_enforcement_cases::{
+    ACTION_KINDS, CASE_STATES, DEMAND_STATES, TIMER_KINDS,
+};
 
 /// The migrator of the arrears_enforcement schema.
 #[derive(Debug)]
@@ -10,93 +20,44 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        seip_runtime::migration::with_infrastructure(vec![Box::new(M20261121Initial)])
+        seip_runtime::migration::with_infrastructure(vec![
+            Box::new(M20261121Initial),
+            Box::new(M20261206Cases),
+        ])
     }
 }
 
-#[derive(DeriveIden)]
-enum ArrearsBill {
-    Table,
-    BillId,
-    TenantCode,
-    TaxpayerId,
-    EPaymentNumber,
-    TaxYear,
-    DueDate,
-    ArrearsSince,
-    PrincipalWon,
-    LateChargeWon,
-    Settled,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[derive(DeriveIden)]
-enum TaxableObjectLink {
-    Table,
-    BillId,
-    TenantCode,
-    TaxpayerId,
-    VehicleId,
-}
-
-struct M20261121Initial;
-
-impl MigrationName for M20261121Initial {
-    fn name(&self) -> &str {
-        "m20261121_000002_arrears_enforcement_initial"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for M20261121Initial {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(ArrearsBill::Table)
-                    .col(uuid(ArrearsBill::BillId).primary_key())
-                    .col(string_len(ArrearsBill::TenantCode, 5))
-                    .col(uuid(ArrearsBill::TaxpayerId))
-                    .col(string_len(ArrearsBill::EPaymentNumber, 19))
-                    .col(integer(ArrearsBill::TaxYear))
-                    .col(date(ArrearsBill::DueDate))
-                    .col(date(ArrearsBill::ArrearsSince))
-                    .col(big_integer(ArrearsBill::PrincipalWon))
-                    .col(big_integer(ArrearsBill::LateChargeWon))
-                    .col(boolean(ArrearsBill::Settled))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("arrears_bill_taxpayer")
-                    .table(ArrearsBill::Table)
-                    .col(ArrearsBill::TenantCode)
-                    .col(ArrearsBill::TaxpayerId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(TaxableObjectLink::Table)
-                    .col(uuid(TaxableObjectLink::BillId).primary_key())
-                    .col(string_len(TaxableObjectLink::TenantCode, 5))
-                    .col(uuid(TaxableObjectLink::TaxpayerId))
-                    .col(uuid(TaxableObjectLink::VehicleId))
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+    /// Published migrations keep their names and order.
+    #[test]
+    fn history_is_frozen() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .filter(|n| n.contains("arrears_enforcement"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "m20261121_000002_arrears_enforcement_initial",
+                "m20261206_000001_arrears_enforcement_cases",
+            ]
+        );
     }
 
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(TaxableObjectLink::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(ArrearsBill::Table).to_owned())
-            .await?;
-        Ok(())
+    /// Every state and kind the code stores is one the database accepts.
+    #[test]
+    fn stored_names_are_known_to_the_database() {
+        use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind};
+        fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+            all.iter().map(|v| name(*v)).collect()
+        }
+        assert_eq!(names(CaseState::ALL, CaseState::as_str), CASE_STATES);
+        assert_eq!(names(DemandState::ALL, DemandState::as_str), DEMAND_STATES);
+        assert_eq!(names(ActionKind::ALL, ActionKind::as_str), ACTION_KINDS);
+        assert_eq!(names(TimerKind::ALL, TimerKind::as_str), TIMER_KINDS);
     }
 }

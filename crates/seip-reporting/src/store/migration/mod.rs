@@ -6,9 +6,11 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000002_reporting_initial;
 mod m20261204_000001_reporting_known_states;
+mod m20261206_000001_reporting_enforcement;
 
 use m20261121_000002_reporting_initial::M20261121Initial;
 use m20261204_000001_reporting_known_states::M20261204KnownStates;
+use m20261206_000001_reporting_enforcement::M20261206Enforcement;
 
 /// The migrator of the reporting schema.
 #[derive(Debug)]
@@ -20,6 +22,7 @@ impl MigratorTrait for Migrator {
         seip_runtime::migration::with_infrastructure(vec![
             Box::new(M20261121Initial),
             Box::new(M20261204KnownStates),
+            Box::new(M20261206Enforcement),
         ])
     }
 }
@@ -46,7 +49,20 @@ mod tests {
                 "m20261122_000003_outbox_event_once",
                 "m20261204_000001_reporting_known_states",
                 "m20261205_000003_outbox_refusals",
+                "m20261206_000001_reporting_enforcement",
             ]
+        );
+    }
+
+    #[test]
+    fn every_activity_kind_is_known_to_the_database() {
+        let stored: Vec<&str> = crate::domain::ActivityKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            stored,
+            super::m20261206_000001_reporting_enforcement::ACTIVITY_KINDS
         );
     }
 

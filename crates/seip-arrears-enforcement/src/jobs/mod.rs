@@ -1,0 +1,143 @@
+//! The scheduler: timers whose business day has come fire, each in its own transaction
+//! that claims it (`fired_at`), applies its step and records it, so a timer fires once
+//! however often the scheduler runs, crashes or runs in two replicas at once. On PostgreSQL
+//! replicas skip the timers another is firing (`FOR UPDATE SKIP LOCKED`); on SQLite the
+//! single writer and the claim's condition do the same.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use seip_runtime::db::sql;
+use seip_runtime::error::AppResult;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::ArrearsEnforcementApp;
+use crate::domain::case::TimerKind;
+
+/// Timers claimed per look.
+const TIMER_BATCH: u64 = 200;
+
+impl ArrearsEnforcementApp {
+    /// Fire every timer due by today (the business day); returns how many fired.
+    pub async fn run_due_timers(&self) -> AppResult<u64> {
+        let mut fired = 0;
+        loop {
+            let due = self.due_timers().await?;
+            if due.is_empty() {
+                return Ok(fired);
+            }
+            let mut progressed = false;
+            for (id, kind, subject) in due {
+                if self.fire(id, kind, subject).await? {
+                    fired += 1;
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                // Another replica holds them all: leave them to it.
+                return Ok(fired);
+            }
+        }
+    }
+
+    /// The next timers due, oldest first.
+    async fn due_timers(&self) -> AppResult<Vec<(Uuid, TimerKind, Uuid)>> {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    &format!(
+                        "SELECT id, kind, subject_id FROM timer WHERE fired_at IS NULL AND due_on <= ? \
+                         ORDER BY due_on, id LIMIT {TIMER_BATCH}"
+                    ),
+                ),
+                [self.clock.today().into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("", "kind")?;
+                Ok((
+                    r.try_get("", "id")?,
+                    kind.parse().map_err(|e| {
+                        seip_runtime::error::AppError::Internal(format!("timer.kind: {e}"))
+                    })?,
+                    r.try_get("", "subject_id")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Claim and fire one timer; false when another took it first.
+    async fn fire(&self, id: Uuid, kind: TimerKind, subject: Uuid) -> AppResult<bool> {
+        let backend = self.db.get_database_backend();
+        let txn = self.db.begin().await?;
+        if backend == DbBackend::Postgres {
+            let free = txn
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT id FROM timer WHERE id = $1 AND fired_at IS NULL FOR UPDATE SKIP LOCKED",
+                    [id.into()],
+                ))
+                .await?;
+            if free.is_none() {
+                txn.rollback().await?;
+                return Ok(false);
+            }
+        }
+        let now = self.clock.now();
+        let claimed = txn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    "UPDATE timer SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
+                ),
+                [now.into(), id.into()],
+            ))
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        let today = self.clock.today();
+        let span = tracing::info_span!("timer", kind = kind.as_str(), subject = %subject);
+        async {
+            match kind {
+                TimerKind::DemandDeadline => self.lapse_demand(&txn, subject, now, today).await,
+            }
+        }
+        .instrument(span)
+        .await?;
+        txn.commit().await?;
+        self.relay.notify_one();
+        Ok(true)
+    }
+
+    /// Fire due timers every `every` until `stop` resolves. A failure is logged and tried
+    /// again at the next look; nothing it did half is kept.
+    pub async fn run_timers(
+        self,
+        every: Duration,
+        stop: impl std::future::Future<Output = ()> + Send,
+    ) {
+        tokio::pin!(stop);
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = &mut stop => return,
+                _ = tick.tick() => {
+                    if let Err(e) = self.run_due_timers().await {
+                        tracing::error!(error = %e, "timers failed; trying again at the next look");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Arrears enforcement's types on the wire: the events it publishes (`DemandIssued`,
+//! `DemandLapsed`), built from domain values for the use cases, which speak no protobuf.
+
+use chrono::NaiveDate;
+use seip_proto::arrears_enforcement::v1 as pb;
+use seip_runtime::convert::date_to_proto;
+use uuid::Uuid;
+
+use crate::store::arrears_bill;
+
+/// `DemandIssued` for demand `id` of `taxpayer` naming `bills`.
+pub(crate) fn demand_issued(
+    id: Uuid,
+    taxpayer: Uuid,
+    due_date: NaiveDate,
+    issued_on: NaiveDate,
+    deadline: NaiveDate,
+    bills: &[arrears_bill::Model],
+    total_won: i64,
+) -> pb::DemandIssued {
+    pb::DemandIssued {
+        demand_id: id.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        due_date: Some(date_to_proto(due_date)),
+        issued_on: Some(date_to_proto(issued_on)),
+        deadline: Some(date_to_proto(deadline)),
+        bills: bills
+            .iter()
+            .map(|b| pb::DemandedBill {
+                bill_id: b.bill_id.to_string(),
+                e_payment_number: b.e_payment_number.clone(),
+                principal_won: b.principal_won,
+                late_charge_won: b.late_charge_won,
+            })
+            .collect(),
+        total_won,
+    }
+}
+
+/// `DemandLapsed` for demand `id` of `taxpayer`, `unpaid_won` left after `deadline`.
+pub(crate) fn demand_lapsed(
+    id: Uuid,
+    taxpayer: Uuid,
+    deadline: NaiveDate,
+    unpaid_won: i64,
+) -> pb::DemandLapsed {
+    pb::DemandLapsed {
+        demand_id: id.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        deadline: Some(date_to_proto(deadline)),
+        unpaid_won,
+    }
+}

@@ -1,0 +1,63 @@
+//! Frozen migration `m20261206_000001_reporting_enforcement`: never edited once landed.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+use seip_runtime::migration::allow_only;
+
+/// Enforcement activity kinds as this migration knows them.
+pub(super) const ACTIVITY_KINDS: &[&str] = &["demand_issued", "demand_lapsed"];
+
+#[derive(DeriveIden)]
+enum EnforcementEntry {
+    Table,
+    EventId,
+    TenantCode,
+    Kind,
+    EntryDate,
+    AmountWon,
+}
+
+/// Enforcement activity (demands issued, lapsed, …): one entry per event of
+/// arrears enforcement, dated for the month it counts in.
+#[derive(Debug)]
+pub(super) struct M20261206Enforcement;
+
+impl MigrationName for M20261206Enforcement {
+    fn name(&self) -> &str {
+        "m20261206_000001_reporting_enforcement"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M20261206Enforcement {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(EnforcementEntry::Table)
+                    .col(string(EnforcementEntry::EventId).primary_key())
+                    .col(string_len(EnforcementEntry::TenantCode, 5))
+                    .col(string(EnforcementEntry::Kind))
+                    .col(date(EnforcementEntry::EntryDate))
+                    .col(big_integer(EnforcementEntry::AmountWon))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE INDEX enforcement_entry_month ON enforcement_entry (tenant_code, entry_date)",
+        )
+        .await?;
+        allow_only(db, &[("enforcement_entry", "kind", ACTIVITY_KINDS)]).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(EnforcementEntry::Table).to_owned())
+            .await
+    }
+}

@@ -1,0 +1,401 @@
+//! Arrears enforcement over real gRPC: from the June close to demand notices, their service,
+//! their lapse on the business clock, and payments that settle them — each step once.
+
+use chrono::{NaiveDate, TimeZone};
+use futures::StreamExt;
+use seip_collection::domain::feed::{FileWriter, Header, PaymentToWrite};
+use seip_core::{Won, clock::kst};
+use seip_e2e::TestPlatform;
+use seip_proto::arrears_enforcement::v1 as epb;
+use seip_proto::assessment::v1 as apb;
+use seip_proto::collection::v1 as cpb;
+use seip_proto::reporting::v1 as rpb;
+use seip_runtime::convert::date_to_proto;
+use tonic::Code;
+
+const T: &str = "11110";
+
+fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
+    kst().with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap().to_utc()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A treasury file paying all of `bill` on `paid_on` with `charge` won of late charges.
+fn paid_in_full(bill: &apb::Bill, paid_on: NaiveDate, seq: u32, charge: i64) -> (String, Vec<u8>) {
+    let mut w = FileWriter::new(Header {
+        tenant_code: T.into(),
+        bank_code: "032".into(),
+        accounting_date: paid_on,
+        file_seq: seq,
+        created_at: paid_on.and_hms_opt(23, 0, 0).unwrap(),
+    });
+    w.push(&PaymentToWrite {
+        e_payment_number: &bill.e_payment_number,
+        tax_item_code: "501",
+        fiscal_year: 2026,
+        period: 1,
+        principal: Won::new(bill.lines[0].amount_won),
+        late_charge: Won::new(charge),
+        education_tax: Won::new(bill.lines[1].amount_won),
+        paid_on,
+        channel: 6,
+        payer_name: "홍길동",
+        bank_receipt_id: &format!("KB{seq:018}"),
+        cancel: false,
+    });
+    (
+        format!("RCPT_{T}_032_{}_{seq:04}.dat", paid_on.format("%Y%m%d")),
+        w.finish(),
+    )
+}
+
+async fn issue(
+    p: &TestPlatform,
+    key: &str,
+) -> Result<Vec<epb::IssueDemandsResponse>, tonic::Status> {
+    let mut stream = p
+        .arrears()
+        .issue_demands(epb::IssueDemandsRequest {
+            tenant_code: T.into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+            idempotency_key: key.into(),
+        })
+        .await?
+        .into_inner();
+    let mut seen = Vec::new();
+    while let Some(p) = stream.next().await {
+        seen.push(p?);
+    }
+    Ok(seen)
+}
+
+async fn case_of(p: &TestPlatform, taxpayer: &str) -> epb::EnforcementCase {
+    p.arrears()
+        .get_enforcement_case(epb::GetEnforcementCaseRequest {
+            tenant_code: T.into(),
+            taxpayer_id: taxpayer.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .enforcement_case
+        .unwrap()
+}
+
+fn kinds(c: &epb::EnforcementCase) -> Vec<epb::ActionKind> {
+    c.actions
+        .iter()
+        .map(|a| epb::ActionKind::try_from(a.kind).unwrap())
+        .collect()
+}
+
+async fn report(p: &TestPlatform, month: i32) -> Vec<(i32, i64, i64)> {
+    p.reporting()
+        .get_monthly_report(rpb::GetMonthlyReportRequest {
+            tenant_code: T.into(),
+            year: 2026,
+            month,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .enforcement
+        .iter()
+        .map(|a| (a.kind, a.count, a.amount_won))
+        .collect()
+}
+
+#[tokio::test]
+async fn demands_issue_once_lapse_on_the_business_clock_and_follow_payments() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let mut bills = Vec::new();
+    for n in 1..=3 {
+        let v = p.register_car(n, 1998, day(2025, 3, 1)).await.unwrap();
+        bills.push(p.decide_h1(&v, &format!("levy-{n}")).await.unwrap());
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let (a, b) = (&bills[0], &bills[1]);
+    // The third taxpayer pays on time: never in arrears, never demanded.
+    let on_time = paid_in_full(&bills[2], day(2026, 6, 29), 1, 0);
+    p.import_file(&on_time.0, on_time.1).await.unwrap();
+
+    // A demand follows arrears: not before the due date has passed.
+    p.clock.set(at(2026, 6, 30));
+    let early = issue(&p, "demands-early").await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(
+        early.message().contains("has not passed"),
+        "{}",
+        early.message()
+    );
+
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let opened = case_of(&p, &a.taxpayer_id).await;
+    assert_eq!(opened.state, epb::CaseState::Active as i32);
+    assert_eq!(opened.arrears_amount_won, 267_520);
+    assert_eq!(kinds(&opened), [epb::ActionKind::CaseOpened]);
+    // Automobile tax on its own car may be seized at once (S-2).
+    assert_eq!(opened.next.unwrap().kind, epb::NextStepKind::Seize as i32);
+
+    // 2026-07-10: one demand per taxpayer, deadline 20 days on (7/30, a Thursday).
+    p.clock.set(at(2026, 7, 10));
+    let run = issue(&p, "demands-0630").await.unwrap();
+    let last = run.last().unwrap();
+    assert!(last.finished);
+    assert_eq!(
+        (
+            last.taxpayers_total,
+            last.demands_issued,
+            last.bills_demanded,
+            last.demanded_won
+        ),
+        (2, 2, 2, 2 * 267_520)
+    );
+    assert_eq!(last.deadline, Some(date_to_proto(day(2026, 7, 30))));
+    // The same run again answers its summary; another run issues nothing twice.
+    assert_eq!(issue(&p, "demands-0630").await.unwrap(), vec![*last]);
+    let again = issue(&p, "demands-0630-again").await.unwrap();
+    assert_eq!(again.last().unwrap().demands_issued, 0);
+
+    let case_a = case_of(&p, &a.taxpayer_id).await;
+    assert_eq!(
+        kinds(&case_a),
+        [epb::ActionKind::CaseOpened, epb::ActionKind::DemandIssued]
+    );
+    let demand_a = case_a.demands[0].clone();
+    assert_eq!(demand_a.state, epb::DemandState::Issued as i32);
+    assert_eq!(demand_a.bill_ids, vec![a.bill_id.clone()]);
+    assert_eq!(
+        (demand_a.principal_won, demand_a.late_charge_won),
+        (259_740, 7_780)
+    );
+    let demand_b = case_of(&p, &b.taxpayer_id).await.demands[0].clone();
+
+    // The document is the demand in Korean, with its bill and the deadline.
+    let doc = p
+        .arrears()
+        .get_demand_document(epb::GetDemandDocumentRequest {
+            tenant_code: T.into(),
+            demand_id: demand_a.demand_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let html = String::from_utf8(doc.content).unwrap();
+    assert!(html.contains("지방세 독촉장"), "{html}");
+    assert!(html.contains(&a.e_payment_number));
+    assert!(html.contains("2026-07-30까지"));
+    assert!(html.contains("267,520원"));
+
+    // B's demand reached them on 7/27, within 7 days of the deadline: it moves to 8/10 (C-5).
+    p.clock.set(at(2026, 7, 28));
+    let served = p
+        .arrears()
+        .record_demand_service(epb::RecordDemandServiceRequest {
+            tenant_code: T.into(),
+            demand_id: demand_b.demand_id.clone(),
+            served_on: Some(date_to_proto(day(2026, 7, 27))),
+            idempotency_key: "served-b".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .demand
+        .unwrap();
+    assert_eq!(served.deadline, Some(date_to_proto(day(2026, 8, 10))));
+    let early_service = p
+        .arrears()
+        .record_demand_service(epb::RecordDemandServiceRequest {
+            tenant_code: T.into(),
+            demand_id: demand_b.demand_id.clone(),
+            served_on: Some(date_to_proto(day(2026, 7, 9))),
+            idempotency_key: "served-b-wrong".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(early_service.code(), Code::InvalidArgument);
+    assert!(early_service.message().contains("served_on"));
+
+    // 7/31: A's deadline has passed with nothing reported paid: the demand lapses, once.
+    p.clock.set(at(2026, 7, 31));
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 0);
+    let lapsed = case_of(&p, &a.taxpayer_id).await;
+    assert_eq!(lapsed.demands[0].state, epb::DemandState::Lapsed as i32);
+    // A paid on 7/29, within the deadline; the bank's file comes after the lapse. The
+    // payment is judged as of the day it was made: the demand is paid, the case settled.
+    // 259,740 + 5,990 + 1,790 (E-L1).
+    let late_file = paid_in_full(a, day(2026, 7, 29), 2, 7_780);
+    p.import_file(&late_file.0, late_file.1).await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let settled = case_of(&p, &a.taxpayer_id).await;
+    assert_eq!(settled.state, epb::CaseState::Settled as i32);
+    assert_eq!(settled.demands[0].state, epb::DemandState::Paid as i32);
+    assert_eq!(
+        kinds(&settled),
+        [
+            epb::ActionKind::CaseOpened,
+            epb::ActionKind::DemandIssued,
+            epb::ActionKind::DemandLapsed,
+            epb::ActionKind::DemandPaid,
+            epb::ActionKind::CaseSettled,
+        ]
+    );
+    let paid = &settled.actions[3];
+    assert!(
+        paid.reason.contains("within the deadline"),
+        "{}",
+        paid.reason
+    );
+    assert_eq!(settled.next.unwrap().kind, epb::NextStepKind::None as i32);
+
+    // B waits until its moved deadline: nothing on 8/10, the lapse on 8/11.
+    p.clock.set(at(2026, 8, 10));
+    assert_eq!(p.platform.run_timers().await.unwrap(), 0);
+    p.clock.set(at(2026, 8, 11));
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    let case_b = case_of(&p, &b.taxpayer_id).await;
+    assert_eq!(case_b.demands[0].state, epb::DemandState::Lapsed as i32);
+    let lapse = case_b.actions.last().unwrap();
+    assert_eq!(lapse.actor, "seip:scheduler");
+    assert!(lapse.reason.contains("S-1"), "{}", lapse.reason);
+
+    // The list: only B is still active.
+    let active = p
+        .arrears()
+        .list_enforcement_cases(epb::ListEnforcementCasesRequest {
+            tenant_code: T.into(),
+            state: epb::CaseState::Active as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        active
+            .cases
+            .iter()
+            .map(|c| (c.taxpayer_id.as_str(), c.bills, c.arrears_amount_won))
+            .collect::<Vec<_>>(),
+        [(b.taxpayer_id.as_str(), 1, 267_520)]
+    );
+    let big = p
+        .arrears()
+        .list_enforcement_cases(epb::ListEnforcementCasesRequest {
+            tenant_code: T.into(),
+            min_arrears_won: 267_521,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(big.cases.is_empty());
+    let all = p
+        .arrears()
+        .list_enforcement_cases(epb::ListEnforcementCasesRequest {
+            tenant_code: T.into(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(all.cases.len(), 1);
+    assert!(!all.next_page_token.is_empty());
+
+    // Reporting counts what enforcement did, in the month it did it.
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let issued = epb_kind(rpb::EnforcementActivityKind::DemandIssued);
+    let lapsed_kind = epb_kind(rpb::EnforcementActivityKind::DemandLapsed);
+    assert_eq!(
+        report(&p, 7).await,
+        [(issued, 2, 2 * 267_520), (lapsed_kind, 1, 267_520)]
+    );
+    assert_eq!(report(&p, 8).await, [(lapsed_kind, 1, 267_520)]);
+
+    // The register still agrees with collection's receivables to the won.
+    let summary = p
+        .arrears()
+        .get_arrears_summary(epb::GetArrearsSummaryRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let receivable = p
+        .collection()
+        .get_receivable(cpb::GetReceivableRequest {
+            tenant_code: T.into(),
+            e_payment_number: b.e_payment_number.clone(),
+            as_of: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .receivable
+        .unwrap();
+    assert_eq!(summary.arrears_amount_won, receivable.amount_due_won);
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}
+
+fn epb_kind(k: rpb::EnforcementActivityKind) -> i32 {
+    k as i32
+}
+
+#[tokio::test]
+async fn a_demand_run_past_fifty_days_is_refused_and_changes_nothing() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let v = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    let bill = p.decide_h1(&v, "levy-1").await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    // 2026-08-19 is the 50th day; 8/20 is too late (D-1).
+    p.clock.set(at(2026, 8, 20));
+    let late = issue(&p, "demands-late").await.unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+    assert!(late.message().contains("2026-08-19"), "{}", late.message());
+    let summary = p
+        .arrears()
+        .get_arrears_summary(epb::GetArrearsSummaryRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summary.bills, 1, "{summary:?}");
+    let c = case_of(&p, &bill.taxpayer_id).await;
+    assert!(c.demands.is_empty());
+    assert_eq!(kinds(&c), [epb::ActionKind::CaseOpened]);
+    let unknown = p
+        .arrears()
+        .get_enforcement_case(epb::GetEnforcementCaseRequest {
+            tenant_code: T.into(),
+            taxpayer_id: uuid::Uuid::now_v7().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    p.stop().await.unwrap();
+}
