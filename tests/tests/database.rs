@@ -166,6 +166,14 @@ async fn services_start_on_their_own_roles_and_refuse_more() {
             .unwrap();
     std::fs::write(&jwks, issuer.jwks()).unwrap();
     settings.auth.jwks_file = Some(jwks);
+    // Production has a registries' gateway: here its simulator, on its own port.
+    let registries = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    settings.enforcement.registry_url =
+        Some(format!("http://{}", registries.local_addr().unwrap()));
+    tokio::spawn(
+        seip_arrears_enforcement::ports::registry::RegistrySimulator::new()
+            .serve(registries, std::future::pending()),
+    );
     let clock = seip_core::Clock::fixed(seip_core::Clock::system().now());
 
     // Before the store is migrated, a service does not start (and creates nothing).

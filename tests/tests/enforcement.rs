@@ -399,3 +399,396 @@ async fn a_demand_run_past_fifty_days_is_refused_and_changes_nothing() {
     assert_eq!(unknown.code(), Code::NotFound);
     p.stop().await.unwrap();
 }
+
+async fn seize(
+    p: &TestPlatform,
+    taxpayer: &str,
+    kind: epb::AssetKind,
+    reference: &str,
+    third_party: &str,
+    value_won: i64,
+    key: &str,
+) -> Result<epb::Seizure, tonic::Status> {
+    Ok(p.arrears()
+        .seize_asset(epb::SeizeAssetRequest {
+            tenant_code: T.into(),
+            taxpayer_id: taxpayer.into(),
+            asset: Some(epb::Asset {
+                kind: kind as i32,
+                reference: reference.into(),
+                third_party: third_party.into(),
+                value_won,
+            }),
+            idempotency_key: key.into(),
+        })
+        .await?
+        .into_inner()
+        .seizure
+        .unwrap())
+}
+
+async fn release(
+    p: &TestPlatform,
+    seizure_id: &str,
+    reason: epb::ReleaseReason,
+    note: &str,
+    key: &str,
+) -> Result<epb::Seizure, tonic::Status> {
+    Ok(p.arrears()
+        .release_seizure(epb::ReleaseSeizureRequest {
+            tenant_code: T.into(),
+            seizure_id: seizure_id.into(),
+            reason: reason as i32,
+            note: note.into(),
+            idempotency_key: key.into(),
+        })
+        .await?
+        .into_inner()
+        .seizure
+        .unwrap())
+}
+
+fn state_of(c: &epb::EnforcementCase, id: &str) -> epb::SeizureState {
+    epb::SeizureState::try_from(
+        c.seizures
+            .iter()
+            .find(|s| s.seizure_id == id)
+            .unwrap_or_else(|| panic!("seizure {id} in the case"))
+            .state,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn seizures_are_decided_by_the_law_ordered_once_and_released_by_payment() {
+    let mut p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let mut bills = Vec::new();
+    let mut cars = Vec::new();
+    for n in 1..=3 {
+        let v = p.register_car(n, 1998, day(2025, 3, 1)).await.unwrap();
+        bills.push(p.decide_h1(&v, &format!("levy-{n}")).await.unwrap());
+        cars.push(v);
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let (a, b, c) = (&bills[0], &bills[1], &bills[2]);
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+
+    // 7/2: automobile tax on the car itself may be seized without a demand (S-2). The
+    // arrears service is killed between the decision and the order: restarted, it orders
+    // once.
+    p.clock.set(at(2026, 7, 2));
+    let car_a = seize(
+        &p,
+        &a.taxpayer_id,
+        epb::AssetKind::Vehicle,
+        &cars[0],
+        "",
+        8_000_000,
+        "seize-a-car",
+    )
+    .await
+    .unwrap();
+    assert_eq!(car_a.state, epb::SeizureState::Requested as i32);
+    assert_eq!((car_a.secured_won, car_a.protected_won), (267_520, 0));
+    assert!(car_a.on_taxed_vehicle);
+    // The same call again is the same seizure; the car cannot be seized twice.
+    let again = seize(
+        &p,
+        &a.taxpayer_id,
+        epb::AssetKind::Vehicle,
+        &cars[0],
+        "",
+        8_000_000,
+        "seize-a-car",
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.seizure_id, car_a.seizure_id);
+    let twice = seize(
+        &p,
+        &a.taxpayer_id,
+        epb::AssetKind::Vehicle,
+        &cars[0],
+        "",
+        8_000_000,
+        "seize-a-car-2",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    p.platform
+        .stop_service(seip_runtime::ServiceName::ArrearsEnforcement)
+        .await
+        .unwrap();
+    p.platform
+        .restart_service(seip_runtime::ServiceName::ArrearsEnforcement)
+        .await
+        .unwrap();
+    let sim = p.platform.registry_simulator().unwrap().clone();
+    assert_eq!(sim.registered(), 0);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 0);
+    assert_eq!(sim.registered(), 1);
+    let case_a = case_of(&p, &a.taxpayer_id).await;
+    assert_eq!(
+        state_of(&case_a, &car_a.seizure_id),
+        epb::SeizureState::Registered
+    );
+    assert_eq!(
+        case_a.seizures[0].perfected_on,
+        Some(date_to_proto(day(2026, 7, 2)))
+    );
+    // S-2 reaches the car only: A's deposit waits for a lapsed demand (S-1).
+    let more = seize(
+        &p,
+        &a.taxpayer_id,
+        epb::AssetKind::BankDeposit,
+        "110-222-333333",
+        "088",
+        3_000_000,
+        "seize-a-deposit",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(more.code(), Code::FailedPrecondition);
+    assert!(more.message().contains("S-1"), "{}", more.message());
+
+    // C's car is seized too — but C had paid on 6/29, reported only now: C was never in
+    // arrears, and the seizure is withdrawn.
+    let car_c = seize(
+        &p,
+        &c.taxpayer_id,
+        epb::AssetKind::Vehicle,
+        &cars[2],
+        "",
+        8_000_000,
+        "seize-c-car",
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    let on_time = paid_in_full(c, day(2026, 6, 29), 1, 0);
+    p.import_file(&on_time.0, on_time.1).await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    let case_c = case_of(&p, &c.taxpayer_id).await;
+    assert_eq!(case_c.state, epb::CaseState::Settled as i32);
+    let withdrawn = case_c
+        .seizures
+        .iter()
+        .find(|s| s.seizure_id == car_c.seizure_id)
+        .unwrap();
+    assert_eq!(
+        (withdrawn.state, withdrawn.release_reason),
+        (
+            epb::SeizureState::Released as i32,
+            epb::ReleaseReason::Withdrawn as i32
+        )
+    );
+
+    // B's wages cannot be seized before a demand lapsed (S-1).
+    let early = seize(
+        &p,
+        &b.taxpayer_id,
+        epb::AssetKind::Wages,
+        "B-payroll",
+        "220-81-00001",
+        4_000_000,
+        "seize-b-wages-early",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(early.message().contains("S-1"), "{}", early.message());
+    p.clock.set(at(2026, 7, 10));
+    issue(&p, "demands-0630").await.unwrap();
+    // A's demand and B's lapse.
+    p.clock.set(at(2026, 7, 31));
+    assert_eq!(p.platform.run_timers().await.unwrap(), 2);
+    // Now A's deposit has a ground, but the car secures every won (§43).
+    let more = seize(
+        &p,
+        &a.taxpayer_id,
+        epb::AssetKind::BankDeposit,
+        "110-222-333333",
+        "088",
+        3_000_000,
+        "seize-a-deposit-later",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(more.code(), Code::FailedPrecondition);
+    assert!(
+        more.message().contains("already secured"),
+        "{}",
+        more.message()
+    );
+    // A wage under the protected minimum gives nothing (S-4).
+    let protected = seize(
+        &p,
+        &b.taxpayer_id,
+        epb::AssetKind::Wages,
+        "B-payroll",
+        "220-81-00001",
+        2_000_000,
+        "seize-b-wages",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(protected.code(), Code::FailedPrecondition);
+    assert!(
+        protected.message().contains("S-4"),
+        "{}",
+        protected.message()
+    );
+    // A deposit of 2,600,000: 2,500,000 protected, 100,000 secured.
+    let deposit = seize(
+        &p,
+        &b.taxpayer_id,
+        epb::AssetKind::BankDeposit,
+        "110-999-000001",
+        "088",
+        2_600_000,
+        "seize-b-deposit",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (deposit.protected_won, deposit.secured_won),
+        (2_500_000, 100_000)
+    );
+    // Land that is not B's is refused by the registry; other land secures the rest.
+    sim.refuse("1101-2026-000001");
+    let wrong_land = seize(
+        &p,
+        &b.taxpayer_id,
+        epb::AssetKind::RealEstate,
+        "1101-2026-000001",
+        "",
+        50_000_000,
+        "seize-b-land-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong_land.secured_won, 167_520);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 2);
+    let case_b = case_of(&p, &b.taxpayer_id).await;
+    assert_eq!(
+        state_of(&case_b, &wrong_land.seizure_id),
+        epb::SeizureState::Refused
+    );
+    assert_eq!(
+        state_of(&case_b, &deposit.seizure_id),
+        epb::SeizureState::Registered
+    );
+    let land = seize(
+        &p,
+        &b.taxpayer_id,
+        epb::AssetKind::RealEstate,
+        "1101-2026-000002",
+        "",
+        50_000_000,
+        "seize-b-land-2",
+    )
+    .await
+    .unwrap();
+    assert_eq!(land.secured_won, 167_520);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    // The deposit is needed: releasing it as over-seizure is refused; a release needs a
+    // reason.
+    let needed = release(
+        &p,
+        &deposit.seizure_id,
+        epb::ReleaseReason::OverSeizure,
+        "the land covers it",
+        "rel-1",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(needed.code(), Code::FailedPrecondition);
+    let bare = release(
+        &p,
+        &deposit.seizure_id,
+        epb::ReleaseReason::Operator,
+        " ",
+        "rel-2",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bare.code(), Code::InvalidArgument);
+    // On proof that the account holds welfare benefits (S-4), it is released.
+    let proof = release(
+        &p,
+        &deposit.seizure_id,
+        epb::ReleaseReason::ProtectedAsset,
+        "기초생활수급비 전용 계좌 증명",
+        "rel-3",
+    )
+    .await
+    .unwrap();
+    assert_eq!(proof.state, epb::SeizureState::ReleaseRequested as i32);
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+
+    // A pays in full: the car is released by itself.
+    p.clock.set(at(2026, 8, 3));
+    let paid = paid_in_full(a, day(2026, 8, 3), 2, 7_780);
+    p.import_file(&paid.0, paid.1).await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let before = sim.registered();
+    assert_eq!(p.platform.run_timers().await.unwrap(), 1);
+    assert_eq!(sim.registered(), before - 1);
+    let case_a = case_of(&p, &a.taxpayer_id).await;
+    let car = &case_a.seizures[0];
+    assert_eq!(
+        (car.state, car.release_reason, car.released_on),
+        (
+            epb::SeizureState::Released as i32,
+            epb::ReleaseReason::Paid as i32,
+            Some(date_to_proto(day(2026, 8, 3)))
+        )
+    );
+    assert_eq!(
+        kinds(&case_a),
+        [
+            epb::ActionKind::CaseOpened,
+            epb::ActionKind::SeizureRequested,
+            epb::ActionKind::SeizureRegistered,
+            epb::ActionKind::DemandIssued,
+            epb::ActionKind::DemandLapsed,
+            epb::ActionKind::DemandPaid,
+            epb::ActionKind::SeizureReleaseRequested,
+            epb::ActionKind::CaseSettled,
+            epb::ActionKind::SeizureReleased,
+        ]
+    );
+
+    // Reporting counts seizures in the months they took effect and ended.
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let registered = rpb::EnforcementActivityKind::SeizureRegistered as i32;
+    let released = rpb::EnforcementActivityKind::SeizureReleased as i32;
+    let july = report(&p, 7).await;
+    assert!(
+        july.contains(&(registered, 4, 267_520 + 267_520 + 100_000 + 167_520)),
+        "{july:?}"
+    );
+    assert!(july.contains(&(released, 2, 267_520 + 100_000)), "{july:?}");
+    assert_eq!(
+        report(&p, 8)
+            .await
+            .into_iter()
+            .filter(|(k, ..)| *k == released)
+            .collect::<Vec<_>>(),
+        [(released, 1, 267_520)]
+    );
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}

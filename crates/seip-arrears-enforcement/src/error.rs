@@ -35,6 +35,47 @@ pub enum ArrearsError {
         /// Today.
         today: NaiveDate,
     },
+    /// The case owes nothing: every bill is paid.
+    #[error("taxpayer_id: {0} owes nothing in {1}; there is nothing to seize for")]
+    NothingOwed(TaxpayerId, TenantCode),
+    /// No ground for seizure yet (S-1, S-2).
+    #[error("asset: {0}")]
+    SeizureNotYet(String),
+    /// The asset is wholly protected from seizure (S-4).
+    #[error("asset.value_won: {0}")]
+    AssetProtected(String),
+    /// Other seizures already secure every won owed (§43).
+    #[error(
+        "asset: the arrears of {owed} won are already secured by other seizures (§43: seize only what is needed)"
+    )]
+    AlreadySecured {
+        /// What is owed.
+        owed: i64,
+    },
+    /// The asset is held by another seizure.
+    #[error("asset.reference: the asset is already seized (seizure {0})")]
+    AssetAlreadySeized(Uuid),
+    /// No such seizure in the municipality.
+    #[error("seizure_id: no seizure {0} in {1}")]
+    NoSeizure(Uuid, TenantCode),
+    /// The seizure does not hold the asset (refused, released or being released).
+    #[error("seizure_id: seizure {0} is {1}; only a held seizure is released")]
+    SeizureNotHeld(Uuid, &'static str),
+    /// Without this seizure the others do not secure the arrears.
+    #[error(
+        "reason: without seizure {id} the others secure {rest} of the {owed} won owed; it is not over-seizure (§43)"
+    )]
+    NotOverSeized {
+        /// The seizure.
+        id: Uuid,
+        /// What the others secure.
+        rest: i64,
+        /// What is owed.
+        owed: i64,
+    },
+    /// A registry could not be reached; the step is tried again.
+    #[error("{0}")]
+    RegistryUnavailable(crate::ports::registry::RegistryError),
     /// The due date has not passed: nothing is in arrears yet.
     #[error("due_date: {due_date} has not passed (today is {today}); demands follow arrears (D-1)")]
     DemandBeforeDue {
@@ -48,10 +89,20 @@ pub enum ArrearsError {
 impl ServiceError for ArrearsError {
     fn code(&self) -> Code {
         match self {
-            Self::NoArrears(..) | Self::NoCase(..) | Self::NoDemand(..) => Code::NotFound,
+            Self::NoArrears(..) | Self::NoCase(..) | Self::NoDemand(..) | Self::NoSeizure(..) => {
+                Code::NotFound
+            }
             Self::DemandClosed(..)
             | Self::DemandWindowPassed { .. }
-            | Self::DemandBeforeDue { .. } => Code::FailedPrecondition,
+            | Self::DemandBeforeDue { .. }
+            | Self::NothingOwed(..)
+            | Self::SeizureNotYet(..)
+            | Self::AssetProtected(..)
+            | Self::AlreadySecured { .. }
+            | Self::AssetAlreadySeized(..)
+            | Self::SeizureNotHeld(..)
+            | Self::NotOverSeized { .. } => Code::FailedPrecondition,
+            Self::RegistryUnavailable(..) => Code::Unavailable,
         }
     }
 
@@ -63,6 +114,15 @@ impl ServiceError for ArrearsError {
             Self::DemandClosed(..) => "DEMAND_CLOSED",
             Self::DemandWindowPassed { .. } => "DEMAND_WINDOW_PASSED",
             Self::DemandBeforeDue { .. } => "DEMAND_BEFORE_DUE",
+            Self::NothingOwed(..) => "NOTHING_OWED",
+            Self::SeizureNotYet(..) => "SEIZURE_NOT_YET",
+            Self::AssetProtected(..) => "ASSET_PROTECTED",
+            Self::AlreadySecured { .. } => "ALREADY_SECURED",
+            Self::AssetAlreadySeized(..) => "ASSET_ALREADY_SEIZED",
+            Self::NoSeizure(..) => "SEIZURE_NOT_FOUND",
+            Self::SeizureNotHeld(..) => "SEIZURE_NOT_HELD",
+            Self::NotOverSeized { .. } => "NOT_OVER_SEIZED",
+            Self::RegistryUnavailable(..) => "REGISTRY_UNAVAILABLE",
         }
     }
 }

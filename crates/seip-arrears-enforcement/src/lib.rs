@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod grpc;
 pub mod jobs;
+pub mod ports;
 pub mod store;
 pub mod wire;
 

@@ -1,11 +1,12 @@
 //! Arrears enforcement's types on the wire: the events it publishes (`DemandIssued`,
-//! `DemandLapsed`), built from domain values for the use cases, which speak no protobuf.
+//! `DemandLapsed`, `SeizureRegistered`, `SeizureReleased`), built from domain values for the use cases, which speak no protobuf.
 
 use chrono::NaiveDate;
 use seip_proto::arrears_enforcement::v1 as pb;
 use seip_runtime::convert::date_to_proto;
 use uuid::Uuid;
 
+use crate::domain::seizure::{AssetKind, ReleaseReason};
 use crate::store::arrears_bill;
 
 /// `DemandIssued` for demand `id` of `taxpayer` naming `bills`.
@@ -49,5 +50,39 @@ pub(crate) fn demand_lapsed(
         taxpayer_id: taxpayer.to_string(),
         deadline: Some(date_to_proto(deadline)),
         unpaid_won,
+    }
+}
+
+/// `SeizureRegistered` for seizure `id` of `taxpayer`.
+pub(crate) fn seizure_registered(
+    id: Uuid,
+    taxpayer: Uuid,
+    kind: AssetKind,
+    secured_won: i64,
+    perfected_on: NaiveDate,
+) -> pb::SeizureRegistered {
+    pb::SeizureRegistered {
+        seizure_id: id.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        asset_kind: kind.as_str().to_owned(),
+        secured_won,
+        perfected_on: Some(date_to_proto(perfected_on)),
+    }
+}
+
+/// `SeizureReleased` for seizure `id` of `taxpayer`.
+pub(crate) fn seizure_released(
+    id: Uuid,
+    taxpayer: Uuid,
+    reason: ReleaseReason,
+    secured_won: i64,
+    released_on: NaiveDate,
+) -> pb::SeizureReleased {
+    pb::SeizureReleased {
+        seizure_id: id.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        reason: reason.as_str().to_owned(),
+        secured_won,
+        released_on: Some(date_to_proto(released_on)),
     }
 }

@@ -69,3 +69,9 @@ impl EventName for arrears_enforcement::v1::DemandIssued {
 impl EventName for arrears_enforcement::v1::DemandLapsed {
     const NAME: &'static str = "seip.arrears_enforcement.v1.DemandLapsed";
 }
+impl EventName for arrears_enforcement::v1::SeizureRegistered {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.SeizureRegistered";
+}
+impl EventName for arrears_enforcement::v1::SeizureReleased {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.SeizureReleased";
+}

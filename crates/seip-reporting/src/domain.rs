@@ -32,11 +32,17 @@ pub enum ActivityKind {
     DemandIssued,
     /// A demand's deadline passed unpaid: the arrears left.
     DemandLapsed,
+    /// A seizure registered (압류): what it secures.
+    SeizureRegistered,
+    /// A seizure released: what it had secured.
+    SeizureReleased,
 }
 
 seip_core::stored_names!(ActivityKind {
     DemandIssued => "demand_issued",
     DemandLapsed => "demand_lapsed",
+    SeizureRegistered => "seizure_registered",
+    SeizureReleased => "seizure_released",
 });
 
 /// The month's enforcement entries of one kind, summed.

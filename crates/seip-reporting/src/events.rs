@@ -3,7 +3,9 @@
 
 use sea_orm::DatabaseTransaction;
 use seip_core::kst_today;
-use seip_proto::arrears_enforcement::v1::{DemandIssued, DemandLapsed};
+use seip_proto::arrears_enforcement::v1::{
+    DemandIssued, DemandLapsed, SeizureRegistered, SeizureReleased,
+};
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
 use seip_proto::common::v1::Event;
@@ -26,6 +28,48 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<BillOverdue>()
         .on::<DemandIssued>()
         .on::<DemandLapsed>()
+        .on::<SeizureRegistered>()
+        .on::<SeizureReleased>()
+}
+
+#[tonic::async_trait]
+impl Handle<SeizureRegistered> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: SeizureRegistered,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.perfected_on.as_ref(), "perfected_on")?;
+        self.record_enforcement(
+            txn,
+            source(event)?,
+            ActivityKind::SeizureRegistered,
+            on,
+            e.secured_won,
+        )
+        .await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<SeizureReleased> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: SeizureReleased,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.released_on.as_ref(), "released_on")?;
+        self.record_enforcement(
+            txn,
+            source(event)?,
+            ActivityKind::SeizureReleased,
+            on,
+            e.secured_won,
+        )
+        .await
+    }
 }
 
 #[tonic::async_trait]

@@ -52,6 +52,10 @@ fn report_to_proto(r: &MonthlyReport) -> pb::GetMonthlyReportResponse {
                 kind: match a.kind {
                     ActivityKind::DemandIssued => pb::EnforcementActivityKind::DemandIssued,
                     ActivityKind::DemandLapsed => pb::EnforcementActivityKind::DemandLapsed,
+                    ActivityKind::SeizureRegistered => {
+                        pb::EnforcementActivityKind::SeizureRegistered
+                    }
+                    ActivityKind::SeizureReleased => pb::EnforcementActivityKind::SeizureReleased,
                 } as i32,
                 count: a.count,
                 amount_won: a.amount_won,

@@ -256,12 +256,28 @@ pub struct EnforcementSettings {
     /// How often the scheduler looks for timers whose business day has come, milliseconds
     /// (`SEIP_ENFORCEMENT__TIMER_POLL_MS`).
     pub timer_poll_ms: u64,
+    /// The registries' gateway seizures are ordered from (`SEIP_ENFORCEMENT__REGISTRY_URL`,
+    /// `https://…`). Unset in development, tests and the demo: a simulator of the same
+    /// protocol is started with the services; services given their own database URLs
+    /// (production) refuse to start without it.
+    pub registry_url: Option<String>,
+    /// The municipality's key at the gateway (`SEIP_ENFORCEMENT__REGISTRY_KEY`).
+    pub registry_key: Option<SecretString>,
+    /// A file holding `registry_key` (a mounted secret), instead of it.
+    pub registry_key_file: Option<PathBuf>,
+    /// The CA certificates (PEM) the gateway's certificate is checked against
+    /// (`SEIP_ENFORCEMENT__REGISTRY_CA_FILE`; the government PKI's).
+    pub registry_ca_file: Option<PathBuf>,
 }
 
 impl Default for EnforcementSettings {
     fn default() -> Self {
         Self {
             timer_poll_ms: 60_000,
+            registry_url: None,
+            registry_key: None,
+            registry_key_file: None,
+            registry_ca_file: None,
         }
     }
 }
@@ -435,6 +451,13 @@ impl Settings {
                 "pii_index_key and pii_index_key_file are both set; give one"
             );
             self.pii_index_key = Some(read(path, "pii_index_key_file")?);
+        }
+        if let Some(path) = &self.enforcement.registry_key_file {
+            anyhow::ensure!(
+                self.enforcement.registry_key.is_none(),
+                "enforcement.registry_key and enforcement.registry_key_file are both set; give one"
+            );
+            self.enforcement.registry_key = Some(read(path, "enforcement.registry_key_file")?);
         }
         if let Some(path) = &self.database_url_file {
             anyhow::ensure!(

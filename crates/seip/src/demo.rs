@@ -432,16 +432,17 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             "\nMonthly revenue collection report (세입징수 보고서) {y}-{m:02}, municipality {TENANT}\n{t}"
         );
     }
-    let arrears = ArrearsEnforcementServiceClient::new(as_actor(
+    let mut officer = ArrearsEnforcementServiceClient::new(as_actor(
         ServiceName::ArrearsEnforcement,
         "demo.enforcement-officer",
         Role::EnforcementOfficer,
-    )?)
-    .get_arrears_summary(GetArrearsSummaryRequest {
-        tenant_code: TENANT.into(),
-    })
-    .await?
-    .into_inner();
+    )?);
+    let arrears = officer
+        .get_arrears_summary(GetArrearsSummaryRequest {
+            tenant_code: TENANT.into(),
+        })
+        .await?
+        .into_inner();
     println!(
         "\nDue-date close 2026-06-30: {} bills overdue, late charge raised {} won.\nArrears register: {} delinquents, {} bills, {} won.",
         close.bills_overdue,
@@ -450,6 +451,42 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
         arrears.bills,
         Won::new(arrears.arrears_amount_won),
     );
+    // 6. Pursuit: demands, their lapse, seizure of the taxed cars, payments that free them.
+    let enforcement = pursue(
+        &platform,
+        &clock,
+        &mut officer,
+        (&bank, &collection),
+        &bills,
+        &vehicles,
+        &receipt_ids,
+    )
+    .await?;
+    let pending = pending + platform.drain_events().await?;
+    println!("\n{enforcement}");
+    for (y, m) in [(2026, 7), (2026, 8)] {
+        let report = reporting
+            .get_monthly_report(GetMonthlyReportRequest {
+                tenant_code: TENANT.into(),
+                year: y,
+                month: m,
+            })
+            .await?
+            .into_inner();
+        let mut t = table(["enforcement", "count", "won"]);
+        for a in &report.enforcement {
+            t.add_row([
+                Cell::new(
+                    seip_proto::reporting::v1::EnforcementActivityKind::try_from(a.kind)
+                        .map(|k| format!("{k:?}"))
+                        .unwrap_or_default(),
+                ),
+                num(a.count),
+                won(a.amount_won),
+            ]);
+        }
+        println!("Enforcement in the report of {y}-{m:02}\n{t}");
+    }
     println!(
         "Events pending delivery: {pending}. Finished in {:.1?} (demo clock {}).",
         started.elapsed(),
@@ -460,4 +497,177 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             .format("%Y-%m")
     );
     platform.shutdown().await
+}
+
+/// How many of the delinquents' cars the demo seizes, and how many of them then pay.
+const SEIZED_CARS: usize = 20;
+const PAYING_AFTER_SEIZURE: usize = 5;
+
+/// After the close: demands on 10 July, their lapse on 31 July (the business clock moved,
+/// the scheduler run), the taxed cars of the first delinquents seized on 3 August (S-2),
+/// and some of them paying in full on 10 August, which releases their cars. Returns the
+/// story as a table.
+async fn pursue(
+    platform: &seip::Platform,
+    clock: &Clock,
+    officer: &mut ArrearsEnforcementServiceClient<grpc::Channel>,
+    (bank, collection): (
+        &CollectionServiceClient<grpc::Channel>,
+        &CollectionServiceClient<grpc::Channel>,
+    ),
+    bills: &[apb::Bill],
+    vehicles: &[String],
+    receipt_ids: &[String],
+) -> anyhow::Result<comfy_table::Table> {
+    use seip_proto::arrears_enforcement::v1 as epb;
+    let mut story = table(["day", "what", "count", "won"]);
+    clock.set(kst_instant(2026, 7, 10, 9));
+    let mut run = officer
+        .issue_demands(epb::IssueDemandsRequest {
+            tenant_code: TENANT.into(),
+            due_date: Some(date_to_proto(date(2026, 6, 30))),
+            idempotency_key: "demo-demands-2026-06-30".into(),
+        })
+        .await?
+        .into_inner();
+    let mut demanded = None;
+    while let Some(p) = run.next().await {
+        demanded = Some(p?);
+    }
+    let demanded = demanded.ok_or_else(|| anyhow::anyhow!("the demand run answered nothing"))?;
+    story.add_row([
+        Cell::new("2026-07-10"),
+        Cell::new(format!(
+            "demands issued (독촉), deadline {}",
+            demanded
+                .deadline
+                .as_ref()
+                .map(|d| format!("{}-{:02}-{:02}", d.year, d.month, d.day))
+                .unwrap_or_default()
+        )),
+        num(demanded.demands_issued),
+        won(demanded.demanded_won),
+    ]);
+    platform.drain_events().await?;
+    clock.set(kst_instant(2026, 7, 31, 9));
+    let lapsed = platform.run_timers().await?;
+    story.add_row([
+        Cell::new("2026-07-31"),
+        Cell::new("demands lapsed unpaid: seizure may start (S-1)"),
+        num(i64::try_from(lapsed)?),
+        Cell::new(""),
+    ]);
+    // The delinquents, oldest cases first, and their cars.
+    let cases = officer
+        .list_enforcement_cases(epb::ListEnforcementCasesRequest {
+            tenant_code: TENANT.into(),
+            state: epb::CaseState::Active as i32,
+            page_size: i32::try_from(SEIZED_CARS)?,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .cases;
+    clock.set(kst_instant(2026, 8, 3, 9));
+    let mut seized = Vec::new();
+    for c in &cases {
+        let Some(i) = bills.iter().position(|b| b.taxpayer_id == c.taxpayer_id) else {
+            continue;
+        };
+        let z = officer
+            .seize_asset(epb::SeizeAssetRequest {
+                tenant_code: TENANT.into(),
+                taxpayer_id: c.taxpayer_id.clone(),
+                asset: Some(epb::Asset {
+                    kind: epb::AssetKind::Vehicle as i32,
+                    reference: vehicles[i].clone(),
+                    third_party: String::new(),
+                    value_won: 6_000_000,
+                }),
+                idempotency_key: format!("demo-seize-car-{i}"),
+            })
+            .await?
+            .into_inner()
+            .seizure
+            .ok_or_else(|| anyhow::anyhow!("no seizure in the answer"))?;
+        seized.push((i, z));
+    }
+    platform.run_timers().await?;
+    story.add_row([
+        Cell::new("2026-08-03"),
+        Cell::new("cars seized at the vehicle register (S-2, perfected S-3)"),
+        num(i64::try_from(seized.len())?),
+        won(seized.iter().map(|(_, z)| z.secured_won).sum()),
+    ]);
+    // Some pay in full on 10 August: the bank's file frees their cars.
+    clock.set(kst_instant(2026, 8, 10, 18));
+    let mut writer = FileWriter::new(Header {
+        tenant_code: TENANT.into(),
+        bank_code: BANK.into(),
+        accounting_date: date(2026, 8, 10),
+        file_seq: 1,
+        created_at: date(2026, 8, 11).and_hms_opt(6, 0, 0).unwrap_or_default(),
+    });
+    let paying: Vec<_> = seized.iter().take(PAYING_AFTER_SEIZURE).collect();
+    let receipts: Vec<String> = (0..paying.len())
+        .map(|k| format!("KB{:018}", receipt_ids.len() + 1 + k))
+        .collect();
+    let mut paid = 0;
+    for ((i, _), receipt) in paying.iter().zip(&receipts) {
+        let b = &bills[*i];
+        let due = collection
+            .clone()
+            .get_receivable(cpb::GetReceivableRequest {
+                tenant_code: TENANT.into(),
+                e_payment_number: b.e_payment_number.clone(),
+                as_of: Some(date_to_proto(date(2026, 8, 10))),
+            })
+            .await?
+            .into_inner()
+            .receivable
+            .ok_or_else(|| anyhow::anyhow!("no receivable"))?;
+        let unpaid = |edu: bool| {
+            due.lines
+                .iter()
+                .filter(|l| {
+                    (tax_item_from_proto(l.tax_item, "tax_item").ok()
+                        == Some(TaxItem::LocalEducationTax))
+                        == edu
+                })
+                .map(|l| l.principal_won - l.principal_paid_won)
+                .sum::<i64>()
+        };
+        let (principal, edu) = (unpaid(false), unpaid(true));
+        writer.push(&PaymentToWrite {
+            e_payment_number: &b.e_payment_number,
+            tax_item_code: TaxItem::AutomobileTax.code(),
+            fiscal_year: 2026,
+            period: 1,
+            principal: Won::new(principal),
+            late_charge: Won::new(due.amount_due_won - principal - edu),
+            education_tax: Won::new(edu),
+            paid_on: date(2026, 8, 10),
+            channel: 6,
+            payer_name: "체납자",
+            bank_receipt_id: receipt,
+            cancel: false,
+        });
+        paid += due.amount_due_won;
+    }
+    seip::treasury::import(
+        &mut bank.clone(),
+        TENANT,
+        "RCPT_11110_032_20260810_0001.dat",
+        writer.finish(),
+    )
+    .await?;
+    platform.drain_events().await?;
+    let released = platform.run_timers().await?;
+    story.add_row([
+        Cell::new("2026-08-10"),
+        Cell::new("paid in full: their seizures released"),
+        num(i64::try_from(released)?),
+        won(paid),
+    ]);
+    Ok(story)
 }

@@ -9,14 +9,14 @@ use chrono::NaiveDate;
 use comfy_table::Cell;
 use futures::StreamExt;
 use seip::display::{Unit, bar, num, table, won};
-use seip_core::{Clock, TenantCode, Won};
+use seip_core::Won;
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_service_client::CollectionServiceClient;
+use seip_runtime::ServiceName;
 use seip_runtime::auth::Role;
 use seip_runtime::convert::{date_from_proto, date_to_proto};
-use seip_runtime::grpc::{self, Channel};
+use seip_runtime::grpc::Channel;
 use seip_runtime::paging::MAX_PAGE_SIZE;
-use seip_runtime::{ServiceName, Settings};
 
 /// Where the collection service is, and who calls it.
 #[derive(Debug, clap::Args)]
@@ -89,91 +89,38 @@ pub enum BillsCommand {
     },
 }
 
-/// A client, and the in-process platform serving it with `--local`.
+/// A client of collection, and the session it runs in.
 struct Session {
     client: CollectionServiceClient<Channel>,
-    local: Option<seip::Platform>,
-}
-
-/// A development token for `tenant` with `role`, signed with the embedded default's key,
-/// for the user running the command.
-fn development_token(settings: &Settings, tenant: &str, role: Role) -> anyhow::Result<String> {
-    let tenant = TenantCode::parse_field(tenant, "tenant")?;
-    let user = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
-    seip::development_issuer(settings)?.issue(
-        &format!("cli.{user}"),
-        &[tenant],
-        &[role],
-        Clock::system().now(),
-        chrono::Duration::minutes(30),
-    )
+    inner: crate::session::Session,
 }
 
 impl Session {
-    /// A session acting for `tenant` in `role`.
+    /// A session with collection acting for `tenant` in `role`.
     async fn open(
         target: &Target,
         config: Option<&Path>,
         tenant: &str,
         role: Role,
     ) -> anyhow::Result<Self> {
-        let settings = Settings::load(config)?;
-        let token = match &target.token {
-            Some(t) => t.clone(),
-            None if !settings.uses_postgres() => development_token(&settings, tenant, role)?,
-            None => anyhow::bail!(
-                "a token is required: pass --token or set SEIP_TOKEN (your identity provider issues it)"
-            ),
-        };
-        if !target.local {
-            let url = target
-                .collection_url
-                .clone()
-                .unwrap_or_else(|| settings.endpoint(ServiceName::Collection));
-            let probe = tonic::transport::Endpoint::from_shared(url.clone())?
-                .connect_timeout(std::time::Duration::from_secs(5))
-                .connect()
-                .await;
-            if probe.is_err() {
-                anyhow::bail!(
-                    "no collection service answers at {url}: start one (`seip serve all`), give --collection-url, or run Seip in this process with --local"
-                );
-            }
-            return Ok(Self {
-                client: CollectionServiceClient::new(grpc::channel_with_token(&url, &token)?),
-                local: None,
-            });
-        }
-        eprintln!(
-            "Running Seip in this process on {}.",
-            if settings.uses_postgres() {
-                "the configured PostgreSQL".to_owned()
-            } else {
-                settings.data_dir.display().to_string()
-            }
-        );
-        let mut settings = settings;
-        let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        settings.listen = seip_runtime::config::PerService::all(any);
-        settings.endpoints = None;
-        settings.internal_listen = seip_runtime::config::PerService::all(any);
-        settings.internal_endpoints = None;
-        let platform = seip::Platform::start_all(settings, Clock::system()).await?;
+        let inner = crate::session::Session::open(
+            ServiceName::Collection,
+            target.collection_url.as_deref(),
+            target.token.as_deref(),
+            target.local,
+            config,
+            tenant,
+            role,
+        )
+        .await?;
         Ok(Self {
-            client: CollectionServiceClient::new(grpc::channel_with_token(
-                &platform.endpoint(ServiceName::Collection),
-                &token,
-            )?),
-            local: Some(platform),
+            client: CollectionServiceClient::new(inner.channel.clone()),
+            inner,
         })
     }
 
     async fn close(self) -> anyhow::Result<()> {
-        if let Some(p) = self.local {
-            p.drain_events().await?;
-            p.shutdown().await?;
-        }
-        Ok(())
+        self.inner.close().await
     }
 }
 

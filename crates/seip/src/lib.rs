@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
 use seip_arrears_enforcement::ArrearsEnforcementApp;
+use seip_arrears_enforcement::ports::registry::{HttpRegistries, Registries, RegistrySimulator};
 use seip_assessment::AssessmentApp;
 use seip_assessment::domain::pii::PiiCipher;
 use seip_collection::CollectionApp;
@@ -246,6 +247,53 @@ pub struct Platform {
     verifier: Verifier,
     certificates: std::path::PathBuf,
     running: HashMap<ServiceName, Running>,
+    /// The registries seizures are ordered from, when arrears enforcement runs here.
+    registries: Option<Arc<dyn Registries>>,
+    /// The registries' simulator, when no gateway is configured, and its stop.
+    registry_simulator: Option<(RegistrySimulator, watch::Sender<bool>)>,
+}
+
+/// The registries' gateway of `settings`, or, when none is configured and the services
+/// prepare their own stores (development, tests, the demo), a simulator of its protocol
+/// started on loopback.
+async fn registries(
+    settings: &Settings,
+) -> anyhow::Result<(
+    Arc<dyn Registries>,
+    Option<(RegistrySimulator, watch::Sender<bool>)>,
+)> {
+    use secrecy::ExposeSecret as _;
+    let e = &settings.enforcement;
+    if let Some(url) = &e.registry_url {
+        let ca = e
+            .registry_ca_file
+            .as_ref()
+            .map(|p| std::fs::read(p).with_context(|| format!("registry_ca_file {}", p.display())))
+            .transpose()?;
+        let key = e
+            .registry_key
+            .as_ref()
+            .map(|k| k.expose_secret().to_owned())
+            .unwrap_or_default();
+        return Ok((
+            Arc::new(HttpRegistries::new(url, &key, ca.as_deref())?),
+            None,
+        ));
+    }
+    anyhow::ensure!(
+        settings.service_database_urls.is_none(),
+        "enforcement.registry_url is required when the services have their own database URLs (SEIP_ENFORCEMENT__REGISTRY_URL)"
+    );
+    let sim = RegistrySimulator::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, rx) = watch::channel(false);
+    tokio::spawn(sim.clone().serve(listener, stopped(rx)));
+    tracing::info!(%url, "registries simulated (no SEIP_ENFORCEMENT__REGISTRY_URL)");
+    Ok((
+        Arc::new(HttpRegistries::new(&url, "simulated", None)?),
+        Some((sim, stop)),
+    ))
 }
 
 async fn stopped(mut rx: watch::Receiver<bool>) {
@@ -299,7 +347,16 @@ impl Platform {
                 reporting: format!("https://{}", l.reporting),
             });
         }
+        let (registries, registry_simulator) =
+            if services.contains(&ServiceName::ArrearsEnforcement) {
+                let (r, sim) = registries(&settings).await?;
+                (Some(r), sim)
+            } else {
+                (None, None)
+            };
         let mut p = Self {
+            registries,
+            registry_simulator,
             certificates: certificates_dir(&settings)?,
             verifier: verifier(&settings)?,
             settings,
@@ -417,6 +474,9 @@ impl Platform {
                     clock.clone(),
                     self.calendar.clone(),
                     waker,
+                    self.registries
+                        .clone()
+                        .context("arrears-enforcement: no registries")?,
                 );
                 let every = std::time::Duration::from_millis(
                     self.settings.enforcement.timer_poll_ms.max(1),
@@ -599,6 +659,9 @@ impl Platform {
             self.clock.clone(),
             self.calendar.clone(),
             r.relay.as_ref().map(Relay::waker).unwrap_or_default(),
+            self.registries
+                .clone()
+                .context("arrears-enforcement: no registries")?,
         );
         Ok(app.run_due_timers().await?)
     }
@@ -614,6 +677,15 @@ impl Platform {
         for n in names {
             self.stop_service(n).await?;
         }
+        if let Some((_, stop)) = self.registry_simulator.take() {
+            let _ = stop.send(true);
+        }
         Ok(())
+    }
+
+    /// The registries' simulator, when the platform started one (no gateway configured):
+    /// tests and the demo tell it what to refuse or hold.
+    pub fn registry_simulator(&self) -> Option<&RegistrySimulator> {
+        self.registry_simulator.as_ref().map(|(s, _)| s)
     }
 }

@@ -1,10 +1,12 @@
 //! `seip`: run the services, the demo, and operator tools.
 
+mod arrears_cmd;
 #[cfg(feature = "bench")]
 mod bench_cmd;
 mod demo;
 mod feed_cmd;
 mod rules_cmd;
+mod session;
 
 use std::path::PathBuf;
 
@@ -50,6 +52,17 @@ enum Command {
         #[command(subcommand)]
         cmd: feed_cmd::FeedCommand,
     },
+    /// Arrears enforcement: demand runs, cases, seizures, demand documents.
+    Arrears {
+        #[command(subcommand)]
+        cmd: arrears_cmd::ArrearsCommand,
+    },
+    /// Simulators of the outside systems Seip talks to, speaking their protocols, for
+    /// development and integration tests.
+    Sim {
+        #[command(subcommand)]
+        cmd: SimCommand,
+    },
     /// Bills: export them with their amounts due.
     Bills {
         #[command(subcommand)]
@@ -80,6 +93,19 @@ enum Command {
     Rules {
         #[command(subcommand)]
         cmd: rules_cmd::RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SimCommand {
+    /// The registries' gateway (vehicle register, land registry, banks, employers): orders
+    /// register on the day ordered; `POST /_sim/refuse` and `/_sim/hold` with
+    /// `{"assetRef": …}` make it refuse or hold one. Point `SEIP_ENFORCEMENT__REGISTRY_URL`
+    /// at it.
+    Registry {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50171")]
+        listen: std::net::SocketAddr,
     },
 }
 
@@ -359,6 +385,23 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings::load(cli.config.as_deref())?;
             let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
             feed_cmd::feed(cmd, cli.config.as_deref()).await
+        }
+        Command::Arrears { cmd } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            arrears_cmd::run(cmd, cli.config.as_deref()).await
+        }
+        Command::Sim {
+            cmd: SimCommand::Registry { listen },
+        } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            println!("registries simulated at http://{}", listener.local_addr()?);
+            seip_arrears_enforcement::ports::registry::RegistrySimulator::new()
+                .serve(listener, seip_runtime::grpc::shutdown_signal())
+                .await?;
+            Ok(())
         }
         Command::Bills { cmd } => {
             let settings = Settings::load(cli.config.as_deref())?;

@@ -16,13 +16,16 @@ use seip_runtime::paging::PageRequest;
 use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
+use crate::app::seizure::release_all;
 use crate::domain::ArrearsBill;
 use crate::domain::case::{
-    ActionKind, CaseState, DemandState, NextStep, OpenBill, actor, next_step,
+    ActionKind, CaseState, DemandState, NextStep, OpenBill, TimerKind, actor, next_step,
 };
+use crate::domain::seizure::ReleaseReason;
 use crate::error::ArrearsError;
 use crate::store::{
-    arrears_bill, case_action, demand, demand_bill, enforcement_case, taxable_object_link,
+    arrears_bill, case_action, demand, demand_bill, enforcement_case, seizure, taxable_object_link,
+    timer,
 };
 
 /// The stable name of the case list, for its page tokens.
@@ -68,6 +71,48 @@ pub(crate) async fn record(
     }
     .insert(txn)
     .await?;
+    Ok(())
+}
+
+/// Set timer `kind` of `subject` to fire on `due_on`: a new one, or the one there was
+/// (fired or not) set again — one timer per kind and subject.
+pub(crate) async fn set_timer(
+    txn: &DatabaseTransaction,
+    tenant: TenantCode,
+    case_id: Uuid,
+    kind: TimerKind,
+    subject: Uuid,
+    due_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    match timer::Entity::find()
+        .filter(timer::Column::Kind.eq(kind))
+        .filter(timer::Column::SubjectId.eq(subject))
+        .one(txn)
+        .await?
+    {
+        Some(t) => {
+            let mut am = t.into_active_model();
+            am.due_on = Set(due_on);
+            am.fired_at = Set(None);
+            am.created_at = Set(now);
+            am.update(txn).await?;
+        }
+        None => {
+            timer::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_code: Set(tenant.to_string()),
+                case_id: Set(case_id),
+                kind: Set(kind),
+                subject_id: Set(subject),
+                due_on: Set(due_on),
+                fired_at: Set(None),
+                created_at: Set(now),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
     Ok(())
 }
 
@@ -267,6 +312,18 @@ async fn settle_if_paid(
     if unpaid.is_some() {
         return Ok(());
     }
+    // Bills left in the register were paid; none left, they were never in arrears.
+    let any = arrears_bill::Entity::find()
+        .filter(arrears_bill::Column::TenantCode.eq(tenant.as_str()))
+        .filter(arrears_bill::Column::TaxpayerId.eq(taxpayer))
+        .one(txn)
+        .await?;
+    let release = if any.is_some() {
+        ReleaseReason::Paid
+    } else {
+        ReleaseReason::Withdrawn
+    };
+    release_all(txn, c.id, release, at, today).await?;
     let id = c.id;
     let mut am = c.into_active_model();
     am.state = Set(CaseState::Settled);
@@ -311,6 +368,8 @@ pub struct CaseView {
     pub actions: Vec<case_action::Model>,
     /// What is next.
     pub next: NextStep,
+    /// Its seizures, oldest first.
+    pub seizures: Vec<seizure::Model>,
 }
 
 impl CaseView {
@@ -417,6 +476,11 @@ impl ArrearsEnforcementApp {
             .order_by_asc(case_action::Column::Id)
             .all(&self.db)
             .await?;
+        let seizures = seizure::Entity::find()
+            .filter(seizure::Column::CaseId.eq(case.id))
+            .order_by_asc(seizure::Column::Id)
+            .all(&self.db)
+            .await?;
         Ok(CaseView {
             case,
             bills: bills.into_iter().map(Into::into).collect(),
@@ -429,6 +493,7 @@ impl ArrearsEnforcementApp {
                 .collect(),
             actions,
             next,
+            seizures,
         })
     }
 

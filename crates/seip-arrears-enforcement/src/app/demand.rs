@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
 use crate::app::CONSUMERS;
-use crate::app::case::{Act, open_case, record};
+use crate::app::case::{Act, open_case, record, set_timer};
 use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind, actor};
 use crate::error::ArrearsError;
-use crate::store::{arrears_bill, demand, demand_bill, enforcement_case, timer};
+use crate::store::{arrears_bill, demand, demand_bill, enforcement_case};
 use crate::wire::{demand_issued, demand_lapsed};
 
 /// Taxpayers demanded per transaction: an interrupted run loses at most one batch, which
@@ -387,7 +387,19 @@ impl ArrearsEnforcementApp {
         am.state = Set(state);
         let d = am.update(txn).await?;
         if state == DemandState::Issued {
-            rearm(txn, TimerKind::DemandDeadline, id, deadline, now).await?;
+            let lapse_on = deadline
+                .checked_add_days(Days::new(1))
+                .ok_or_else(|| AppError::invalid("served_on", "out of range"))?;
+            set_timer(
+                txn,
+                tenant,
+                case_id,
+                TimerKind::DemandDeadline,
+                id,
+                lapse_on,
+                now,
+            )
+            .await?;
         }
         record(
             txn,
@@ -502,31 +514,6 @@ impl ArrearsEnforcementApp {
             .await?;
         Ok((d, bills))
     }
-}
-
-/// Set timer `kind` of `subject` to fire on the day after `deadline`, again if it fired.
-async fn rearm(
-    txn: &DatabaseTransaction,
-    kind: TimerKind,
-    subject: Uuid,
-    deadline: NaiveDate,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let due_on = deadline
-        .checked_add_days(Days::new(1))
-        .ok_or_else(|| AppError::invalid("deadline", "out of range"))?;
-    let t = timer::Entity::find()
-        .filter(timer::Column::Kind.eq(kind))
-        .filter(timer::Column::SubjectId.eq(subject))
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("no {kind} timer of {subject}")))?;
-    let mut am = t.into_active_model();
-    am.due_on = Set(due_on);
-    am.fired_at = Set(None);
-    am.created_at = Set(now);
-    am.update(txn).await?;
-    Ok(())
 }
 
 /// What one batch issued.

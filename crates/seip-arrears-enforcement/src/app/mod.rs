@@ -16,10 +16,12 @@ use tokio::sync::Notify;
 
 use crate::domain::{ArrearsEntry, ArrearsTotals};
 use crate::error::ArrearsError;
+use crate::ports::registry::Registries;
 use crate::store::arrears_bill;
 
 pub mod case;
 pub mod demand;
+pub mod seizure;
 
 /// Who receives arrears enforcement's events.
 pub const CONSUMERS: [ServiceName; 1] = [ServiceName::Reporting];
@@ -33,16 +35,19 @@ pub struct ArrearsEnforcementApp {
     pub(crate) params: Arc<LawParams>,
     /// Woken after each commit that wrote events.
     pub(crate) relay: Arc<Notify>,
+    /// The registries seizures are ordered from.
+    pub(crate) registries: Arc<dyn Registries>,
 }
 
 impl ArrearsEnforcementApp {
-    /// The service over `db`, on the business clock `clock`; `relay` is woken after each
-    /// commit that wrote events.
+    /// The service over `db`, on the business clock `clock`, ordering seizures from
+    /// `registries`; `relay` is woken after each commit that wrote events.
     pub fn new(
         db: DatabaseConnection,
         clock: Clock,
         calendar: Arc<HolidayCalendar>,
         relay: Arc<Notify>,
+        registries: Arc<dyn Registries>,
     ) -> Self {
         Self {
             db,
@@ -50,6 +55,7 @@ impl ArrearsEnforcementApp {
             calendar,
             params: Arc::new(LawParams::statutory().clone()),
             relay,
+            registries,
         }
     }
 

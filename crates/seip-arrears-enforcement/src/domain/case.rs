@@ -71,6 +71,16 @@ pub enum ActionKind {
     DemandWithdrawn,
     /// A payment on a paid demand was reversed before its deadline: it waits again.
     DemandReopened,
+    /// A seizure was decided and ordered.
+    SeizureRequested,
+    /// The registry registered it (S-3).
+    SeizureRegistered,
+    /// The registry refused it.
+    SeizureRefused,
+    /// Its release was decided and ordered.
+    SeizureReleaseRequested,
+    /// The registry released it.
+    SeizureReleased,
 }
 
 seip_core::stored_names!(ActionKind {
@@ -82,6 +92,11 @@ seip_core::stored_names!(ActionKind {
     DemandLapsed => "demand_lapsed",
     DemandWithdrawn => "demand_withdrawn",
     DemandReopened => "demand_reopened",
+    SeizureRequested => "seizure_requested",
+    SeizureRegistered => "seizure_registered",
+    SeizureRefused => "seizure_refused",
+    SeizureReleaseRequested => "seizure_release_requested",
+    SeizureReleased => "seizure_released",
 });
 
 /// What a timer does when its day comes (`timer.kind`).
@@ -90,10 +105,19 @@ seip_core::stored_names!(ActionKind {
 pub enum TimerKind {
     /// The day after a demand's deadline: lapse it if bills are unpaid.
     DemandDeadline,
+    /// Send a seizure's order to its registry (again, until it answers).
+    SeizureOrder,
+    /// Ask the registry whether a seizure it holds pending is registered.
+    SeizureCheck,
+    /// Send a seizure's release to its registry (again, until it answers).
+    SeizureRelease,
 }
 
 seip_core::stored_names!(TimerKind {
     DemandDeadline => "demand_deadline",
+    SeizureOrder => "seizure_order",
+    SeizureCheck => "seizure_check",
+    SeizureRelease => "seizure_release",
 });
 
 /// Who acted when no person did.

@@ -2,6 +2,7 @@
 
 pub mod case;
 pub mod document;
+pub mod seizure;
 
 use chrono::NaiveDate;
 use seip_core::TaxpayerId;

@@ -9,7 +9,7 @@ use seip_proto::arrears_enforcement::v1 as pb;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_server::ArrearsEnforcementService;
 use seip_runtime::auth::{Policy, Role, caller};
 use seip_runtime::begin_or_repeat;
-use seip_runtime::convert::{date_from_proto, date_to_proto, timestamp_to_proto, uuid};
+use seip_runtime::convert::{bounded, date_from_proto, date_to_proto, timestamp_to_proto, uuid};
 use seip_runtime::error::AppError;
 use seip_runtime::idempotency::{self, Command};
 use seip_runtime::paging::PageRequest;
@@ -18,10 +18,12 @@ use tonic::{Request, Response, Status};
 use crate::ArrearsEnforcementApp;
 use crate::app::case::{CASES_LIST, CaseFilter, CaseSummary, CaseView};
 use crate::app::demand::DemandProgress;
+use crate::app::seizure::AssetInput;
 use crate::domain::case::{ActionKind, CaseState, DemandState, NextStep};
 use crate::domain::document::{DemandDocument, DemandLine, won};
+use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState};
 use crate::domain::{ArrearsBill, ArrearsEntry};
-use crate::store::{case_action, demand, demand_bill};
+use crate::store::{case_action, demand, demand_bill, seizure};
 
 /// Who reads the arrears register and the cases.
 const READERS: &[Role] = &[
@@ -44,6 +46,8 @@ pub static POLICY: Policy = Policy {
         ("GetArrearsSummary", READERS),
         ("IssueDemands", ENFORCERS),
         ("RecordDemandService", ENFORCERS),
+        ("SeizeAsset", ENFORCERS),
+        ("ReleaseSeizure", ENFORCERS),
         ("GetDemandDocument", READERS),
         ("GetEnforcementCase", READERS),
         ("ListEnforcementCases", READERS),
@@ -124,7 +128,96 @@ fn action_kind_to_proto(k: ActionKind) -> i32 {
         ActionKind::DemandLapsed => pb::ActionKind::DemandLapsed,
         ActionKind::DemandWithdrawn => pb::ActionKind::DemandWithdrawn,
         ActionKind::DemandReopened => pb::ActionKind::DemandReopened,
+        ActionKind::SeizureRequested => pb::ActionKind::SeizureRequested,
+        ActionKind::SeizureRegistered => pb::ActionKind::SeizureRegistered,
+        ActionKind::SeizureRefused => pb::ActionKind::SeizureRefused,
+        ActionKind::SeizureReleaseRequested => pb::ActionKind::SeizureReleaseRequested,
+        ActionKind::SeizureReleased => pb::ActionKind::SeizureReleased,
     }) as i32
+}
+
+fn asset_kind_to_proto(k: AssetKind) -> i32 {
+    (match k {
+        AssetKind::Vehicle => pb::AssetKind::Vehicle,
+        AssetKind::RealEstate => pb::AssetKind::RealEstate,
+        AssetKind::BankDeposit => pb::AssetKind::BankDeposit,
+        AssetKind::Wages => pb::AssetKind::Wages,
+        AssetKind::RetirementPay => pb::AssetKind::RetirementPay,
+        AssetKind::OtherReceivable => pb::AssetKind::OtherReceivable,
+    }) as i32
+}
+
+fn asset_kind_from_proto(v: i32) -> Result<AssetKind, AppError> {
+    Ok(match pb::AssetKind::try_from(v) {
+        Ok(pb::AssetKind::Vehicle) => AssetKind::Vehicle,
+        Ok(pb::AssetKind::RealEstate) => AssetKind::RealEstate,
+        Ok(pb::AssetKind::BankDeposit) => AssetKind::BankDeposit,
+        Ok(pb::AssetKind::Wages) => AssetKind::Wages,
+        Ok(pb::AssetKind::RetirementPay) => AssetKind::RetirementPay,
+        Ok(pb::AssetKind::OtherReceivable) => AssetKind::OtherReceivable,
+        Ok(pb::AssetKind::Unspecified) | Err(_) => {
+            return Err(AppError::invalid(
+                "asset.kind",
+                "required: which kind of asset",
+            ));
+        }
+    })
+}
+
+fn release_reason_to_proto(r: ReleaseReason) -> i32 {
+    (match r {
+        ReleaseReason::Paid => pb::ReleaseReason::Paid,
+        ReleaseReason::ProtectedAsset => pb::ReleaseReason::ProtectedAsset,
+        ReleaseReason::OverSeizure => pb::ReleaseReason::OverSeizure,
+        ReleaseReason::Operator => pb::ReleaseReason::Operator,
+        ReleaseReason::Withdrawn => pb::ReleaseReason::Withdrawn,
+    }) as i32
+}
+
+fn release_reason_from_proto(v: i32) -> Result<ReleaseReason, AppError> {
+    Ok(match pb::ReleaseReason::try_from(v) {
+        Ok(pb::ReleaseReason::Paid) => ReleaseReason::Paid,
+        Ok(pb::ReleaseReason::ProtectedAsset) => ReleaseReason::ProtectedAsset,
+        Ok(pb::ReleaseReason::OverSeizure) => ReleaseReason::OverSeizure,
+        Ok(pb::ReleaseReason::Operator) => ReleaseReason::Operator,
+        Ok(pb::ReleaseReason::Withdrawn) => ReleaseReason::Withdrawn,
+        Ok(pb::ReleaseReason::Unspecified) | Err(_) => {
+            return Err(AppError::invalid(
+                "reason",
+                "required: why the seizure is released",
+            ));
+        }
+    })
+}
+
+fn seizure_to_proto(s: &seizure::Model) -> pb::Seizure {
+    pb::Seizure {
+        seizure_id: s.id.to_string(),
+        asset: Some(pb::Asset {
+            kind: asset_kind_to_proto(s.asset_kind),
+            reference: s.asset_ref.clone(),
+            third_party: s.third_party.clone(),
+            value_won: s.value_won,
+        }),
+        state: (match s.state {
+            SeizureState::Requested => pb::SeizureState::Requested,
+            SeizureState::Registered => pb::SeizureState::Registered,
+            SeizureState::Refused => pb::SeizureState::Refused,
+            SeizureState::ReleaseRequested => pb::SeizureState::ReleaseRequested,
+            SeizureState::Released => pb::SeizureState::Released,
+        }) as i32,
+        protected_won: s.protected_won,
+        secured_won: s.secured_won,
+        requested_on: Some(date_to_proto(s.requested_on)),
+        perfected_on: s.perfected_on.map(date_to_proto),
+        registry_receipt: s.registry_receipt.clone().unwrap_or_default(),
+        release_reason: s
+            .release_reason
+            .map(release_reason_to_proto)
+            .unwrap_or_default(),
+        released_on: s.released_on.map(date_to_proto),
+        on_taxed_vehicle: s.ground == Ground::VehicleOfAutomobileTax,
+    }
 }
 
 fn demand_to_proto(d: &demand::Model, bills: &[demand_bill::Model]) -> pb::Demand {
@@ -183,6 +276,7 @@ fn case_to_proto(v: &CaseView) -> Result<pb::EnforcementCase, AppError> {
             .collect(),
         actions: v.actions.iter().map(action_to_proto).collect(),
         next: Some(next_to_proto(v.next)),
+        seizures: v.seizures.iter().map(seizure_to_proto).collect(),
     })
 }
 
@@ -333,6 +427,62 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
         };
         let resp = pb::RecordDemandServiceResponse {
             demand: Some(demand_to_proto(&d, &bills)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn seize_asset(
+        &self,
+        request: Request<pb::SeizeAssetRequest>,
+    ) -> Result<Response<pb::SeizeAssetResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let taxpayer =
+            TaxpayerId::parse_field(&req.taxpayer_id, "taxpayer_id").map_err(AppError::from)?;
+        let a = req
+            .asset
+            .as_ref()
+            .ok_or_else(|| AppError::invalid("asset", "required"))?;
+        let asset = AssetInput {
+            kind: asset_kind_from_proto(a.kind)?,
+            reference: bounded(&a.reference, "asset.reference", 100)?.to_owned(),
+            third_party: bounded(&a.third_party, "asset.third_party", 100)?.to_owned(),
+            value: seip_core::Won::new(a.value_won),
+        };
+        if asset.reference.trim().is_empty() {
+            return Err(AppError::invalid("asset.reference", "required").into());
+        }
+        let cmd = Command::new(t.as_str(), "SeizeAsset", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let s = self
+            .seize_asset(&txn, t, taxpayer, asset, &who.subject)
+            .await?;
+        let resp = pb::SeizeAssetResponse {
+            seizure: Some(seizure_to_proto(&s)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn release_seizure(
+        &self,
+        request: Request<pb::ReleaseSeizureRequest>,
+    ) -> Result<Response<pb::ReleaseSeizureResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.seizure_id, "seizure_id")?;
+        let reason = release_reason_from_proto(req.reason)?;
+        let note = bounded(&req.note, "note", 1000)?;
+        let cmd = Command::new(t.as_str(), "ReleaseSeizure", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let s = self
+            .release_seizure(&txn, t, id, reason, note, &who.subject)
+            .await?;
+        let resp = pb::ReleaseSeizureResponse {
+            seizure: Some(seizure_to_proto(&s)),
         };
         idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
         Ok(Response::new(resp))

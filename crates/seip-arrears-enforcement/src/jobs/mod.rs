@@ -4,6 +4,7 @@
 //! replicas skip the timers another is firing (`FOR UPDATE SKIP LOCKED`); on SQLite the
 //! single writer and the claim's condition do the same.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
@@ -19,19 +20,35 @@ use crate::domain::case::TimerKind;
 const TIMER_BATCH: u64 = 200;
 
 impl ArrearsEnforcementApp {
-    /// Fire every timer due by today (the business day); returns how many fired.
+    /// Fire every timer due by today (the business day); returns how many fired. A timer
+    /// whose step fails (a registry that does not answer) is logged and left for the next
+    /// look; the others fire.
     pub async fn run_due_timers(&self) -> AppResult<u64> {
         let mut fired = 0;
+        let mut failed: HashSet<Uuid> = HashSet::new();
         loop {
-            let due = self.due_timers().await?;
+            let due: Vec<_> = self
+                .due_timers()
+                .await?
+                .into_iter()
+                .filter(|(id, ..)| !failed.contains(id))
+                .collect();
             if due.is_empty() {
                 return Ok(fired);
             }
             let mut progressed = false;
             for (id, kind, subject) in due {
-                if self.fire(id, kind, subject).await? {
-                    fired += 1;
-                    progressed = true;
+                match self.fire(id, kind, subject).await {
+                    Ok(true) => {
+                        fired += 1;
+                        progressed = true;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(timer = %id, kind = kind.as_str(), subject = %subject, error = %e, "timer failed; it fires again at the next look");
+                        failed.insert(id);
+                        progressed = true;
+                    }
                 }
             }
             if !progressed {
@@ -110,6 +127,9 @@ impl ArrearsEnforcementApp {
         async {
             match kind {
                 TimerKind::DemandDeadline => self.lapse_demand(&txn, subject, now, today).await,
+                TimerKind::SeizureOrder => self.order_seizure(&txn, subject, now, today).await,
+                TimerKind::SeizureCheck => self.check_seizure(&txn, subject, now, today).await,
+                TimerKind::SeizureRelease => self.send_release(&txn, subject, now, today).await,
             }
         }
         .instrument(span)

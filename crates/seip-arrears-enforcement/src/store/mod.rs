@@ -6,5 +6,6 @@ pub mod demand;
 pub mod demand_bill;
 pub mod enforcement_case;
 pub mod migration;
+pub mod seizure;
 pub mod taxable_object_link;
 pub mod timer;

@@ -5,12 +5,16 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000002_arrears_enforcement_initial;
 mod m20261206_000001_arrears_enforcement_cases;
+mod m20261206_000002_arrears_enforcement_seizures;
 
 use m20261121_000002_arrears_enforcement_initial::M20261121Initial;
 use m20261206_000001_arrears_enforcement_cases::M20261206Cases;
 #[cfg(test)]
-use m20261206_000001_arrears_enforcement_cases::{
-    ACTION_KINDS, CASE_STATES, DEMAND_STATES, TIMER_KINDS,
+use m20261206_000001_arrears_enforcement_cases::{CASE_STATES, DEMAND_STATES};
+use m20261206_000002_arrears_enforcement_seizures::M20261206Seizures;
+#[cfg(test)]
+use m20261206_000002_arrears_enforcement_seizures::{
+    ACTION_KINDS, ASSET_KINDS, GROUNDS, RELEASE_REASONS, SEIZURE_STATES, TIMER_KINDS,
 };
 
 /// The migrator of the arrears_enforcement schema.
@@ -23,6 +27,7 @@ impl MigratorTrait for Migrator {
         seip_runtime::migration::with_infrastructure(vec![
             Box::new(M20261121Initial),
             Box::new(M20261206Cases),
+            Box::new(M20261206Seizures),
         ])
     }
 }
@@ -44,6 +49,7 @@ mod tests {
             [
                 "m20261121_000002_arrears_enforcement_initial",
                 "m20261206_000001_arrears_enforcement_cases",
+                "m20261206_000002_arrears_enforcement_seizures",
             ]
         );
     }
@@ -52,6 +58,7 @@ mod tests {
     #[test]
     fn stored_names_are_known_to_the_database() {
         use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind};
+        use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState};
         fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
             all.iter().map(|v| name(*v)).collect()
         }
@@ -59,5 +66,15 @@ mod tests {
         assert_eq!(names(DemandState::ALL, DemandState::as_str), DEMAND_STATES);
         assert_eq!(names(ActionKind::ALL, ActionKind::as_str), ACTION_KINDS);
         assert_eq!(names(TimerKind::ALL, TimerKind::as_str), TIMER_KINDS);
+        assert_eq!(
+            names(SeizureState::ALL, SeizureState::as_str),
+            SEIZURE_STATES
+        );
+        assert_eq!(names(AssetKind::ALL, AssetKind::as_str), ASSET_KINDS);
+        assert_eq!(
+            names(ReleaseReason::ALL, ReleaseReason::as_str),
+            RELEASE_REASONS
+        );
+        assert_eq!(names(Ground::ALL, Ground::as_str), GROUNDS);
     }
 }

@@ -5,7 +5,12 @@ use sea_orm_migration::schema::*;
 use seip_runtime::migration::allow_only;
 
 /// Enforcement activity kinds as this migration knows them.
-pub(super) const ACTIVITY_KINDS: &[&str] = &["demand_issued", "demand_lapsed"];
+pub(super) const ACTIVITY_KINDS: &[&str] = &[
+    "demand_issued",
+    "demand_lapsed",
+    "seizure_registered",
+    "seizure_released",
+];
 
 #[derive(DeriveIden)]
 enum EnforcementEntry {
