@@ -73,6 +73,17 @@ pub enum ArrearsError {
         /// What is owed.
         owed: i64,
     },
+    /// The vehicle is not due for impoundment.
+    #[error("vehicle_id: {0} is not due for impoundment: {1}")]
+    PlateNotDue(Uuid, String),
+    /// The vehicle's plates are not held (or not due back).
+    #[error("vehicle_id: the plates of {0} are not held by the municipality in a way this allows")]
+    PlateNotHeld(Uuid),
+    /// A temporary release is extended once only (V-1).
+    #[error(
+        "vehicle_id: the temporary release of {0} was extended already; it is extended once (V-1)"
+    )]
+    ReleaseExtendedOnce(Uuid),
     /// A registry could not be reached; the step is tried again.
     #[error("{0}")]
     RegistryUnavailable(crate::ports::registry::RegistryError),
@@ -101,7 +112,10 @@ impl ServiceError for ArrearsError {
             | Self::AlreadySecured { .. }
             | Self::AssetAlreadySeized(..)
             | Self::SeizureNotHeld(..)
-            | Self::NotOverSeized { .. } => Code::FailedPrecondition,
+            | Self::NotOverSeized { .. }
+            | Self::PlateNotDue(..)
+            | Self::PlateNotHeld(..)
+            | Self::ReleaseExtendedOnce(..) => Code::FailedPrecondition,
             Self::RegistryUnavailable(..) => Code::Unavailable,
         }
     }
@@ -123,6 +137,9 @@ impl ServiceError for ArrearsError {
             Self::SeizureNotHeld(..) => "SEIZURE_NOT_HELD",
             Self::NotOverSeized { .. } => "NOT_OVER_SEIZED",
             Self::RegistryUnavailable(..) => "REGISTRY_UNAVAILABLE",
+            Self::PlateNotDue(..) => "PLATE_NOT_DUE",
+            Self::PlateNotHeld(..) => "PLATE_NOT_HELD",
+            Self::ReleaseExtendedOnce(..) => "RELEASE_EXTENDED_ONCE",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Arrears enforcement's types on the wire: the events it publishes (`DemandIssued`,
-//! `DemandLapsed`, `SeizureRegistered`, `SeizureReleased`), built from domain values for the use cases, which speak no protobuf.
+//! `DemandLapsed`, `SeizureRegistered`, `SeizureReleased`, `PlateImpounded`,
+//! `PlateReturned`), built from domain values for the use cases, which speak no protobuf.
 
 use chrono::NaiveDate;
 use seip_proto::arrears_enforcement::v1 as pb;
@@ -84,5 +85,39 @@ pub(crate) fn seizure_released(
         reason: reason.as_str().to_owned(),
         secured_won,
         released_on: Some(date_to_proto(released_on)),
+    }
+}
+
+/// `PlateImpounded` for plate action `id`.
+pub(crate) fn plate_impounded(
+    id: Uuid,
+    taxpayer: Uuid,
+    vehicle: Uuid,
+    plate_number: &str,
+    on: NaiveDate,
+) -> pb::PlateImpounded {
+    pb::PlateImpounded {
+        plate_action_id: id.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        vehicle_id: vehicle.to_string(),
+        plate_number: plate_number.to_owned(),
+        impounded_on: Some(date_to_proto(on)),
+    }
+}
+
+/// `PlateReturned` for plate action `id`.
+pub(crate) fn plate_returned(
+    id: Uuid,
+    taxpayer: Uuid,
+    vehicle: Uuid,
+    plate_number: &str,
+    on: NaiveDate,
+) -> pb::PlateReturned {
+    pb::PlateReturned {
+        plate_action_id: id.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        vehicle_id: vehicle.to_string(),
+        plate_number: plate_number.to_owned(),
+        returned_on: Some(date_to_proto(on)),
     }
 }

@@ -75,3 +75,9 @@ impl EventName for arrears_enforcement::v1::SeizureRegistered {
 impl EventName for arrears_enforcement::v1::SeizureReleased {
     const NAME: &'static str = "seip.arrears_enforcement.v1.SeizureReleased";
 }
+impl EventName for arrears_enforcement::v1::PlateImpounded {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.PlateImpounded";
+}
+impl EventName for arrears_enforcement::v1::PlateReturned {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.PlateReturned";
+}

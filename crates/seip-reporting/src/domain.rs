@@ -36,6 +36,10 @@ pub enum ActivityKind {
     SeizureRegistered,
     /// A seizure released: what it had secured.
     SeizureReleased,
+    /// Licence plates taken (번호판 영치).
+    PlateImpounded,
+    /// Licence plates returned.
+    PlateReturned,
 }
 
 seip_core::stored_names!(ActivityKind {
@@ -43,6 +47,8 @@ seip_core::stored_names!(ActivityKind {
     DemandLapsed => "demand_lapsed",
     SeizureRegistered => "seizure_registered",
     SeizureReleased => "seizure_released",
+    PlateImpounded => "plate_impounded",
+    PlateReturned => "plate_returned",
 });
 
 /// The month's enforcement entries of one kind, summed.

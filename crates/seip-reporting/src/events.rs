@@ -4,7 +4,7 @@
 use sea_orm::DatabaseTransaction;
 use seip_core::kst_today;
 use seip_proto::arrears_enforcement::v1::{
-    DemandIssued, DemandLapsed, SeizureRegistered, SeizureReleased,
+    DemandIssued, DemandLapsed, PlateImpounded, PlateReturned, SeizureRegistered, SeizureReleased,
 };
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
@@ -30,6 +30,36 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<DemandLapsed>()
         .on::<SeizureRegistered>()
         .on::<SeizureReleased>()
+        .on::<PlateImpounded>()
+        .on::<PlateReturned>()
+}
+
+#[tonic::async_trait]
+impl Handle<PlateImpounded> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: PlateImpounded,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.impounded_on.as_ref(), "impounded_on")?;
+        self.record_enforcement(txn, source(event)?, ActivityKind::PlateImpounded, on, 0)
+            .await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<PlateReturned> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: PlateReturned,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.returned_on.as_ref(), "returned_on")?;
+        self.record_enforcement(txn, source(event)?, ActivityKind::PlateReturned, on, 0)
+            .await
+    }
 }
 
 #[tonic::async_trait]

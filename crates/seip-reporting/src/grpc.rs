@@ -56,6 +56,8 @@ fn report_to_proto(r: &MonthlyReport) -> pb::GetMonthlyReportResponse {
                         pb::EnforcementActivityKind::SeizureRegistered
                     }
                     ActivityKind::SeizureReleased => pb::EnforcementActivityKind::SeizureReleased,
+                    ActivityKind::PlateImpounded => pb::EnforcementActivityKind::PlateImpounded,
+                    ActivityKind::PlateReturned => pb::EnforcementActivityKind::PlateReturned,
                 } as i32,
                 count: a.count,
                 amount_won: a.amount_won,

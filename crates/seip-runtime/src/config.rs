@@ -268,6 +268,11 @@ pub struct EnforcementSettings {
     /// The CA certificates (PEM) the gateway's certificate is checked against
     /// (`SEIP_ENFORCEMENT__REGISTRY_CA_FILE`; the government PKI's).
     pub registry_ca_file: Option<PathBuf>,
+    /// Unpaid automobile-tax bills of a vehicle at which its owner is warned of plate
+    /// impoundment (V-1, practice; `SEIP_ENFORCEMENT__PLATE_WARNING_AT`, 1).
+    pub plate_warning_at: u32,
+    /// … and at which the plates are impounded (`SEIP_ENFORCEMENT__PLATE_IMPOUND_AT`, 2).
+    pub plate_impound_at: u32,
 }
 
 impl Default for EnforcementSettings {
@@ -278,6 +283,8 @@ impl Default for EnforcementSettings {
             registry_key: None,
             registry_key_file: None,
             registry_ca_file: None,
+            plate_warning_at: 1,
+            plate_impound_at: 2,
         }
     }
 }

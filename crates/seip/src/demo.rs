@@ -599,6 +599,26 @@ async fn pursue(
         num(i64::try_from(seized.len())?),
         won(seized.iter().map(|(_, z)| z.secured_won).sum()),
     ]);
+    // Licence plates (V-1): one unpaid bill warns; impoundment waits for a second.
+    let plates = officer
+        .select_plate_actions(epb::SelectPlateActionsRequest {
+            tenant_code: TENANT.into(),
+            idempotency_key: "demo-plates-2026-08-03".into(),
+        })
+        .await?
+        .into_inner();
+    story.add_row([
+        Cell::new("2026-08-03"),
+        Cell::new("owners warned of plate impoundment (영치예고, 1 unpaid bill)"),
+        num(plates.warned),
+        Cell::new(""),
+    ]);
+    story.add_row([
+        Cell::new("2026-08-03"),
+        Cell::new("cars on the crews' list (2 or more unpaid bills)"),
+        num(plates.ordered),
+        Cell::new(""),
+    ]);
     // Some pay in full on 10 August: the bank's file frees their cars.
     clock.set(kst_instant(2026, 8, 10, 18));
     let mut writer = FileWriter::new(Header {

@@ -477,6 +477,13 @@ impl Platform {
                     self.registries
                         .clone()
                         .context("arrears-enforcement: no registries")?,
+                )
+                .with_plate_thresholds(
+                    seip_rules::impoundment::PlateThresholds::new(
+                        self.settings.enforcement.plate_warning_at,
+                        self.settings.enforcement.plate_impound_at,
+                    )
+                    .context("enforcement.plate_warning_at / plate_impound_at")?,
                 );
                 let every = std::time::Duration::from_millis(
                     self.settings.enforcement.timer_poll_ms.max(1),
@@ -662,7 +669,11 @@ impl Platform {
             self.registries
                 .clone()
                 .context("arrears-enforcement: no registries")?,
-        );
+        )
+        .with_plate_thresholds(seip_rules::impoundment::PlateThresholds::new(
+            self.settings.enforcement.plate_warning_at,
+            self.settings.enforcement.plate_impound_at,
+        )?);
         Ok(app.run_due_timers().await?)
     }
 

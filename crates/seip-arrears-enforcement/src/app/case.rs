@@ -24,8 +24,8 @@ use crate::domain::case::{
 use crate::domain::seizure::ReleaseReason;
 use crate::error::ArrearsError;
 use crate::store::{
-    arrears_bill, case_action, demand, demand_bill, enforcement_case, seizure, taxable_object_link,
-    timer,
+    arrears_bill, case_action, demand, demand_bill, enforcement_case, plate_action, seizure,
+    taxable_object_link, timer,
 };
 
 /// The stable name of the case list, for its page tokens.
@@ -370,6 +370,8 @@ pub struct CaseView {
     pub next: NextStep,
     /// Its seizures, oldest first.
     pub seizures: Vec<seizure::Model>,
+    /// Its licence-plate actions, oldest first.
+    pub plate_actions: Vec<plate_action::Model>,
 }
 
 impl CaseView {
@@ -481,6 +483,11 @@ impl ArrearsEnforcementApp {
             .order_by_asc(seizure::Column::Id)
             .all(&self.db)
             .await?;
+        let plate_actions = plate_action::Entity::find()
+            .filter(plate_action::Column::CaseId.eq(case.id))
+            .order_by_asc(plate_action::Column::Id)
+            .all(&self.db)
+            .await?;
         Ok(CaseView {
             case,
             bills: bills.into_iter().map(Into::into).collect(),
@@ -494,6 +501,7 @@ impl ArrearsEnforcementApp {
             actions,
             next,
             seizures,
+            plate_actions,
         })
     }
 

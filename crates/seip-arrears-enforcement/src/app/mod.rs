@@ -9,6 +9,7 @@ use std::sync::Arc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use seip_core::{Clock, TaxpayerId, TenantCode};
 use seip_rules::calendar::HolidayCalendar;
+use seip_rules::impoundment::PlateThresholds;
 use seip_rules::law::LawParams;
 use seip_runtime::ServiceName;
 use seip_runtime::error::AppResult;
@@ -21,6 +22,7 @@ use crate::store::arrears_bill;
 
 pub mod case;
 pub mod demand;
+pub mod plate;
 pub mod seizure;
 
 /// Who receives arrears enforcement's events.
@@ -37,6 +39,8 @@ pub struct ArrearsEnforcementApp {
     pub(crate) relay: Arc<Notify>,
     /// The registries seizures are ordered from.
     pub(crate) registries: Arc<dyn Registries>,
+    /// The municipality's counts for plate warnings and impoundment (V-1).
+    pub(crate) plates: PlateThresholds,
 }
 
 impl ArrearsEnforcementApp {
@@ -56,7 +60,14 @@ impl ArrearsEnforcementApp {
             params: Arc::new(LawParams::statutory().clone()),
             relay,
             registries,
+            plates: PlateThresholds::default(),
         }
+    }
+
+    /// Warn and impound plates at these counts of unpaid bills (V-1).
+    pub fn with_plate_thresholds(mut self, plates: PlateThresholds) -> Self {
+        self.plates = plates;
+        self
     }
 
     /// A taxpayer's entry in the register, oldest arrears first.

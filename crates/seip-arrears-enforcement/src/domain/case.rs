@@ -81,6 +81,20 @@ pub enum ActionKind {
     SeizureReleaseRequested,
     /// The registry released it.
     SeizureReleased,
+    /// The owner was warned of impoundment (영치예고).
+    PlateWarned,
+    /// The vehicle became due for impoundment: on the crews' list.
+    PlateImpoundOrdered,
+    /// A crew took the plates.
+    PlateImpounded,
+    /// The plates were released for a while (livelihood vehicle).
+    PlateReleasedTemporarily,
+    /// Paid: the plates are to be returned.
+    PlateReturnDue,
+    /// The plates were returned.
+    PlateReturned,
+    /// Paid before the plates were taken.
+    PlateActionCancelled,
 }
 
 seip_core::stored_names!(ActionKind {
@@ -97,6 +111,13 @@ seip_core::stored_names!(ActionKind {
     SeizureRefused => "seizure_refused",
     SeizureReleaseRequested => "seizure_release_requested",
     SeizureReleased => "seizure_released",
+    PlateWarned => "plate_warned",
+    PlateImpoundOrdered => "plate_impound_ordered",
+    PlateImpounded => "plate_impounded",
+    PlateReleasedTemporarily => "plate_released_temporarily",
+    PlateReturnDue => "plate_return_due",
+    PlateReturned => "plate_returned",
+    PlateActionCancelled => "plate_action_cancelled",
 });
 
 /// What a timer does when its day comes (`timer.kind`).
@@ -111,6 +132,8 @@ pub enum TimerKind {
     SeizureCheck,
     /// Send a seizure's release to its registry (again, until it answers).
     SeizureRelease,
+    /// The day after a temporary plate release ends: due for impoundment again if unpaid.
+    PlateReleaseEnd,
 }
 
 seip_core::stored_names!(TimerKind {
@@ -118,6 +141,7 @@ seip_core::stored_names!(TimerKind {
     SeizureOrder => "seizure_order",
     SeizureCheck => "seizure_check",
     SeizureRelease => "seizure_release",
+    PlateReleaseEnd => "plate_release_end",
 });
 
 /// Who acted when no person did.

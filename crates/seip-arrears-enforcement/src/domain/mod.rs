@@ -2,6 +2,7 @@
 
 pub mod case;
 pub mod document;
+pub mod plate;
 pub mod seizure;
 
 use chrono::NaiveDate;

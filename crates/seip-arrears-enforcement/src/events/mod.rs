@@ -17,6 +17,7 @@ use seip_runtime::events::{Handle, Handlers};
 
 use crate::ArrearsEnforcementApp;
 use crate::app::case::{after_postings, open_case};
+use crate::app::plate::plates_after_payment;
 use crate::store::{arrears_bill, taxable_object_link};
 
 async fn on_levy(txn: &DatabaseTransaction, tenant_code: &str, e: LevyDecided) -> AppResult<()> {
@@ -139,15 +140,11 @@ async fn on_postings(
     if touched.is_empty() {
         return Ok(());
     }
-    after_postings(
-        txn,
-        tenant(tenant_code)?,
-        &touched,
-        &taxpayers,
-        app.clock.now(),
-        app.clock.today(),
-    )
-    .await
+    let (now, today) = (app.clock.now(), app.clock.today());
+    let t = tenant(tenant_code)?;
+    after_postings(txn, t, &touched, &taxpayers, now, today).await?;
+    let bills: Vec<uuid::Uuid> = touched.keys().copied().collect();
+    plates_after_payment(app, txn, t, &bills, now, today).await
 }
 
 /// Every event arrears enforcement takes.

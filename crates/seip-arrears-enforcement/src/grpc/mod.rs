@@ -18,12 +18,14 @@ use tonic::{Request, Response, Status};
 use crate::ArrearsEnforcementApp;
 use crate::app::case::{CASES_LIST, CaseFilter, CaseSummary, CaseView};
 use crate::app::demand::DemandProgress;
+use crate::app::plate::{Impoundment, PLATE_TASKS_LIST};
 use crate::app::seizure::AssetInput;
 use crate::domain::case::{ActionKind, CaseState, DemandState, NextStep};
 use crate::domain::document::{DemandDocument, DemandLine, won};
+use crate::domain::plate::PlateState;
 use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState};
 use crate::domain::{ArrearsBill, ArrearsEntry};
-use crate::store::{case_action, demand, demand_bill, seizure};
+use crate::store::{case_action, demand, demand_bill, plate_action, seizure};
 
 /// Who reads the arrears register and the cases.
 const READERS: &[Role] = &[
@@ -38,6 +40,9 @@ const READERS: &[Role] = &[
 /// Who pursues arrears.
 const ENFORCERS: &[Role] = &[Role::EnforcementOfficer, Role::Supervisor];
 
+/// Who works the streets, and who directs them.
+const CREWS: &[Role] = &[Role::FieldCrew, Role::EnforcementOfficer, Role::Supervisor];
+
 /// Who may call what (README, Security).
 pub static POLICY: Policy = Policy {
     service: "seip.arrears_enforcement.v1.ArrearsEnforcementService",
@@ -48,6 +53,17 @@ pub static POLICY: Policy = Policy {
         ("RecordDemandService", ENFORCERS),
         ("SeizeAsset", ENFORCERS),
         ("ReleaseSeizure", ENFORCERS),
+        ("SelectPlateActions", ENFORCERS),
+        ("ListPlateTasks", CREWS),
+        (
+            "RecordPlateImpoundment",
+            &[Role::FieldCrew, Role::EnforcementOfficer],
+        ),
+        (
+            "RecordPlateReturn",
+            &[Role::FieldCrew, Role::EnforcementOfficer],
+        ),
+        ("ReleasePlateTemporarily", ENFORCERS),
         ("GetDemandDocument", READERS),
         ("GetEnforcementCase", READERS),
         ("ListEnforcementCases", READERS),
@@ -133,6 +149,13 @@ fn action_kind_to_proto(k: ActionKind) -> i32 {
         ActionKind::SeizureRefused => pb::ActionKind::SeizureRefused,
         ActionKind::SeizureReleaseRequested => pb::ActionKind::SeizureReleaseRequested,
         ActionKind::SeizureReleased => pb::ActionKind::SeizureReleased,
+        ActionKind::PlateWarned => pb::ActionKind::PlateWarned,
+        ActionKind::PlateImpoundOrdered => pb::ActionKind::PlateImpoundOrdered,
+        ActionKind::PlateImpounded => pb::ActionKind::PlateImpounded,
+        ActionKind::PlateReleasedTemporarily => pb::ActionKind::PlateReleasedTemporarily,
+        ActionKind::PlateReturnDue => pb::ActionKind::PlateReturnDue,
+        ActionKind::PlateReturned => pb::ActionKind::PlateReturned,
+        ActionKind::PlateActionCancelled => pb::ActionKind::PlateActionCancelled,
     }) as i32
 }
 
@@ -220,6 +243,34 @@ fn seizure_to_proto(s: &seizure::Model) -> pb::Seizure {
     }
 }
 
+fn plate_to_proto(a: &plate_action::Model) -> pb::PlateAction {
+    pb::PlateAction {
+        plate_action_id: a.id.to_string(),
+        taxpayer_id: a.taxpayer_id.to_string(),
+        vehicle_id: a.vehicle_id.to_string(),
+        state: (match a.state {
+            PlateState::Warned => pb::PlateState::Warned,
+            PlateState::ToImpound => pb::PlateState::ToImpound,
+            PlateState::Impounded => pb::PlateState::Impounded,
+            PlateState::ReleasedTemporarily => pb::PlateState::ReleasedTemporarily,
+            PlateState::ReturnDue => pb::PlateState::ReturnDue,
+            PlateState::Returned => pb::PlateState::Returned,
+            PlateState::Cancelled => pb::PlateState::Cancelled,
+        }) as i32,
+        unpaid_bills: a.unpaid_bills,
+        warned_on: a.warned_on.map(date_to_proto),
+        due_on: a.due_on.map(date_to_proto),
+        impounded_at: a.impounded_at.map(timestamp_to_proto),
+        impounded_by: a.impounded_by.clone().unwrap_or_default(),
+        plate_number: a.plate_number.clone().unwrap_or_default(),
+        place: a.place.clone().unwrap_or_default(),
+        photo_ref: a.photo_ref.clone().unwrap_or_default(),
+        release_until: a.release_until.map(date_to_proto),
+        return_by: a.return_by.map(date_to_proto),
+        returned_at: a.returned_at.map(timestamp_to_proto),
+    }
+}
+
 fn demand_to_proto(d: &demand::Model, bills: &[demand_bill::Model]) -> pb::Demand {
     pb::Demand {
         demand_id: d.id.to_string(),
@@ -277,6 +328,7 @@ fn case_to_proto(v: &CaseView) -> Result<pb::EnforcementCase, AppError> {
         actions: v.actions.iter().map(action_to_proto).collect(),
         next: Some(next_to_proto(v.next)),
         seizures: v.seizures.iter().map(seizure_to_proto).collect(),
+        plate_actions: v.plate_actions.iter().map(plate_to_proto).collect(),
     })
 }
 
@@ -311,6 +363,15 @@ fn document(d: &demand::Model, bills: &[demand_bill::Model]) -> DemandDocument {
         late_charge: won(d.late_charge_won),
         total: won(d.principal_won.saturating_add(d.late_charge_won)),
     }
+}
+
+/// A required text field, bounded, trimmed.
+fn required(value: &str, field: &str, max_chars: usize) -> Result<String, AppError> {
+    let v = bounded(value, field, max_chars)?.trim();
+    if v.is_empty() {
+        return Err(AppError::invalid(field, "required"));
+    }
+    Ok(v.to_owned())
 }
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -483,6 +544,128 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
             .await?;
         let resp = pb::ReleaseSeizureResponse {
             seizure: Some(seizure_to_proto(&s)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn select_plate_actions(
+        &self,
+        request: Request<pb::SelectPlateActionsRequest>,
+    ) -> Result<Response<pb::SelectPlateActionsResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        // The selection commits in batches: a repeat is answered from the record; one cut
+        // short is run again and changes only what it had not.
+        let cmd = Command::new(t.as_str(), "SelectPlateActions", &req.idempotency_key, &req)?;
+        if let Some(resp) = idempotency::repeat_of(&self.db, &cmd).await? {
+            return Ok(Response::new(resp));
+        }
+        let s = self.select_plate_actions(t, &who.subject).await?;
+        let resp = pb::SelectPlateActionsResponse {
+            vehicles: s.vehicles,
+            warned: s.warned,
+            ordered: s.ordered,
+        };
+        idempotency::record_response(&self.db, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn list_plate_tasks(
+        &self,
+        request: Request<pb::ListPlateTasksRequest>,
+    ) -> Result<Response<pb::ListPlateTasksResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let page = PageRequest::parse(PLATE_TASKS_LIST, 1, req.page_size, &req.page_token)?;
+        let (tasks, next_page_token) = self.plate_tasks(t, &page).await?;
+        Ok(Response::new(pb::ListPlateTasksResponse {
+            tasks: tasks.iter().map(plate_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn record_plate_impoundment(
+        &self,
+        request: Request<pb::RecordPlateImpoundmentRequest>,
+    ) -> Result<Response<pb::RecordPlateImpoundmentResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let i = Impoundment {
+            vehicle_id: uuid(&req.vehicle_id, "vehicle_id")?,
+            plate_number: required(&req.plate_number, "plate_number", 20)?,
+            place: required(&req.place, "place", 300)?,
+            at: req
+                .impounded_at
+                .as_ref()
+                .map(|t| seip_runtime::convert::timestamp_from_proto(Some(t)))
+                .ok_or_else(|| AppError::invalid("impounded_at", "required"))?,
+            photo_ref: required(&req.photo_ref, "photo_ref", 300)?,
+        };
+        let cmd = Command::new(
+            t.as_str(),
+            "RecordPlateImpoundment",
+            &req.idempotency_key,
+            &req,
+        )?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self.record_impoundment(&txn, t, i, &who.subject).await?;
+        let resp = pb::RecordPlateImpoundmentResponse {
+            plate_action: Some(plate_to_proto(&a)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn record_plate_return(
+        &self,
+        request: Request<pb::RecordPlateReturnRequest>,
+    ) -> Result<Response<pb::RecordPlateReturnResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let vehicle = uuid(&req.vehicle_id, "vehicle_id")?;
+        let at = req
+            .returned_at
+            .as_ref()
+            .map(|t| seip_runtime::convert::timestamp_from_proto(Some(t)))
+            .ok_or_else(|| AppError::invalid("returned_at", "required"))?;
+        let cmd = Command::new(t.as_str(), "RecordPlateReturn", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self
+            .record_plate_return(&txn, t, vehicle, at, &who.subject)
+            .await?;
+        let resp = pb::RecordPlateReturnResponse {
+            plate_action: Some(plate_to_proto(&a)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn release_plate_temporarily(
+        &self,
+        request: Request<pb::ReleasePlateTemporarilyRequest>,
+    ) -> Result<Response<pb::ReleasePlateTemporarilyResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let vehicle = uuid(&req.vehicle_id, "vehicle_id")?;
+        let reason = required(&req.reason, "reason", 1000)?;
+        let cmd = Command::new(
+            t.as_str(),
+            "ReleasePlateTemporarily",
+            &req.idempotency_key,
+            &req,
+        )?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self
+            .release_plate_temporarily(&txn, t, vehicle, &reason, &who.subject)
+            .await?;
+        let resp = pb::ReleasePlateTemporarilyResponse {
+            plate_action: Some(plate_to_proto(&a)),
         };
         idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
         Ok(Response::new(resp))

@@ -130,6 +130,9 @@ impl ArrearsEnforcementApp {
                 TimerKind::SeizureOrder => self.order_seizure(&txn, subject, now, today).await,
                 TimerKind::SeizureCheck => self.check_seizure(&txn, subject, now, today).await,
                 TimerKind::SeizureRelease => self.send_release(&txn, subject, now, today).await,
+                TimerKind::PlateReleaseEnd => {
+                    self.end_temporary_release(&txn, subject, now, today).await
+                }
             }
         }
         .instrument(span)

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000002_arrears_enforcement_initial;
 mod m20261206_000001_arrears_enforcement_cases;
 mod m20261206_000002_arrears_enforcement_seizures;
+mod m20261206_000003_arrears_enforcement_plates;
 
 use m20261121_000002_arrears_enforcement_initial::M20261121Initial;
 use m20261206_000001_arrears_enforcement_cases::M20261206Cases;
@@ -14,8 +15,11 @@ use m20261206_000001_arrears_enforcement_cases::{CASE_STATES, DEMAND_STATES};
 use m20261206_000002_arrears_enforcement_seizures::M20261206Seizures;
 #[cfg(test)]
 use m20261206_000002_arrears_enforcement_seizures::{
-    ACTION_KINDS, ASSET_KINDS, GROUNDS, RELEASE_REASONS, SEIZURE_STATES, TIMER_KINDS,
+    ASSET_KINDS, GROUNDS, RELEASE_REASONS, SEIZURE_STATES,
 };
+use m20261206_000003_arrears_enforcement_plates::M20261206Plates;
+#[cfg(test)]
+use m20261206_000003_arrears_enforcement_plates::{ACTION_KINDS, PLATE_STATES, TIMER_KINDS};
 
 /// The migrator of the arrears_enforcement schema.
 #[derive(Debug)]
@@ -28,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261121Initial),
             Box::new(M20261206Cases),
             Box::new(M20261206Seizures),
+            Box::new(M20261206Plates),
         ])
     }
 }
@@ -50,6 +55,7 @@ mod tests {
                 "m20261121_000002_arrears_enforcement_initial",
                 "m20261206_000001_arrears_enforcement_cases",
                 "m20261206_000002_arrears_enforcement_seizures",
+                "m20261206_000003_arrears_enforcement_plates",
             ]
         );
     }
@@ -58,6 +64,7 @@ mod tests {
     #[test]
     fn stored_names_are_known_to_the_database() {
         use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind};
+        use crate::domain::plate::PlateState;
         use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState};
         fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
             all.iter().map(|v| name(*v)).collect()
@@ -76,5 +83,6 @@ mod tests {
             RELEASE_REASONS
         );
         assert_eq!(names(Ground::ALL, Ground::as_str), GROUNDS);
+        assert_eq!(names(PlateState::ALL, PlateState::as_str), PLATE_STATES);
     }
 }

@@ -10,6 +10,8 @@ pub(super) const ACTIVITY_KINDS: &[&str] = &[
     "demand_lapsed",
     "seizure_registered",
     "seizure_released",
+    "plate_impounded",
+    "plate_returned",
 ];
 
 #[derive(DeriveIden)]
