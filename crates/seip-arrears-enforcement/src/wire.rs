@@ -1,5 +1,5 @@
-//! Arrears enforcement's types on the wire: the events it publishes (`DemandIssued`,
-//! `DemandLapsed`, `SeizureRegistered`, `SeizureReleased`, `PlateImpounded`,
+//! Arrears enforcement's types on the wire: the events it publishes (`DemandsIssued`,
+//! `DemandsLapsed`, `SeizureRegistered`, `SeizureReleased`, `PlateImpounded`,
 //! `PlateReturned`), built from domain values for the use cases, which speak no protobuf.
 
 use chrono::NaiveDate;
@@ -37,6 +37,19 @@ pub(crate) fn demand_issued(
             .collect(),
         total_won,
     }
+}
+
+/// One `DemandsIssued` event of a batch's demands.
+pub(crate) fn demands_issued(demands: Vec<pb::DemandIssued>) -> pb::DemandsIssued {
+    pb::DemandsIssued { demands }
+}
+
+/// One demand's part of a `DemandsLapsed` event.
+pub(crate) type LapsedEvent = pb::DemandLapsed;
+
+/// One `DemandsLapsed` event of a look's lapses.
+pub(crate) fn demands_lapsed(demands: Vec<pb::DemandLapsed>) -> pb::DemandsLapsed {
+    pb::DemandsLapsed { demands }
 }
 
 /// `DemandLapsed` for demand `id` of `taxpayer`, `unpaid_won` left after `deadline`.

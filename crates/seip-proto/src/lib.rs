@@ -63,11 +63,11 @@ impl EventName for collection::v1::PaymentsPosted {
 impl EventName for collection::v1::BillOverdue {
     const NAME: &'static str = "seip.collection.v1.BillOverdue";
 }
-impl EventName for arrears_enforcement::v1::DemandIssued {
-    const NAME: &'static str = "seip.arrears_enforcement.v1.DemandIssued";
+impl EventName for arrears_enforcement::v1::DemandsIssued {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.DemandsIssued";
 }
-impl EventName for arrears_enforcement::v1::DemandLapsed {
-    const NAME: &'static str = "seip.arrears_enforcement.v1.DemandLapsed";
+impl EventName for arrears_enforcement::v1::DemandsLapsed {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.DemandsLapsed";
 }
 impl EventName for arrears_enforcement::v1::SeizureRegistered {
     const NAME: &'static str = "seip.arrears_enforcement.v1.SeizureRegistered";

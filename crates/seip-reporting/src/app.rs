@@ -77,24 +77,25 @@ impl ReportingApp {
         Ok(())
     }
 
-    /// Record one act of arrears enforcement from `event`.
+    /// Record the acts of arrears enforcement `event` carries: each its kind, day and won.
     pub(crate) async fn record_enforcement(
         &self,
         txn: &DatabaseTransaction,
         event: Source<'_>,
-        kind: ActivityKind,
-        date: NaiveDate,
-        amount_won: i64,
+        acts: impl IntoIterator<Item = (ActivityKind, NaiveDate, i64)>,
     ) -> AppResult<()> {
-        enforcement_entry::ActiveModel {
-            event_id: Set(event.event_id.to_owned()),
-            tenant_code: Set(event.tenant.to_string()),
-            kind: Set(kind),
-            entry_date: Set(date),
-            amount_won: Set(amount_won),
+        for (line_no, (kind, date, amount_won)) in (0_i32..).zip(acts) {
+            enforcement_entry::ActiveModel {
+                event_id: Set(event.event_id.to_owned()),
+                line_no: Set(line_no),
+                tenant_code: Set(event.tenant.to_string()),
+                kind: Set(kind),
+                entry_date: Set(date),
+                amount_won: Set(amount_won),
+            }
+            .insert(txn)
+            .await?;
         }
-        .insert(txn)
-        .await?;
         Ok(())
     }
 

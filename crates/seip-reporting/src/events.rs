@@ -4,7 +4,7 @@
 use sea_orm::DatabaseTransaction;
 use seip_core::kst_today;
 use seip_proto::arrears_enforcement::v1::{
-    DemandIssued, DemandLapsed, PlateImpounded, PlateReturned, SeizureRegistered, SeizureReleased,
+    DemandsIssued, DemandsLapsed, PlateImpounded, PlateReturned, SeizureRegistered, SeizureReleased,
 };
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
@@ -26,8 +26,8 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<LevyDecided>()
         .on::<PaymentsPosted>()
         .on::<BillOverdue>()
-        .on::<DemandIssued>()
-        .on::<DemandLapsed>()
+        .on::<DemandsIssued>()
+        .on::<DemandsLapsed>()
         .on::<SeizureRegistered>()
         .on::<SeizureReleased>()
         .on::<PlateImpounded>()
@@ -43,7 +43,7 @@ impl Handle<PlateImpounded> for ReportingApp {
         e: PlateImpounded,
     ) -> AppResult<()> {
         let on = date_from_proto(e.impounded_on.as_ref(), "impounded_on")?;
-        self.record_enforcement(txn, source(event)?, ActivityKind::PlateImpounded, on, 0)
+        self.record_enforcement(txn, source(event)?, [(ActivityKind::PlateImpounded, on, 0)])
             .await
     }
 }
@@ -57,7 +57,7 @@ impl Handle<PlateReturned> for ReportingApp {
         e: PlateReturned,
     ) -> AppResult<()> {
         let on = date_from_proto(e.returned_on.as_ref(), "returned_on")?;
-        self.record_enforcement(txn, source(event)?, ActivityKind::PlateReturned, on, 0)
+        self.record_enforcement(txn, source(event)?, [(ActivityKind::PlateReturned, on, 0)])
             .await
     }
 }
@@ -74,9 +74,7 @@ impl Handle<SeizureRegistered> for ReportingApp {
         self.record_enforcement(
             txn,
             source(event)?,
-            ActivityKind::SeizureRegistered,
-            on,
-            e.secured_won,
+            [(ActivityKind::SeizureRegistered, on, e.secured_won)],
         )
         .await
     }
@@ -94,59 +92,56 @@ impl Handle<SeizureReleased> for ReportingApp {
         self.record_enforcement(
             txn,
             source(event)?,
-            ActivityKind::SeizureReleased,
-            on,
-            e.secured_won,
+            [(ActivityKind::SeizureReleased, on, e.secured_won)],
         )
         .await
     }
 }
 
 #[tonic::async_trait]
-impl Handle<DemandIssued> for ReportingApp {
+impl Handle<DemandsIssued> for ReportingApp {
     async fn handle(
         &self,
         txn: &DatabaseTransaction,
         event: &Event,
-        e: DemandIssued,
+        e: DemandsIssued,
     ) -> AppResult<()> {
-        let on = date_from_proto(e.issued_on.as_ref(), "issued_on")?;
-        self.record_enforcement(
-            txn,
-            source(event)?,
-            ActivityKind::DemandIssued,
-            on,
-            e.total_won,
-        )
-        .await
+        let acts = e
+            .demands
+            .iter()
+            .map(|d| {
+                let on = date_from_proto(d.issued_on.as_ref(), "demands.issued_on")?;
+                Ok((ActivityKind::DemandIssued, on, d.total_won))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        self.record_enforcement(txn, source(event)?, acts).await
     }
 }
 
 #[tonic::async_trait]
-impl Handle<DemandLapsed> for ReportingApp {
+impl Handle<DemandsLapsed> for ReportingApp {
     async fn handle(
         &self,
         txn: &DatabaseTransaction,
         event: &Event,
-        e: DemandLapsed,
+        e: DemandsLapsed,
     ) -> AppResult<()> {
-        // It lapses the day after its deadline.
-        let deadline = date_from_proto(e.deadline.as_ref(), "deadline")?;
-        let on = deadline
-            .succ_opt()
-            .ok_or_else(|| AppError::invalid("deadline", "out of range"))?;
-        self.record_enforcement(
-            txn,
-            source(event)?,
-            ActivityKind::DemandLapsed,
-            on,
-            e.unpaid_won,
-        )
-        .await
+        // A demand lapses the day after its deadline.
+        let acts = e
+            .demands
+            .iter()
+            .map(|d| {
+                let deadline = date_from_proto(d.deadline.as_ref(), "demands.deadline")?;
+                let on = deadline
+                    .succ_opt()
+                    .ok_or_else(|| AppError::invalid("demands.deadline", "out of range"))?;
+                Ok((ActivityKind::DemandLapsed, on, d.unpaid_won))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        self.record_enforcement(txn, source(event)?, acts).await
     }
 }
 
-/// Where the entries of `event` come from.
 fn source(event: &Event) -> AppResult<Source<'_>> {
     Ok(Source {
         event_id: &event.event_id,

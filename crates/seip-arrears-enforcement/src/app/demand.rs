@@ -22,7 +22,7 @@ use crate::app::case::{Act, open_case, record, set_timer};
 use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind, actor};
 use crate::error::ArrearsError;
 use crate::store::{arrears_bill, demand, demand_bill, enforcement_case};
-use crate::wire::{demand_issued, demand_lapsed};
+use crate::wire::{demand_issued, demand_lapsed, demands_issued};
 
 /// Taxpayers demanded per transaction: an interrupted run loses at most one batch, which
 /// the next run issues.
@@ -243,6 +243,7 @@ impl ArrearsEnforcementApp {
             .checked_add_days(Days::new(1))
             .ok_or_else(|| AppError::invalid("due_date", "out of range"))?;
         let mut issued = Issued::default();
+        let mut events = Vec::new();
         for (taxpayer, bills) in by_taxpayer {
             let Some(first) = bills.first() else { continue };
             let case_id = match cases.get(&taxpayer) {
@@ -317,22 +318,25 @@ impl ArrearsEnforcementApp {
                 Cell::Timestamp(None),
                 Cell::Timestamp(Some(now)),
             ]);
-            outbox::enqueue(
-                txn,
-                &CONSUMERS,
-                tenant.as_str(),
-                &demand_issued(
-                    demand_id, taxpayer, due_date, today, deadline, &bills, total,
-                ),
-                now,
-            )
-            .await?;
+            events.push(demand_issued(
+                demand_id, taxpayer, due_date, today, deadline, &bills, total,
+            ));
             issued.demands += 1;
             issued.bills += i64::try_from(bills.len()).unwrap_or(i64::MAX);
             issued.won = issued
                 .won
                 .checked_add(total)
                 .ok_or_else(|| AppError::invalid("arrears", "out of range"))?;
+        }
+        if !events.is_empty() {
+            outbox::enqueue(
+                txn,
+                &CONSUMERS,
+                tenant.as_str(),
+                &demands_issued(events),
+                now,
+            )
+            .await?;
         }
         bulk::insert(txn, "demand", &demands).await?;
         bulk::insert(txn, "demand_bill", &named).await?;
@@ -430,19 +434,19 @@ impl ArrearsEnforcementApp {
     }
 
     /// The timer of demand `id` fired: lapse it when bills are unpaid (S-1: seizure may
-    /// start), inside the timer's transaction.
+    /// start), inside the timer's transaction; its event, for the look's batch.
     pub(crate) async fn lapse_demand(
         &self,
         txn: &DatabaseTransaction,
         id: Uuid,
         now: DateTime<Utc>,
         today: NaiveDate,
-    ) -> AppResult<()> {
+    ) -> AppResult<Option<Lapsed>> {
         let Some(d) = demand::Entity::find_by_id(id).one(txn).await? else {
-            return Ok(());
+            return Ok(None);
         };
         if d.state != DemandState::Issued || today <= d.deadline {
-            return Ok(());
+            return Ok(None);
         }
         let named: Vec<Uuid> = demand_bill::Entity::find()
             .filter(demand_bill::Column::DemandId.eq(id))
@@ -457,7 +461,7 @@ impl ArrearsEnforcementApp {
             .all(txn)
             .await?;
         if unpaid.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let unpaid_won = sum(unpaid.iter().map(|b| b.principal_won))?
             .checked_add(sum(unpaid.iter().map(|b| b.late_charge_won))?)
@@ -485,15 +489,10 @@ impl ArrearsEnforcementApp {
             },
         )
         .await?;
-        outbox::enqueue(
-            txn,
-            &CONSUMERS,
-            tenant.as_str(),
-            &demand_lapsed(id, taxpayer, deadline, unpaid_won),
-            now,
-        )
-        .await?;
-        Ok(())
+        Ok(Some(Lapsed {
+            tenant,
+            event: demand_lapsed(id, taxpayer, deadline, unpaid_won),
+        }))
     }
 
     /// Demand `id` with the bills it names.
@@ -514,6 +513,15 @@ impl ArrearsEnforcementApp {
             .await?;
         Ok((d, bills))
     }
+}
+
+/// A demand lapsed by a timer, and its part of the look's event.
+#[derive(Debug)]
+pub(crate) struct Lapsed {
+    /// Its municipality.
+    pub tenant: TenantCode,
+    /// Its part of the event.
+    pub event: crate::wire::LapsedEvent,
 }
 
 /// What one batch issued.

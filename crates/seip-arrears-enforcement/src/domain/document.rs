@@ -42,34 +42,14 @@ pub struct DemandDocument {
     pub total: String,
 }
 
-/// `1234567` → `1,234,567`.
+/// An amount as a notice shows it: `1,234,567`.
 pub fn won(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    seip_rules::Won::new(n).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands() {
-        assert_eq!(won(0), "0");
-        assert_eq!(won(999), "999");
-        assert_eq!(won(1_000), "1,000");
-        assert_eq!(won(1_043_200), "1,043,200");
-        assert_eq!(won(-12_345), "-12,345");
-    }
 
     #[test]
     fn a_demand_renders_in_korean_with_its_bills_escaped() {

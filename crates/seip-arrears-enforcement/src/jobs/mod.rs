@@ -4,25 +4,30 @@
 //! replicas skip the timers another is firing (`FOR UPDATE SKIP LOCKED`); on SQLite the
 //! single writer and the claim's condition do the same.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use seip_runtime::db::sql;
 use seip_runtime::error::AppResult;
+use seip_runtime::outbox;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
+use crate::app::CONSUMERS;
 use crate::domain::case::TimerKind;
+use crate::wire::demands_lapsed;
 
 /// Timers claimed per look.
 const TIMER_BATCH: u64 = 200;
 
 impl ArrearsEnforcementApp {
-    /// Fire every timer due by today (the business day); returns how many fired. A timer
-    /// whose step fails (a registry that does not answer) is logged and left for the next
-    /// look; the others fire.
+    /// Fire every timer due by today (the business day); returns how many fired. Demand
+    /// lapses fire in batches, one transaction and one `DemandsLapsed` event each; a timer
+    /// that calls out (a registry) fires in a transaction of its own. A timer whose step
+    /// fails (a registry that does not answer) is logged and left for the next look; the
+    /// others fire.
     pub async fn run_due_timers(&self) -> AppResult<u64> {
         let mut fired = 0;
         let mut failed: HashSet<Uuid> = HashSet::new();
@@ -37,7 +42,23 @@ impl ArrearsEnforcementApp {
                 return Ok(fired);
             }
             let mut progressed = false;
-            for (id, kind, subject) in due {
+            let (lapses, others): (Vec<_>, Vec<_>) = due
+                .into_iter()
+                .partition(|(_, kind, _)| *kind == TimerKind::DemandDeadline);
+            if !lapses.is_empty() {
+                match self.fire_lapses(&lapses).await {
+                    Ok(n) => {
+                        fired += n;
+                        progressed |= n > 0;
+                    }
+                    Err(e) => {
+                        tracing::warn!(timers = lapses.len(), error = %e, "demand lapses failed; they fire again at the next look");
+                        failed.extend(lapses.iter().map(|(id, ..)| *id));
+                        progressed = true;
+                    }
+                }
+            }
+            for (id, kind, subject) in others {
                 match self.fire(id, kind, subject).await {
                     Ok(true) => {
                         fired += 1;
@@ -56,6 +77,65 @@ impl ArrearsEnforcementApp {
                 return Ok(fired);
             }
         }
+    }
+
+    /// Claim `timers` (demand deadlines) in one transaction — those another replica holds
+    /// are skipped — lapse their demands, and emit one event per municipality.
+    async fn fire_lapses(&self, timers: &[(Uuid, TimerKind, Uuid)]) -> AppResult<u64> {
+        let backend = self.db.get_database_backend();
+        let txn = self.db.begin().await?;
+        let now = self.clock.now();
+        let today = self.clock.today();
+        let free: HashSet<Uuid> = if backend == DbBackend::Postgres {
+            let list = vec!["?"; timers.len()].join(", ");
+            txn.query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    backend,
+                    &format!(
+                        "SELECT id FROM timer WHERE id IN ({list}) AND fired_at IS NULL FOR UPDATE SKIP LOCKED"
+                    ),
+                ),
+                timers.iter().map(|(id, ..)| (*id).into()),
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get("", "id"))
+            .collect::<Result<_, _>>()?
+        } else {
+            timers.iter().map(|(id, ..)| *id).collect()
+        };
+        let mut fired = 0;
+        let mut events: BTreeMap<String, Vec<_>> = BTreeMap::new();
+        for (id, _, subject) in timers.iter().filter(|(id, ..)| free.contains(id)) {
+            let claimed = txn
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    sql(
+                        backend,
+                        "UPDATE timer SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
+                    ),
+                    [now.into(), (*id).into()],
+                ))
+                .await?
+                .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
+            fired += 1;
+            if let Some(l) = self.lapse_demand(&txn, *subject, now, today).await? {
+                events
+                    .entry(l.tenant.to_string())
+                    .or_default()
+                    .push(l.event);
+            }
+        }
+        for (tenant, demands) in events {
+            outbox::enqueue(&txn, &CONSUMERS, &tenant, &demands_lapsed(demands), now).await?;
+        }
+        txn.commit().await?;
+        self.relay.notify_one();
+        Ok(fired)
     }
 
     /// The next timers due, oldest first.
@@ -126,7 +206,19 @@ impl ArrearsEnforcementApp {
         let span = tracing::info_span!("timer", kind = kind.as_str(), subject = %subject);
         async {
             match kind {
-                TimerKind::DemandDeadline => self.lapse_demand(&txn, subject, now, today).await,
+                TimerKind::DemandDeadline => {
+                    if let Some(l) = self.lapse_demand(&txn, subject, now, today).await? {
+                        outbox::enqueue(
+                            &txn,
+                            &CONSUMERS,
+                            l.tenant.as_str(),
+                            &demands_lapsed(vec![l.event]),
+                            now,
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                }
                 TimerKind::SeizureOrder => self.order_seizure(&txn, subject, now, today).await,
                 TimerKind::SeizureCheck => self.check_seizure(&txn, subject, now, today).await,
                 TimerKind::SeizureRelease => self.send_release(&txn, subject, now, today).await,

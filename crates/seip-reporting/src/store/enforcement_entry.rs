@@ -13,6 +13,9 @@ pub struct Model {
     /// The event it came from.
     #[sea_orm(primary_key, auto_increment = false)]
     pub event_id: String,
+    /// Which of the event's acts.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub line_no: i32,
     /// Municipality.
     pub tenant_code: String,
     /// What was done.

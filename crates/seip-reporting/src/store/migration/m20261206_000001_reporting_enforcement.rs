@@ -18,14 +18,16 @@ pub(super) const ACTIVITY_KINDS: &[&str] = &[
 enum EnforcementEntry {
     Table,
     EventId,
+    LineNo,
     TenantCode,
     Kind,
     EntryDate,
     AmountWon,
 }
 
-/// Enforcement activity (demands issued, lapsed, …): one entry per event of
-/// arrears enforcement, dated for the month it counts in.
+/// Enforcement activity (demands issued, lapsed, seizures, plates): one entry per act
+/// an event of arrears enforcement carries (a batch event carries many), dated for the
+/// month it counts in.
 #[derive(Debug)]
 pub(super) struct M20261206Enforcement;
 
@@ -46,11 +48,17 @@ impl MigrationTrait for M20261206Enforcement {
             .create_table(
                 Table::create()
                     .table(EnforcementEntry::Table)
-                    .col(string(EnforcementEntry::EventId).primary_key())
+                    .col(string(EnforcementEntry::EventId))
+                    .col(integer(EnforcementEntry::LineNo))
                     .col(string_len(EnforcementEntry::TenantCode, 5))
                     .col(string(EnforcementEntry::Kind))
                     .col(date(EnforcementEntry::EntryDate))
                     .col(big_integer(EnforcementEntry::AmountWon))
+                    .primary_key(
+                        Index::create()
+                            .col(EnforcementEntry::EventId)
+                            .col(EnforcementEntry::LineNo),
+                    )
                     .to_owned(),
             )
             .await?;
