@@ -1035,3 +1035,163 @@ async fn plates_are_taken_returned_on_payment_and_released_for_a_livelihood() {
     p.check_invariants().await.unwrap();
     p.stop().await.unwrap();
 }
+
+async fn accrue(
+    p: &TestPlatform,
+    month: i32,
+    key: &str,
+) -> Result<cpb::AccrueLateChargesResponse, tonic::Status> {
+    Ok(p.collection()
+        .accrue_late_charges(cpb::AccrueLateChargesRequest {
+            tenant_code: T.into(),
+            idempotency_key: key.into(),
+            year: 2026,
+            month,
+        })
+        .await?
+        .into_inner())
+}
+
+/// The register against collection: every overdue bill's amount due as of `as_of`, summed,
+/// is what the register says is owed.
+async fn register_matches_receivables(p: &TestPlatform, bills: &[apb::Bill], as_of: NaiveDate) {
+    let register = p
+        .arrears()
+        .get_arrears_summary(epb::GetArrearsSummaryRequest {
+            tenant_code: T.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut due = 0;
+    for b in bills {
+        due += p
+            .collection()
+            .get_receivable(cpb::GetReceivableRequest {
+                tenant_code: T.into(),
+                e_payment_number: b.e_payment_number.clone(),
+                as_of: Some(date_to_proto(as_of)),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .receivable
+            .unwrap()
+            .amount_due_won;
+    }
+    assert_eq!(
+        register.arrears_amount_won, due,
+        "register against receivables on {as_of}"
+    );
+}
+
+#[tokio::test]
+async fn arrears_are_kept_current_month_by_month() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    // A new 5,000 cc car: 500,000 of automobile tax for the half-year (a line of at least
+    // 450,000 gains the monthly 0.66 %) and 150,000 of education tax (which does not). And a
+    // small car, whose bill gains nothing after the 3 %.
+    let big = p.register_car(1, 5000, day(2026, 3, 1)).await.unwrap();
+    let small = p.register_car(2, 1998, day(2025, 3, 1)).await.unwrap();
+    let bills = vec![
+        p.decide_h1(&big, "levy-big").await.unwrap(),
+        p.decide_h1(&small, "levy-small").await.unwrap(),
+    ];
+    assert_eq!(
+        bills[0]
+            .lines
+            .iter()
+            .map(|l| l.amount_won)
+            .collect::<Vec<_>>(),
+        [500_000, 150_000]
+    );
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    register_matches_receivables(&p, &bills, day(2026, 7, 1)).await;
+
+    // July's last day comes first.
+    let early = accrue(&p, 7, "accrue-07-early").await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(
+        early.message().contains("2026-07-31"),
+        "{}",
+        early.message()
+    );
+    // July: the first increment accrues on 8/1, so nothing yet.
+    p.clock.set(at(2026, 8, 1));
+    let july = accrue(&p, 7, "accrue-07").await.unwrap();
+    assert_eq!(
+        (july.bills_examined, july.bills_accrued, july.accrued_won),
+        (2, 0, 0)
+    );
+    // August: 0.66 % of 500,000 on the big car's tax line.
+    p.clock.set(at(2026, 9, 1));
+    let august = accrue(&p, 8, "accrue-08").await.unwrap();
+    assert_eq!((august.bills_accrued, august.accrued_won), (1, 3_300));
+    assert_eq!(august.as_of, Some(date_to_proto(day(2026, 8, 31))));
+    // Again, under another key: the month accrued once.
+    let again = accrue(&p, 8, "accrue-08-again").await.unwrap();
+    assert_eq!((again.bills_accrued, again.accrued_won), (1, 3_300));
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let entry = p
+        .arrears()
+        .get_arrears(epb::GetArrearsRequest {
+            tenant_code: T.into(),
+            taxpayer_id: bills[0].taxpayer_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entry
+        .unwrap();
+    assert_eq!(entry.bills[0].late_charge_won, 15_000 + 4_500 + 3_300);
+    register_matches_receivables(&p, &bills, day(2026, 8, 31)).await;
+
+    // October is skipped; November's run carries both months' increments.
+    p.clock.set(at(2026, 12, 1));
+    accrue(&p, 9, "accrue-09").await.unwrap();
+    let november = accrue(&p, 11, "accrue-11").await.unwrap();
+    assert_eq!((november.bills_accrued, november.accrued_won), (1, 6_600));
+    // October after November would count its increment twice: refused.
+    let late = accrue(&p, 10, "accrue-10").await.unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+    assert!(late.message().contains("2026-11"), "{}", late.message());
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    register_matches_receivables(&p, &bills, day(2026, 11, 30)).await;
+
+    // Reporting has the increments as late charges raised, in the months they were carried.
+    let raised = |report: rpb::GetMonthlyReportResponse| {
+        report
+            .rows
+            .iter()
+            .map(|r| r.late_charge_raised_won)
+            .sum::<i64>()
+    };
+    let month = |m| {
+        let mut r = p.reporting();
+        async move {
+            r.get_monthly_report(rpb::GetMonthlyReportRequest {
+                tenant_code: T.into(),
+                year: 2026,
+                month: m,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    assert_eq!(raised(month(8).await), 3_300);
+    assert_eq!(raised(month(9).await), 3_300);
+    assert_eq!(raised(month(11).await), 6_600);
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}

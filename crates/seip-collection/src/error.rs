@@ -134,6 +134,24 @@ pub enum CollectionError {
         /// The amount now.
         now: i64,
     },
+    /// A month accrues once its last day has come.
+    #[error("month: {month} ends on {as_of}; it accrues from then on (today is {today})")]
+    AccrualMonthNotEnded {
+        /// The month asked for, `YYYY-MM`.
+        month: String,
+        /// Its last day.
+        as_of: NaiveDate,
+        /// The business date today.
+        today: NaiveDate,
+    },
+    /// A later month's accrual carried the charges past this month already.
+    #[error("month: {later} has accrued already, carrying the increments of {month} with it")]
+    AccrualSuperseded {
+        /// The month asked for.
+        month: String,
+        /// The later month that ran.
+        later: String,
+    },
     /// A due date can be closed only once it has passed.
     #[error("due_date: {due_date} has not passed yet (today is {today})")]
     DueDateNotPassed {
@@ -162,6 +180,8 @@ impl ServiceError for CollectionError {
             | Self::NothingInSuspense { .. }
             | Self::ExceptionAlreadyResolved { .. }
             | Self::DueDateNotPassed { .. }
+            | Self::AccrualMonthNotEnded { .. }
+            | Self::AccrualSuperseded { .. }
             | Self::AlreadyProposed { .. }
             | Self::ProposalDecided { .. }
             | Self::ProposalStale { .. } => Code::FailedPrecondition,
@@ -187,6 +207,8 @@ impl ServiceError for CollectionError {
             Self::ExceptionNotFound(_) => "EXCEPTION_NOT_FOUND",
             Self::ExceptionAlreadyResolved { .. } => "EXCEPTION_ALREADY_RESOLVED",
             Self::DueDateNotPassed { .. } => "DUE_DATE_NOT_PASSED",
+            Self::AccrualMonthNotEnded { .. } => "ACCRUAL_MONTH_NOT_ENDED",
+            Self::AccrualSuperseded { .. } => "ACCRUAL_SUPERSEDED",
             Self::UploadStalled { .. } => "UPLOAD_STALLED",
             Self::TooManyUploads { .. } => "TOO_MANY_UPLOADS",
             Self::AlreadyProposed { .. } => "ALREADY_PROPOSED",

@@ -63,6 +63,7 @@ pub static POLICY: Policy = Policy {
             ],
         ),
         ("CloseDueDate", &[Role::Collector, Role::Supervisor]),
+        ("AccrueLateCharges", &[Role::Collector, Role::Supervisor]),
         ("ListAuditEntries", &[Role::Auditor, Role::Supervisor]),
         ("ListProposals", OFFICE_READERS),
         ("DecideProposal", &[Role::Supervisor]),
@@ -73,6 +74,8 @@ pub static POLICY: Policy = Policy {
         ("ImportDepositStatement", Some(Duration::from_secs(120))),
         // A due date of a large city closes a million bills.
         ("CloseDueDate", Some(Duration::from_secs(1800))),
+        // So does a month's accrual of a large city's arrears.
+        ("AccrueLateCharges", Some(Duration::from_secs(1800))),
     ],
 };
 
@@ -425,6 +428,34 @@ impl CollectionService for CollectionApp {
             bills_overdue: s.bills_overdue,
             overdue_principal_won: s.overdue_principal.to_i64(),
             late_charge_won: s.late_charge.to_i64(),
+        };
+        idempotency::record_response(&self.db, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn accrue_late_charges(
+        &self,
+        request: Request<pb::AccrueLateChargesRequest>,
+    ) -> Result<Response<pb::AccrueLateChargesResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let month = u32::try_from(req.month)
+            .ok()
+            .filter(|m| (1..=12).contains(m))
+            .ok_or_else(|| AppError::invalid("month", "expected 1 to 12"))?;
+        // The accrual commits in batches: a repeat is answered from the record, which is
+        // written once it is done (one cut short is run again and accrues nothing twice).
+        let cmd = Command::new(t.as_str(), "AccrueLateCharges", &req.idempotency_key, &req)?;
+        if let Some(resp) = idempotency::repeat_of(&self.db, &cmd).await? {
+            return Ok(Response::new(resp));
+        }
+        let s = CollectionApp::accrue_late_charges(self, t, req.year, month, &who.subject).await?;
+        let resp = pb::AccrueLateChargesResponse {
+            as_of: Some(seip_runtime::convert::date_to_proto(s.as_of)),
+            bills_examined: s.bills_examined,
+            bills_accrued: s.bills_accrued,
+            accrued_won: s.accrued.to_i64(),
         };
         idempotency::record_response(&self.db, &cmd, &resp, self.clock.now()).await?;
         Ok(Response::new(resp))

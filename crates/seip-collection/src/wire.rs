@@ -26,6 +26,38 @@ pub(crate) fn status_to_proto(s: Status) -> pb::ReceivableStatus {
     }
 }
 
+/// One bill's part of `LateChargesAccrued`: the increments by line (lines that gained
+/// nothing left out) and what the bill still owes after them.
+pub(crate) fn accrual(b: &Bill, increments: &[Won], unpaid_charge: Won) -> pb::Accrual {
+    pb::Accrual {
+        bill_id: b.bill_id.to_string(),
+        taxpayer_id: b.taxpayer_id.to_string(),
+        lines: b
+            .lines
+            .iter()
+            .zip(increments)
+            .filter(|(_, i)| !i.is_zero())
+            .map(|(l, i)| pb::AccruedLine {
+                tax_item: tax_item_to_proto(l.tax_item),
+                late_charge_won: i.to_i64(),
+            })
+            .collect(),
+        unpaid_principal_won: b.unpaid_principal().to_i64(),
+        unpaid_late_charge_won: unpaid_charge.to_i64(),
+    }
+}
+
+/// One batch of a month's accrual, carried to `as_of`.
+pub(crate) fn late_charges_accrued(
+    as_of: NaiveDate,
+    accruals: Vec<pb::Accrual>,
+) -> pb::LateChargesAccrued {
+    pb::LateChargesAccrued {
+        as_of: Some(date_to_proto(as_of)),
+        accruals,
+    }
+}
+
 /// `BillOverdue` for `b` with `lines` (unpaid principal, unpaid charge) per bill line.
 pub(crate) fn bill_overdue(b: &Bill, tax_year: i32, lines: &[(Won, Won)]) -> pb::BillOverdue {
     pb::BillOverdue {

@@ -63,6 +63,9 @@ impl EventName for collection::v1::PaymentsPosted {
 impl EventName for collection::v1::BillOverdue {
     const NAME: &'static str = "seip.collection.v1.BillOverdue";
 }
+impl EventName for collection::v1::LateChargesAccrued {
+    const NAME: &'static str = "seip.collection.v1.LateChargesAccrued";
+}
 impl EventName for arrears_enforcement::v1::DemandsIssued {
     const NAME: &'static str = "seip.arrears_enforcement.v1.DemandsIssued";
 }

@@ -16,12 +16,15 @@ pub enum EntryKind {
     /// A bill gone overdue at its due date (체납 발생): the unpaid principal and the late
     /// charge raised; negative when the overdue is withdrawn.
     Overdue,
+    /// Late charges accrued on an overdue bill in a month (C-4): the increments.
+    Accrued,
 }
 
 seip_core::stored_names!(EntryKind {
     Levied => "levied",
     Collected => "collected",
     Overdue => "overdue",
+    Accrued => "accrued",
 });
 
 /// What arrears enforcement did (`enforcement_entry.kind`).
@@ -160,6 +163,9 @@ impl MonthlyReport {
                 EntryKind::Overdue => {
                     add(&mut row.overdue_count, s.count)?;
                     add(&mut row.overdue_won, s.principal_won)?;
+                    add(&mut row.late_charge_raised_won, s.late_charge_won)?;
+                }
+                EntryKind::Accrued => {
                     add(&mut row.late_charge_raised_won, s.late_charge_won)?;
                 }
             }

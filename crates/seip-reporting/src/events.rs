@@ -7,7 +7,7 @@ use seip_proto::arrears_enforcement::v1::{
     DemandsIssued, DemandsLapsed, PlateImpounded, PlateReturned, SeizureRegistered, SeizureReleased,
 };
 use seip_proto::assessment::v1::LevyDecided;
-use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, PostingKind};
+use seip_proto::collection::v1::{BillOverdue, LateChargesAccrued, PaymentsPosted, PostingKind};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
 use seip_runtime::convert::{
@@ -26,6 +26,7 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<LevyDecided>()
         .on::<PaymentsPosted>()
         .on::<BillOverdue>()
+        .on::<LateChargesAccrued>()
         .on::<DemandsIssued>()
         .on::<DemandsLapsed>()
         .on::<SeizureRegistered>()
@@ -281,5 +282,43 @@ impl Handle<BillOverdue> for ReportingApp {
             entries,
         )
         .await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<LateChargesAccrued> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: LateChargesAccrued,
+    ) -> AppResult<()> {
+        let date = date_from_proto(e.as_of.as_ref(), "as_of")?;
+        let source = source(event)?;
+        let mut line_no = 0;
+        for a in &e.accruals {
+            let entries = a
+                .lines
+                .iter()
+                .map(|l| {
+                    Ok(Entry {
+                        tax_item: tax_item_from_proto(l.tax_item, "accruals.lines.tax_item")?,
+                        principal: 0,
+                        late_charge: l.late_charge_won,
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            self.record(
+                txn,
+                source,
+                &mut line_no,
+                EntryKind::Accrued,
+                date,
+                uuid(&a.bill_id, "accruals.bill_id")?,
+                entries,
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

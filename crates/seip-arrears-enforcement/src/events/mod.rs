@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use seip_core::kst_today;
 use seip_proto::assessment::v1::LevyDecided;
-use seip_proto::collection::v1::{BillOverdue, PaymentsPosted, ReceivableStatus};
+use seip_proto::collection::v1::{
+    BillOverdue, LateChargesAccrued, PaymentsPosted, ReceivableStatus,
+};
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
 use seip_runtime::convert::{date_from_proto, sum_won, tenant, timestamp_from_proto, uuid};
@@ -153,6 +155,39 @@ pub fn handlers(app: ArrearsEnforcementApp) -> Handlers<ArrearsEnforcementApp> {
         .on::<LevyDecided>()
         .on::<BillOverdue>()
         .on::<PaymentsPosted>()
+        .on::<LateChargesAccrued>()
+}
+
+/// The month's accrual: the register carries each bill's amounts as of the accrual day, as
+/// collection computed them.
+async fn on_accrued(
+    txn: &DatabaseTransaction,
+    tenant_code: &str,
+    e: LateChargesAccrued,
+) -> AppResult<()> {
+    for a in e.accruals {
+        let bill_id = uuid(&a.bill_id, "accruals.bill_id")?;
+        let Some(b) = entry_of(txn, tenant_code, bill_id).await? else {
+            continue;
+        };
+        let mut am = b.into_active_model();
+        am.principal_won = Set(a.unpaid_principal_won);
+        am.late_charge_won = Set(a.unpaid_late_charge_won);
+        am.update(txn).await?;
+    }
+    Ok(())
+}
+
+#[tonic::async_trait]
+impl Handle<LateChargesAccrued> for ArrearsEnforcementApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: LateChargesAccrued,
+    ) -> AppResult<()> {
+        on_accrued(txn, &event.tenant_code, e).await
+    }
 }
 
 #[tonic::async_trait]

@@ -24,6 +24,7 @@ use crate::store::bills::{Loaded, load_bills, save_bills};
 use crate::store::receivable;
 use crate::wire::bill_overdue;
 
+pub mod accrual;
 pub mod approval;
 pub mod import;
 pub mod operator;

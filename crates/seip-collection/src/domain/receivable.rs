@@ -392,6 +392,36 @@ impl Bill {
             .collect())
     }
 
+    /// The month's accrual (C-4): an overdue bill carries its charge as of `as_of`. Returns
+    /// per line the increment that accrued after `from` (the last accrual's day, or the day
+    /// after the due date) up to `as_of`, judged on the payments as known now; `None` when
+    /// the bill is not overdue or nothing accrued.
+    pub fn accrue(
+        &mut self,
+        from: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<Option<Vec<Won>>, seip_rules::RuleError> {
+        if self.status != Status::Overdue || as_of <= self.due_date {
+            return Ok(None);
+        }
+        let from = from.max(self.due_date.succ_opt().unwrap_or(self.due_date));
+        if as_of <= from {
+            return Ok(None);
+        }
+        let before = self.line_charges(from)?;
+        let after = self.line_charges(as_of)?;
+        let increments: Vec<Won> = after
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a.saturating_sub(*b))
+            .collect();
+        if increments.iter().all(|i| i.is_zero()) {
+            return Ok(None);
+        }
+        self.settle_status(as_of)?;
+        Ok(Some(increments))
+    }
+
     /// The due-date close: an unpaid bill becomes overdue with the charge of the day after its
     /// due date. Returns per line the unpaid principal and the charge raised, or `None` when
     /// nothing is unpaid (the bill is then paid).
@@ -413,6 +443,43 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// E-L2: 1,000,000 of one item, due 2026-06-01 (5/31 shifted): the close raises 3 %,
+    /// each month's accrual the 0.66 % increment that accrued in it (7/2, 8/2, …).
+    #[test]
+    fn e_l2_accrues_month_by_month() {
+        let mut b = e_a1();
+        b.due_date = d(2026, 6, 1);
+        b.liability_established_on = d(2026, 6, 1);
+        b.lines = vec![BilledLine {
+            tax_item: TaxItem::AutomobileTax,
+            principal: Won::new(1_000_000),
+        }];
+        assert_eq!(
+            b.close().unwrap(),
+            Some(vec![(Won::new(1_000_000), Won::new(30_000))])
+        );
+        // June: nothing accrues after the close's 3 %.
+        assert_eq!(b.accrue(d(2026, 6, 2), d(2026, 6, 30)).unwrap(), None);
+        // July: the increment of 7/2.
+        assert_eq!(
+            b.accrue(d(2026, 6, 30), d(2026, 7, 31)).unwrap(),
+            Some(vec![Won::new(6_600)])
+        );
+        assert_eq!(b.late_charge, Won::new(36_600));
+        // August: the increment of 8/2; E-L2's payment on 8/3 owes 1,043,200.
+        assert_eq!(
+            b.accrue(d(2026, 7, 31), d(2026, 8, 31)).unwrap(),
+            Some(vec![Won::new(6_600)])
+        );
+        assert_eq!(b.amount_due(d(2026, 8, 3)).unwrap(), Won::new(1_043_200));
+        // A bill under 450,000 a line gains no increments.
+        let mut small = e_a1();
+        small.due_date = d(2026, 6, 1);
+        small.liability_established_on = d(2026, 6, 1);
+        small.close().unwrap();
+        assert_eq!(small.accrue(d(2026, 6, 2), d(2026, 12, 31)).unwrap(), None);
     }
 
     /// E-A1: 199,800 automobile tax + 59,940 education tax, due 2026-12-31.

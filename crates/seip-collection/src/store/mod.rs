@@ -1,5 +1,6 @@
 //! Collection's own tables: entities (one per table) and frozen migrations.
 
+pub mod accrual_run;
 pub mod bills;
 pub mod deposit;
 pub mod deposit_statement;

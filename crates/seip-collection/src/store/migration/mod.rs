@@ -20,6 +20,7 @@ mod m20261205_000002_collection_audit_append_only;
 mod m20261205_000004_collection_sample_receipt;
 mod m20261205_000005_collection_proposals;
 mod m20261205_000006_collection_import_quarantine;
+mod m20261206_000001_collection_accrual_runs;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -37,6 +38,7 @@ use m20261205_000002_collection_audit_append_only::M20261205AuditAppendOnly;
 use m20261205_000004_collection_sample_receipt::M20261205SampleReceipt;
 use m20261205_000005_collection_proposals::M20261205Proposals;
 use m20261205_000006_collection_import_quarantine::M20261205ImportQuarantine;
+use m20261206_000001_collection_accrual_runs::M20261206AccrualRuns;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -62,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261205SampleReceipt),
             Box::new(M20261205Proposals),
             Box::new(M20261205ImportQuarantine),
+            Box::new(M20261206AccrualRuns),
         ])
     }
 }
@@ -107,6 +110,7 @@ mod tests {
                 "m20261205_000004_collection_sample_receipt",
                 "m20261205_000005_collection_proposals",
                 "m20261205_000006_collection_import_quarantine",
+                "m20261206_000001_collection_accrual_runs",
             ]
         );
     }

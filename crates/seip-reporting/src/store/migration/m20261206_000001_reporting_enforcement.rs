@@ -2,7 +2,12 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use seip_runtime::migration::allow_only;
+use seip_runtime::migration::{allow_only, drop_allow_only};
+
+use super::m20261204_000001_reporting_known_states::KNOWN;
+
+/// Ledger entry kinds as this migration knows them: the known states' and `accrued`.
+pub(super) const ENTRY_KINDS: &[&str] = &["levied", "collected", "overdue", "accrued"];
 
 /// Enforcement activity kinds as this migration knows them.
 pub(super) const ACTIVITY_KINDS: &[&str] = &[
@@ -27,7 +32,8 @@ enum EnforcementEntry {
 
 /// Enforcement activity (demands issued, lapsed, seizures, plates): one entry per act
 /// an event of arrears enforcement carries (a batch event carries many), dated for the
-/// month it counts in.
+/// month it counts in. And the ledger learns the monthly accrual of late charges
+/// (`accrued` entries).
 #[derive(Debug)]
 pub(super) struct M20261206Enforcement;
 
@@ -67,10 +73,29 @@ impl MigrationTrait for M20261206Enforcement {
             "CREATE INDEX enforcement_entry_month ON enforcement_entry (tenant_code, entry_date)",
         )
         .await?;
-        allow_only(db, &[("enforcement_entry", "kind", ACTIVITY_KINDS)]).await
+        let (_, _, before) = KNOWN
+            .iter()
+            .find(|(t, c, _)| *t == "ledger_entry" && *c == "kind")
+            .ok_or_else(|| DbErr::Migration("ledger_entry.kind: no known list".into()))?;
+        drop_allow_only(db, &[("ledger_entry", "kind", before)]).await?;
+        allow_only(
+            db,
+            &[
+                ("ledger_entry", "kind", ENTRY_KINDS),
+                ("enforcement_entry", "kind", ACTIVITY_KINDS),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        drop_allow_only(db, &[("ledger_entry", "kind", ENTRY_KINDS)]).await?;
+        let (_, _, before) = KNOWN
+            .iter()
+            .find(|(t, c, _)| *t == "ledger_entry" && *c == "kind")
+            .ok_or_else(|| DbErr::Migration("ledger_entry.kind: no known list".into()))?;
+        allow_only(db, &[("ledger_entry", "kind", before)]).await?;
         manager
             .drop_table(Table::drop().table(EnforcementEntry::Table).to_owned())
             .await

@@ -85,10 +85,10 @@ mod tests {
     #[test]
     fn every_entry_kind_is_known_to_the_database() {
         use crate::domain::EntryKind;
-        let known = super::m20261204_000001_reporting_known_states::KNOWN;
-        let (_, _, kinds) = known.iter().find(|(_, c, _)| *c == "kind").unwrap();
-        for k in [EntryKind::Levied, EntryKind::Collected, EntryKind::Overdue] {
-            assert!(kinds.contains(&k.as_str()), "{k:?}");
-        }
+        let stored: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            stored,
+            super::m20261206_000001_reporting_enforcement::ENTRY_KINDS
+        );
     }
 }
