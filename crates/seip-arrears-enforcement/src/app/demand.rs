@@ -433,66 +433,98 @@ impl ArrearsEnforcementApp {
         Ok(d)
     }
 
-    /// The timer of demand `id` fired: lapse it when bills are unpaid (S-1: seizure may
-    /// start), inside the timer's transaction; its event, for the look's batch.
-    pub(crate) async fn lapse_demand(
+    /// The timers of demands `ids` fired: each whose deadline passed with bills unpaid
+    /// lapses (S-1: seizure may start), inside the timers' transaction — a handful of
+    /// statements however many demands; their events, for the look's batch.
+    pub(crate) async fn lapse_demands(
         &self,
         txn: &DatabaseTransaction,
-        id: Uuid,
+        ids: &[Uuid],
         now: DateTime<Utc>,
         today: NaiveDate,
-    ) -> AppResult<Option<Lapsed>> {
-        let Some(d) = demand::Entity::find_by_id(id).one(txn).await? else {
-            return Ok(None);
-        };
-        if d.state != DemandState::Issued || today <= d.deadline {
-            return Ok(None);
-        }
-        let named: Vec<Uuid> = demand_bill::Entity::find()
-            .filter(demand_bill::Column::DemandId.eq(id))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|b| b.bill_id)
-            .collect();
-        let unpaid = arrears_bill::Entity::find()
-            .filter(arrears_bill::Column::BillId.is_in(named))
-            .filter(arrears_bill::Column::Settled.eq(false))
+    ) -> AppResult<Vec<Lapsed>> {
+        let demands = demand::Entity::find()
+            .filter(demand::Column::Id.is_in(ids.iter().copied()))
+            .filter(demand::Column::State.eq(DemandState::Issued))
+            .filter(demand::Column::Deadline.lt(today))
             .all(txn)
             .await?;
-        if unpaid.is_empty() {
-            return Ok(None);
+        if demands.is_empty() {
+            return Ok(Vec::new());
         }
-        let unpaid_won = sum(unpaid.iter().map(|b| b.principal_won))?
-            .checked_add(sum(unpaid.iter().map(|b| b.late_charge_won))?)
-            .ok_or_else(|| AppError::invalid("arrears", "out of range"))?;
-        let tenant: TenantCode = seip_runtime::convert::tenant(&d.tenant_code)?;
-        let (case_id, taxpayer, deadline) = (d.case_id, d.taxpayer_id, d.deadline);
-        let mut am = d.into_active_model();
-        am.state = Set(DemandState::Lapsed);
-        am.update(txn).await?;
-        record(
-            txn,
-            tenant,
-            now,
-            today,
-            Act {
-                case_id,
-                actor: actor::SCHEDULER,
-                kind: ActionKind::DemandLapsed,
-                subject: id.to_string(),
-                reason: format!(
-                    "the deadline {deadline} passed with {} bills unpaid: seizure may start (S-1)",
-                    unpaid.len()
-                ),
-                detail: serde_json::json!({ "unpaid_won": unpaid_won }),
-            },
-        )
-        .await?;
-        Ok(Some(Lapsed {
-            tenant,
-            event: demand_lapsed(id, taxpayer, deadline, unpaid_won),
-        }))
+        let named = demand_bill::Entity::find()
+            .filter(demand_bill::Column::DemandId.is_in(demands.iter().map(|d| d.id)))
+            .all(txn)
+            .await?;
+        let demand_of: HashMap<Uuid, Uuid> =
+            named.iter().map(|b| (b.bill_id, b.demand_id)).collect();
+        let mut unpaid: HashMap<Uuid, (usize, i64)> = HashMap::new();
+        for b in arrears_bill::Entity::find()
+            .filter(arrears_bill::Column::BillId.is_in(named.iter().map(|b| b.bill_id)))
+            .filter(arrears_bill::Column::Settled.eq(false))
+            .all(txn)
+            .await?
+        {
+            let Some(d) = demand_of.get(&b.bill_id) else {
+                continue;
+            };
+            let owed = b
+                .principal_won
+                .checked_add(b.late_charge_won)
+                .ok_or_else(|| AppError::invalid("arrears", "out of range"))?;
+            let e = unpaid.entry(*d).or_default();
+            e.0 += 1;
+            e.1 =
+                e.1.checked_add(owed)
+                    .ok_or_else(|| AppError::invalid("arrears", "out of range"))?;
+        }
+        let mut states = Rows::new(&["id", "state"]);
+        let mut actions = Rows::new(&[
+            "id",
+            "tenant_code",
+            "case_id",
+            "at",
+            "on_date",
+            "actor",
+            "kind",
+            "subject_id",
+            "reason",
+            "detail",
+        ]);
+        let mut lapsed = Vec::new();
+        for d in &demands {
+            let Some((bills, unpaid_won)) = unpaid.get(&d.id).copied() else {
+                continue;
+            };
+            states.push(vec![
+                Cell::Uuid(Some(d.id)),
+                Cell::Text(Some(DemandState::Lapsed.as_str().into())),
+            ]);
+            actions.push(vec![
+                Cell::Uuid(Some(Uuid::now_v7())),
+                Cell::Text(Some(d.tenant_code.clone())),
+                Cell::Uuid(Some(d.case_id)),
+                Cell::Timestamp(Some(now)),
+                Cell::Date(Some(today)),
+                Cell::Text(Some(actor::SCHEDULER.into())),
+                Cell::Text(Some(ActionKind::DemandLapsed.as_str().into())),
+                Cell::Text(Some(d.id.to_string())),
+                Cell::Text(Some(format!(
+                    "the deadline {} passed with {bills} bills unpaid: seizure may start (S-1)",
+                    d.deadline
+                ))),
+                Cell::Text(Some(
+                    serde_json::json!({ "unpaid_won": unpaid_won }).to_string(),
+                )),
+            ]);
+            lapsed.push(Lapsed {
+                tenant: seip_runtime::convert::tenant(&d.tenant_code)?,
+                event: demand_lapsed(d.id, d.taxpayer_id, d.deadline, unpaid_won),
+            });
+        }
+        bulk::update(txn, "demand", &states, None).await?;
+        bulk::insert(txn, "case_action", &actions).await?;
+        Ok(lapsed)
     }
 
     /// Demand `id` with the bills it names.

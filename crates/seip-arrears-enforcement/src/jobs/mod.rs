@@ -105,30 +105,42 @@ impl ArrearsEnforcementApp {
         } else {
             timers.iter().map(|(id, ..)| *id).collect()
         };
-        let mut fired = 0;
-        let mut events: BTreeMap<String, Vec<_>> = BTreeMap::new();
-        for (id, _, subject) in timers.iter().filter(|(id, ..)| free.contains(id)) {
-            let claimed = txn
-                .execute_raw(Statement::from_sql_and_values(
+        // One statement claims them all; a timer another look fired meanwhile is not
+        // returned.
+        let wanted: Vec<Uuid> = timers
+            .iter()
+            .map(|(id, ..)| *id)
+            .filter(|id| free.contains(id))
+            .collect();
+        if wanted.is_empty() {
+            txn.rollback().await?;
+            return Ok(0);
+        }
+        let list = vec!["?"; wanted.len()].join(", ");
+        let mut values: Vec<sea_orm::Value> = vec![now.into()];
+        values.extend(wanted.iter().map(|id| (*id).into()));
+        let subjects: Vec<Uuid> = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
                     backend,
-                    sql(
-                        backend,
-                        "UPDATE timer SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
+                    &format!(
+                        "UPDATE timer SET fired_at = ? WHERE id IN ({list}) AND fired_at IS NULL RETURNING subject_id"
                     ),
-                    [now.into(), (*id).into()],
-                ))
-                .await?
-                .rows_affected();
-            if claimed == 0 {
-                continue;
-            }
-            fired += 1;
-            if let Some(l) = self.lapse_demand(&txn, *subject, now, today).await? {
-                events
-                    .entry(l.tenant.to_string())
-                    .or_default()
-                    .push(l.event);
-            }
+                ),
+                values,
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get("", "subject_id"))
+            .collect::<Result<_, _>>()?;
+        let fired = u64::try_from(subjects.len()).unwrap_or(u64::MAX);
+        let mut events: BTreeMap<String, Vec<_>> = BTreeMap::new();
+        for l in self.lapse_demands(&txn, &subjects, now, today).await? {
+            events
+                .entry(l.tenant.to_string())
+                .or_default()
+                .push(l.event);
         }
         for (tenant, demands) in events {
             outbox::enqueue(&txn, &CONSUMERS, &tenant, &demands_lapsed(demands), now).await?;
@@ -207,7 +219,7 @@ impl ArrearsEnforcementApp {
         async {
             match kind {
                 TimerKind::DemandDeadline => {
-                    if let Some(l) = self.lapse_demand(&txn, subject, now, today).await? {
+                    for l in self.lapse_demands(&txn, &[subject], now, today).await? {
                         outbox::enqueue(
                             &txn,
                             &CONSUMERS,
