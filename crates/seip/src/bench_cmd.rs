@@ -94,6 +94,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
         runs: u8,
     },
+    /// Issue the demands of N overdue bills and lapse them on PostgreSQL, and compare with raw
+    /// SQL doing the same selection and inserts.
+    Enforcement {
+        /// Overdue bills.
+        #[arg(long, default_value_t = 1_000_000)]
+        bills: u64,
+        /// PostgreSQL server URL with rights to create databases.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Keep the benchmark database afterwards.
+        #[arg(long)]
+        keep: bool,
+        /// Times to run each baseline (rolled back each time); medians count.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
+        baseline_runs: u8,
+        /// Times to run the demand run, each on an emptied store; the median counts.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
+        runs: u8,
+    },
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -600,14 +619,26 @@ fn run_order(baseline_runs: u8, runs: u8) -> Vec<Turn> {
 
 /// Run `seip bench …`.
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Feed {
-        records: n,
-        database_url,
-        keep,
-        kill_at,
-        baseline_runs,
-        runs,
-    } = cmd;
+    let (n, database_url, keep, kill_at, baseline_runs, runs) = match cmd {
+        BenchCommand::Feed {
+            records,
+            database_url,
+            keep,
+            kill_at,
+            baseline_runs,
+            runs,
+        } => (records, database_url, keep, kill_at, baseline_runs, runs),
+        BenchCommand::Enforcement {
+            bills,
+            database_url,
+            keep,
+            baseline_runs,
+            runs,
+        } => {
+            return crate::bench_enforcement::run(bills, &database_url, keep, baseline_runs, runs)
+                .await;
+        }
+    };
     let name = format!("seip_bench_{}", Uuid::new_v4().simple());
     let url = db::create_database(&database_url, &name).await?;
     let result = async {

@@ -3,6 +3,8 @@
 mod arrears_cmd;
 #[cfg(feature = "bench")]
 mod bench_cmd;
+#[cfg(feature = "bench")]
+mod bench_enforcement;
 mod demo;
 mod feed_cmd;
 mod rules_cmd;
