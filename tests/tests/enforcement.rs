@@ -910,8 +910,27 @@ async fn plates_are_taken_returned_on_payment_and_released_for_a_livelihood() {
         .tasks;
     assert_eq!(tasks.len(), 2);
 
-    // 8/1: the crew takes both cars' plates.
+    // 8/1: the crew takes both cars' plates; a record dated tomorrow is refused.
     p.clock.set(at(2026, 8, 1));
+    let tomorrow = p
+        .arrears()
+        .record_plate_impoundment(epb::RecordPlateImpoundmentRequest {
+            tenant_code: T.into(),
+            vehicle_id: cars[0].clone(),
+            plate_number: "12가0001".into(),
+            place: "서울 종로구".into(),
+            impounded_at: Some(seip_runtime::convert::timestamp_to_proto(at(2026, 8, 2))),
+            photo_ref: "evidence/early.jpg".into(),
+            idempotency_key: "impound-a-tomorrow".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(tomorrow.code(), Code::InvalidArgument);
+    assert!(
+        tomorrow.message().contains("impounded_at"),
+        "{}",
+        tomorrow.message()
+    );
     let a = impound(&p, &cars[0], "12가0001", "impound-a")
         .await
         .unwrap();

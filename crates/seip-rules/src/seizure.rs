@@ -105,15 +105,17 @@ pub fn amount_to_secure(
     Ok(owed.saturating_sub(already_secured).min(seizable_value))
 }
 
-/// Whether the seizures securing `secured` (each asset's secured amount) exceed what is owed
-/// by more than the smallest of them: then at least one can be released as over-seizure
-/// (§43; release ground of §63①3).
+/// Whether the seizures securing `secured` (each asset's secured amount) hold more than
+/// what is owed needs: then one of them, which the others' amounts cover without it,
+/// secures nothing [`amount_to_secure`] would still ask for and may be released as
+/// over-seizure (§43; release ground of §63①3).
 pub fn over_seized(owed: Won, secured: &[Won]) -> bool {
     let total = secured.iter().fold(Won::ZERO, |t, s| t + *s);
-    secured
-        .iter()
-        .any(|s| !s.is_zero() && total.saturating_sub(*s) >= owed && owed > Won::ZERO)
-        || (owed.is_zero() && secured.iter().any(|s| !s.is_zero()))
+    secured.iter().any(|s| {
+        !s.is_zero()
+            && amount_to_secure(owed, total.saturating_sub(*s), *s)
+                .is_ok_and(|needed| needed.is_zero())
+    })
 }
 
 #[cfg(test)]

@@ -50,6 +50,18 @@ impl PageRequest {
         Ok(Self { size, after })
     }
 
+    /// The id the page starts after, for a list whose sort key is one UUID.
+    pub fn after_uuid(&self) -> AppResult<Option<uuid::Uuid>> {
+        self.after
+            .as_ref()
+            .map(|key| {
+                key.first()
+                    .and_then(|k| uuid::Uuid::parse_str(k).ok())
+                    .ok_or_else(|| AppError::invalid("page_token", "malformed"))
+            })
+            .transpose()
+    }
+
     /// How many rows to fetch: one more than the page, to learn whether another follows.
     pub fn fetch(&self) -> u64 {
         u64::from(self.size) + 1

@@ -527,11 +527,7 @@ impl ArrearsEnforcementApp {
             text.push_str(" AND c.state = ?");
             values.push(s.as_str().into());
         }
-        if let Some(after) = &page.after {
-            let id = after
-                .first()
-                .and_then(|k| Uuid::parse_str(k).ok())
-                .ok_or_else(|| AppError::invalid("page_token", "malformed"))?;
+        if let Some(id) = page.after_uuid()? {
             text.push_str(" AND c.id > ?");
             values.push(id.into());
         }

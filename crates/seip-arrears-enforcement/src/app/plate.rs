@@ -259,6 +259,12 @@ impl ArrearsEnforcementApp {
         i: Impoundment,
         by: &str,
     ) -> AppResult<plate_action::Model> {
+        if i.at > self.clock.now() {
+            return Err(AppError::invalid(
+                "impounded_at",
+                format!("{} is in the future", i.at),
+            ));
+        }
         let a = open_action(txn, tenant, i.vehicle_id)
             .await?
             .ok_or_else(|| ArrearsError::PlateNotDue(i.vehicle_id, "nothing is due".into()))?;
@@ -332,6 +338,12 @@ impl ArrearsEnforcementApp {
         at: DateTime<Utc>,
         by: &str,
     ) -> AppResult<plate_action::Model> {
+        if at > self.clock.now() {
+            return Err(AppError::invalid(
+                "returned_at",
+                format!("{at} is in the future"),
+            ));
+        }
         let a = open_action(txn, tenant, vehicle)
             .await?
             .filter(|a| a.state == PlateState::ReturnDue)
@@ -505,11 +517,7 @@ impl ArrearsEnforcementApp {
             )
             .order_by_asc(plate_action::Column::Id)
             .limit(page.fetch());
-        if let Some(after) = &page.after {
-            let id = after
-                .first()
-                .and_then(|k| Uuid::parse_str(k).ok())
-                .ok_or_else(|| AppError::invalid("page_token", "malformed"))?;
+        if let Some(id) = page.after_uuid()? {
             q = q.filter(plate_action::Column::Id.gt(id));
         }
         let rows = q.all(&self.db).await?;

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use seip_core::{TaxpayerId, TenantCode};
 use seip_rules::Won;
-use seip_rules::seizure::{perfection_date, seizure_ground};
+use seip_rules::seizure::{amount_to_secure, perfection_date, seizure_ground};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::outbox;
 use uuid::Uuid;
@@ -437,7 +437,11 @@ impl ArrearsEnforcementApp {
                         .map(|o| o.secured_won),
                     "secured",
                 )?;
-                if rest < owed {
+                // Over-seizure (§43): with the others held, this one secures nothing the
+                // arrears still need.
+                let needed =
+                    amount_to_secure(Won::new(owed), Won::new(rest), Won::new(s.secured_won))?;
+                if !needed.is_zero() {
                     return Err(ArrearsError::NotOverSeized { id, rest, owed }.into());
                 }
             }
