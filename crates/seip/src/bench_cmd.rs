@@ -27,6 +27,8 @@ use seip_runtime::bulk::{self, Cell, Rows};
 use seip_runtime::{ServiceName, Settings, db, grpc};
 use uuid::Uuid;
 
+use crate::bench_common::{Turn, count, run_order, run_sql};
+
 const TENANT: &str = "11110";
 
 /// A well-mixed 64-bit value of `x` (SplitMix64), so generated data looks like real data:
@@ -303,16 +305,6 @@ async fn maintain(admin: &DatabaseConnection) -> anyhow::Result<()> {
     .await
 }
 
-/// Run each statement of `sqls` in turn, outside a transaction.
-async fn run_sql(admin: &DatabaseConnection, sqls: &[&str]) -> anyhow::Result<()> {
-    for sql in sqls {
-        admin
-            .execute_raw(Statement::from_string(admin.get_database_backend(), *sql))
-            .await?;
-    }
-    Ok(())
-}
-
 /// Undo an import: the ledger, the stored file, its job and its events go, and the bills
 /// are open and unpaid again, as seeded; then [`maintain`].
 async fn reset(admin: &DatabaseConnection) -> anyhow::Result<()> {
@@ -339,18 +331,6 @@ struct SeipRun {
     /// Peak resident memory of a collection service killed during the run, KiB.
     peak_killed: Option<u64>,
     applied_won: i64,
-}
-
-/// `SELECT COUNT(*) FROM {rows}`.
-async fn count(db: &DatabaseConnection, rows: &str) -> anyhow::Result<i64> {
-    Ok(db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {rows}"),
-        ))
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no count of {rows}"))?
-        .try_get("", "n")?)
 }
 
 /// The server's write-ahead log position, as bytes since its start.
@@ -590,31 +570,6 @@ async fn import_once(
 fn times_of(a: Duration, b: Duration) -> String {
     let r = a.as_millis() * 100 / b.as_millis().max(1);
     format!("{}.{:02}×", r / 100, r % 100)
-}
-
-/// One measured run: the baseline's or Seip's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Turn {
-    Baseline,
-    Seip,
-}
-
-/// The order of the runs: rounds of one of each, baseline first in even rounds and Seip first
-/// in odd ones, so that a steady drift of the machine cancels; the side with more runs has
-/// the last rounds alone.
-fn run_order(baseline_runs: u8, runs: u8) -> Vec<Turn> {
-    let mut order = Vec::with_capacity(usize::from(baseline_runs) + usize::from(runs));
-    for round in 0..baseline_runs.max(runs) {
-        let mut pair = [
-            (round < baseline_runs).then_some(Turn::Baseline),
-            (round < runs).then_some(Turn::Seip),
-        ];
-        if round % 2 == 1 {
-            pair.reverse();
-        }
-        order.extend(pair.into_iter().flatten());
-    }
-    order
 }
 
 /// Run `seip bench …`.

@@ -16,12 +16,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use seip_arrears_enforcement::ArrearsEnforcementApp;
 use seip_arrears_enforcement::ports::registry::{HttpRegistries, RegistrySimulator};
 use seip_core::{Clock, TenantCode, clock::kst};
 use seip_rules::calendar::HolidayCalendar;
 use seip_runtime::{ServiceName, Settings, db};
+
+use crate::bench_common::{Turn, count, run_order, run_sql};
 use uuid::Uuid;
 
 const TENANT: &str = "11110";
@@ -35,25 +37,6 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-async fn run_sql(conn: &impl ConnectionTrait, sqls: &[&str]) -> anyhow::Result<()> {
-    for sql in sqls {
-        conn.execute_raw(Statement::from_string(conn.get_database_backend(), *sql))
-            .await?;
-    }
-    Ok(())
-}
-
-async fn count(conn: &impl ConnectionTrait, rows: &str) -> anyhow::Result<i64> {
-    Ok(conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {rows}"),
-        ))
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no count of {rows}"))?
-        .try_get("", "n")?)
 }
 
 /// N overdue bills of the due date 2026-06-30 and the cases of their taxpayers.
@@ -199,33 +182,24 @@ pub async fn run(
         let due = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
         let (mut bases, mut seips) = (Vec::new(), Vec::new());
         let mut dirty = false;
-        for round in 0..baseline_runs.max(runs) {
-            let mut turns = [(round < baseline_runs, true), (round < runs, false)];
-            if round % 2 == 1 {
-                turns.reverse();
+        for turn in run_order(baseline_runs, runs) {
+            if dirty {
+                reset(&admin).await?;
+                dirty = false;
             }
-            for (go, baseline) in turns {
-                if !go {
-                    continue;
-                }
-                if dirty {
-                    reset(&admin).await?;
-                    dirty = false;
-                }
-                if baseline {
-                    bases.push(baseline_demands(&admin).await?);
-                } else {
-                    let a = app(&service, &Clock::fixed(issue_day), &registries)?;
-                    let started = Instant::now();
-                    let p = a.issue_demands(tenant, due, "bench", |_| {}).await?;
-                    seips.push(started.elapsed());
-                    anyhow::ensure!(
-                        p.demands_issued == taxpayers,
-                        "{} demands for {taxpayers} taxpayers",
-                        p.demands_issued
-                    );
-                    dirty = true;
-                }
+            if turn == Turn::Baseline {
+                bases.push(baseline_demands(&admin).await?);
+            } else {
+                let a = app(&service, &Clock::fixed(issue_day), &registries)?;
+                let started = Instant::now();
+                let p = a.issue_demands(tenant, due, "bench", |_| {}).await?;
+                seips.push(started.elapsed());
+                anyhow::ensure!(
+                    p.demands_issued == taxpayers,
+                    "{} demands for {taxpayers} taxpayers",
+                    p.demands_issued
+                );
+                dirty = true;
             }
         }
         // The lapse needs the demands: one more Seip run if the last turn reset them.

@@ -4,6 +4,8 @@ mod arrears_cmd;
 #[cfg(feature = "bench")]
 mod bench_cmd;
 #[cfg(feature = "bench")]
+mod bench_common;
+#[cfg(feature = "bench")]
 mod bench_enforcement;
 mod demo;
 mod feed_cmd;
