@@ -267,8 +267,8 @@ impl TestPlatform {
         seip::treasury::import(&mut self.collection(), "11110", file_name, bytes).await
     }
 
-    /// The books must balance, whatever a test did: every won of every applied file is in a
-    /// bill, an over-payment or suspense, and every bill's paid totals are exactly what its
+    /// The books must balance, whatever a test did: every won of every applied file and of
+    /// every auction sale's proceeds is in a bill, an over-payment or suspense, and every bill's paid totals are exactly what its
     /// receipts applied. Panics naming the first difference.
     pub async fn check_invariants(&self) -> anyhow::Result<()> {
         use sea_orm::{ConnectionTrait, Statement};
@@ -293,6 +293,26 @@ impl TestPlatform {
             let (n, records): (i64, i64) = (row.try_get("", "n")?, row.try_get("", "records")?);
             assert_eq!(placed, total, "{name}: won in bills + over-payments + suspense");
             assert_eq!(n, records, "{name}: one receipt per record");
+        }
+        // Every won of a sale's proceeds is in a bill or held for the owner.
+        for row in db
+            .query_all_raw(Statement::from_string(
+                b,
+                "SELECT d.id, d.proceeds_won, d.surplus_won,
+                        CAST(COALESCE(SUM(r.applied_won + r.overpaid_won + r.suspense_won), 0) AS BIGINT) AS placed,
+                        CAST(COALESCE(SUM(r.overpaid_won), 0) AS BIGINT) AS held
+                 FROM distribution d LEFT JOIN receipt r ON r.distribution_id = d.id
+                 GROUP BY d.id, d.proceeds_won, d.surplus_won",
+            ))
+            .await?
+        {
+            let id: uuid::Uuid = row.try_get("", "id")?;
+            let proceeds: i64 = row.try_get("", "proceeds_won")?;
+            let placed: i64 = row.try_get("", "placed")?;
+            assert_eq!(placed, proceeds, "sale {id}: won in bills + held for the owner");
+            let (surplus, held): (i64, i64) =
+                (row.try_get("", "surplus_won")?, row.try_get("", "held")?);
+            assert_eq!(held, surplus, "sale {id}: the surplus held");
         }
         for row in db
             .query_all_raw(Statement::from_string(

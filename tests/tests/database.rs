@@ -166,13 +166,20 @@ async fn services_start_on_their_own_roles_and_refuse_more() {
             .unwrap();
     std::fs::write(&jwks, issuer.jwks()).unwrap();
     settings.auth.jwks_file = Some(jwks);
-    // Production has a registries' gateway: here its simulator, on its own port.
+    // Production has a registries' gateway and an auction platform: here their simulators,
+    // on ports of their own.
     let registries = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     settings.enforcement.registry_url =
         Some(format!("http://{}", registries.local_addr().unwrap()));
     tokio::spawn(
         seip_arrears_enforcement::ports::registry::RegistrySimulator::new()
             .serve(registries, std::future::pending()),
+    );
+    let auctions = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    settings.enforcement.auction_url = Some(format!("http://{}", auctions.local_addr().unwrap()));
+    tokio::spawn(
+        seip_arrears_enforcement::ports::auction::AuctionSimulator::new()
+            .serve(auctions, std::future::pending()),
     );
     let clock = seip_core::Clock::fixed(seip_core::Clock::system().now());
 

@@ -1214,3 +1214,278 @@ async fn arrears_are_kept_current_month_by_month() {
     p.check_invariants().await.unwrap();
     p.stop().await.unwrap();
 }
+
+async fn auction_of(p: &TestPlatform, id: &str) -> epb::Auction {
+    p.arrears()
+        .get_auction(epb::GetAuctionRequest {
+            tenant_code: T.into(),
+            auction_id: id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .auction
+        .unwrap()
+}
+
+async fn start_auction(
+    p: &TestPlatform,
+    seizure_id: &str,
+    appraised: i64,
+    key: &str,
+) -> Result<epb::Auction, tonic::Status> {
+    Ok(p.arrears()
+        .start_auction(epb::StartAuctionRequest {
+            tenant_code: T.into(),
+            seizure_id: seizure_id.into(),
+            appraised_value_won: appraised,
+            description: "승용자동차 (1998cc), 2015년식".into(),
+            idempotency_key: key.into(),
+        })
+        .await?
+        .into_inner()
+        .auction
+        .unwrap())
+}
+
+fn bid(
+    who: &str,
+    amount: i64,
+    deposit: i64,
+) -> seip_arrears_enforcement::ports::auction::PlatformBid {
+    seip_arrears_enforcement::ports::auction::PlatformBid {
+        bidder_ref: who.into(),
+        amount,
+        deposit,
+    }
+}
+
+/// A seized car goes to auction: unsold in round 1, the reserve cut for round 2, the highest
+/// valid bid wins, the sale is decided, the buyer pays, and collection distributes the price
+/// over the owner's arrears (principal, then charges) with the surplus held for the owner.
+/// Another owner pays before the decision: that auction stops and its listing is withdrawn.
+#[tokio::test]
+async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let mut bills = Vec::new();
+    let mut cars = Vec::new();
+    for n in 1..=2 {
+        let v = p.register_car(n, 1998, day(2025, 3, 1)).await.unwrap();
+        bills.push(p.decide_h1(&v, &format!("levy-{n}")).await.unwrap());
+        cars.push(v);
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    // Thu 7/2: both cars seized on their automobile tax (S-2) and registered.
+    p.clock.set(at(2026, 7, 2));
+    let mut seized = Vec::new();
+    for (n, (b, car)) in bills.iter().zip(&cars).enumerate() {
+        seized.push(
+            seize(
+                &p,
+                &b.taxpayer_id,
+                epb::AssetKind::Vehicle,
+                car,
+                "",
+                1_500_000,
+                &format!("seize-{n}"),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    // Not registered yet: nothing to auction.
+    let early = start_auction(&p, &seized[0].seizure_id, 1_000_000, "auction-early")
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+    p.platform.run_timers().await.unwrap();
+    let bad = start_auction(&p, &seized[0].seizure_id, 0, "auction-zero")
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(bad.message().contains("appraised_value_won"), "{bad:?}");
+
+    // Round 1 noticed today: the sale ten days on (Sun 7/12) moves to Mon 7/13.
+    let a = start_auction(&p, &seized[0].seizure_id, 1_000_000, "auction-a")
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.state, a.round, a.reserve_won, a.minimum_deposit_won),
+        (epb::AuctionState::Noticed as i32, 1, 1_000_000, 100_000)
+    );
+    assert_eq!(a.sale_on, Some(date_to_proto(day(2026, 7, 13))));
+    let again = start_auction(&p, &seized[0].seizure_id, 1_000_000, "auction-a-2")
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+    let b_auction = start_auction(&p, &seized[1].seizure_id, 2_000_000, "auction-b")
+        .await
+        .unwrap();
+    // The listings go to the platform by the scheduler.
+    p.platform.run_timers().await.unwrap();
+    let sim = p.platform.auction_simulator().unwrap().clone();
+    let round1 = sim.open_listing(&cars[0]).unwrap();
+    assert_eq!((round1.round, round1.reserve_price), (1, 1_000_000));
+    assert!(sim.bid(&round1.listing_id, bid("B-1", 900_000, 100_000)));
+    assert!(sim.bid(&round1.listing_id, bid("B-2", 1_100_000, 50_000)));
+
+    // 7/13: no valid bid; round 2 is noticed at 900,000 (−10 % of the appraisal), its sale
+    // five days on (Sat 7/18) on Mon 7/20.
+    p.clock.set(at(2026, 7, 13));
+    p.platform.run_timers().await.unwrap();
+    let a2 = auction_of(&p, &a.auction_id).await;
+    assert_eq!((a2.round, a2.reserve_won), (2, 900_000));
+    assert_eq!(a2.sale_on, Some(date_to_proto(day(2026, 7, 20))));
+    let defects: Vec<&str> = a2.bids.iter().map(|b| b.defect.as_str()).collect();
+    assert_eq!(defects, ["under_reserve", "deposit_too_small"]);
+    let round2 = sim.open_listing(&cars[0]).unwrap();
+    assert_eq!((round2.round, round2.reserve_price), (2, 900_000));
+    for (who, amount, deposit) in [
+        ("C-1", 950_000, 90_000),
+        ("C-2", 1_200_000, 90_000),
+        ("C-3", 2_000_000, 50_000),
+    ] {
+        assert!(sim.bid(&round2.listing_id, bid(who, amount, deposit)));
+    }
+
+    // 7/20: C-2 wins; the decision is due within 7 business days (Wed 7/29).
+    p.clock.set(at(2026, 7, 20));
+    p.platform.run_timers().await.unwrap();
+    let won = auction_of(&p, &a.auction_id).await;
+    assert_eq!(won.state, epb::AuctionState::Awarded as i32);
+    assert_eq!(won.winning_bid_won, 1_200_000);
+    assert_eq!(won.decision_by, Some(date_to_proto(day(2026, 7, 29))));
+    assert!(won.bids.iter().any(|b| b.bidder_ref == "C-2" && b.winning));
+    let decide = |days: i32, key: &'static str| {
+        let mut client = p.arrears();
+        let id = a.auction_id.clone();
+        async move {
+            client
+                .decide_sale(epb::DecideSaleRequest {
+                    tenant_code: T.into(),
+                    auction_id: id,
+                    price_days: days,
+                    idempotency_key: key.into(),
+                })
+                .await
+        }
+    };
+    let too_long = decide(31, "decide-31").await.unwrap_err();
+    assert_eq!(too_long.code(), Code::InvalidArgument, "{too_long:?}");
+    let decided = decide(0, "decide")
+        .await
+        .unwrap()
+        .into_inner()
+        .auction
+        .unwrap();
+    assert_eq!(decided.state, epb::AuctionState::Decided as i32);
+    assert_eq!(decided.price_due_on, Some(date_to_proto(day(2026, 7, 27))));
+    let late_stop = p
+        .arrears()
+        .stop_auction(epb::StopAuctionRequest {
+            tenant_code: T.into(),
+            auction_id: a.auction_id.clone(),
+            reason: "an appeal was filed".into(),
+            idempotency_key: "stop-a".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(late_stop.code(), Code::FailedPrecondition);
+
+    // B pays in full on 7/22 before its auction's decision: it stops (§85), its listing is
+    // withdrawn, and the seizure released.
+    p.clock.set(at(2026, 7, 22));
+    let paid = paid_in_full(&bills[1], day(2026, 7, 22), 1, 7_780);
+    p.import_file(&paid.0, paid.1).await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.platform.run_timers().await.unwrap();
+    let stopped = auction_of(&p, &b_auction.auction_id).await;
+    assert_eq!(stopped.state, epb::AuctionState::Stopped as i32);
+    // Unsold with no bids on 7/13 and 7/20, it was in round 3.
+    assert_eq!((stopped.round, stopped.reserve_won), (3, 1_600_000));
+    assert!(sim.withdrawn(&format!("{}-3", b_auction.auction_id)));
+    assert_eq!(sim.open_listing(&cars[1]), None);
+    let case_b = case_of(&p, &bills[1].taxpayer_id).await;
+    assert_eq!(
+        state_of(&case_b, &seized[1].seizure_id),
+        epb::SeizureState::Released
+    );
+
+    // The buyer pays 1,200,000 on 7/24: the sale completes and collection distributes it —
+    // 259,740 of principal, 7,780 of charges, 932,480 held for the owner.
+    p.clock.set(at(2026, 7, 24));
+    assert!(sim.pay(
+        &round2.listing_id,
+        seip_arrears_enforcement::ports::auction::Settlement {
+            paid_on: day(2026, 7, 24),
+            amount: 1_200_000,
+        }
+    ));
+    p.platform.run_timers().await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let sold = auction_of(&p, &a.auction_id).await;
+    assert_eq!(sold.state, epb::AuctionState::Sold as i32);
+    assert_eq!(
+        (sold.proceeds_won, sold.paid_on),
+        (1_200_000, Some(date_to_proto(day(2026, 7, 24))))
+    );
+    let case_a = case_of(&p, &bills[0].taxpayer_id).await;
+    assert_eq!(case_a.state, epb::CaseState::Settled as i32);
+    assert_eq!(
+        state_of(&case_a, &seized[0].seizure_id),
+        epb::SeizureState::Sold
+    );
+    assert!(kinds(&case_a).contains(&epb::ActionKind::AuctionSold));
+    let receivable = p
+        .collection()
+        .get_receivable(cpb::GetReceivableRequest {
+            tenant_code: T.into(),
+            e_payment_number: bills[0].e_payment_number.clone(),
+            as_of: Some(date_to_proto(day(2026, 7, 24))),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .receivable
+        .unwrap();
+    assert_eq!(
+        (receivable.amount_due_won, receivable.paid_won),
+        (0, 267_520)
+    );
+    let surplus = p
+        .collection()
+        .list_overpayments(cpb::ListOverpaymentsRequest {
+            tenant_code: T.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let held: Vec<(i64, &str)> = surplus
+        .items
+        .iter()
+        .map(|i| (i.amount_won, i.distribution_id.as_str()))
+        .collect();
+    assert_eq!(held, [(932_480, a.auction_id.as_str())]);
+    // Reporting counts the sale with its proceeds.
+    assert!(report(&p, 7).await.contains(&(
+        epb_kind(rpb::EnforcementActivityKind::AuctionSold),
+        1,
+        1_200_000
+    )));
+    // Nothing fires twice.
+    assert_eq!(p.platform.run_timers().await.unwrap(), 0);
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}

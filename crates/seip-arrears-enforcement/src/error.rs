@@ -87,6 +87,24 @@ pub enum ArrearsError {
     /// A registry could not be reached; the step is tried again.
     #[error("{0}")]
     RegistryUnavailable(crate::ports::registry::RegistryError),
+    /// No such auction in the municipality.
+    #[error("auction_id: no auction {0} in {1}")]
+    NoAuction(Uuid, TenantCode),
+    /// An auction sells a registered seizure's asset only.
+    #[error("seizure_id: seizure {0} is {1}; only a registered seizure's asset is auctioned")]
+    SeizureNotPerfected(Uuid, &'static str),
+    /// The asset is at auction already.
+    #[error("seizure_id: the asset is at auction already (auction {0})")]
+    AuctionUnderWay(Uuid),
+    /// No winning bid awaits a sale decision.
+    #[error("auction_id: auction {0} is {1}; a sale is decided on a winning bid awaiting it")]
+    AuctionNotAwarded(Uuid, &'static str),
+    /// The sale was decided (or the auction ended): it is no longer stopped.
+    #[error("auction_id: auction {0} is {1}; only an auction before its sale decision is stopped")]
+    AuctionDecided(Uuid, &'static str),
+    /// The auction platform could not be reached; the step is tried again.
+    #[error("{0}")]
+    AuctionPlatformUnavailable(crate::ports::auction::AuctionPlatformError),
     /// The due date has not passed: nothing is in arrears yet.
     #[error("due_date: {due_date} has not passed (today is {today}); demands follow arrears (D-1)")]
     DemandBeforeDue {
@@ -100,9 +118,11 @@ pub enum ArrearsError {
 impl ServiceError for ArrearsError {
     fn code(&self) -> Code {
         match self {
-            Self::NoArrears(..) | Self::NoCase(..) | Self::NoDemand(..) | Self::NoSeizure(..) => {
-                Code::NotFound
-            }
+            Self::NoArrears(..)
+            | Self::NoCase(..)
+            | Self::NoDemand(..)
+            | Self::NoSeizure(..)
+            | Self::NoAuction(..) => Code::NotFound,
             Self::DemandClosed(..)
             | Self::DemandWindowPassed { .. }
             | Self::DemandBeforeDue { .. }
@@ -115,8 +135,14 @@ impl ServiceError for ArrearsError {
             | Self::NotOverSeized { .. }
             | Self::PlateNotDue(..)
             | Self::PlateNotHeld(..)
-            | Self::ReleaseExtendedOnce(..) => Code::FailedPrecondition,
-            Self::RegistryUnavailable(..) => Code::Unavailable,
+            | Self::ReleaseExtendedOnce(..)
+            | Self::SeizureNotPerfected(..)
+            | Self::AuctionUnderWay(..)
+            | Self::AuctionNotAwarded(..)
+            | Self::AuctionDecided(..) => Code::FailedPrecondition,
+            Self::RegistryUnavailable(..) | Self::AuctionPlatformUnavailable(..) => {
+                Code::Unavailable
+            }
         }
     }
 
@@ -140,6 +166,12 @@ impl ServiceError for ArrearsError {
             Self::PlateNotDue(..) => "PLATE_NOT_DUE",
             Self::PlateNotHeld(..) => "PLATE_NOT_HELD",
             Self::ReleaseExtendedOnce(..) => "RELEASE_EXTENDED_ONCE",
+            Self::NoAuction(..) => "AUCTION_NOT_FOUND",
+            Self::SeizureNotPerfected(..) => "SEIZURE_NOT_PERFECTED",
+            Self::AuctionUnderWay(..) => "AUCTION_UNDER_WAY",
+            Self::AuctionNotAwarded(..) => "AUCTION_NOT_AWARDED",
+            Self::AuctionDecided(..) => "AUCTION_DECIDED",
+            Self::AuctionPlatformUnavailable(..) => "AUCTION_PLATFORM_UNAVAILABLE",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Arrears enforcement's types on the wire: the events it publishes (`DemandsIssued`,
 //! `DemandsLapsed`, `SeizureRegistered`, `SeizureReleased`, `PlateImpounded`,
-//! `PlateReturned`), built from domain values for the use cases, which speak no protobuf.
+//! `PlateReturned`, `AuctionSold`), built from domain values for the use cases, which speak no protobuf.
 
 use chrono::NaiveDate;
 use seip_proto::arrears_enforcement::v1 as pb;
@@ -132,5 +132,27 @@ pub(crate) fn plate_returned(
         vehicle_id: vehicle.to_string(),
         plate_number: plate_number.to_owned(),
         returned_on: Some(date_to_proto(on)),
+    }
+}
+
+/// `AuctionSold` for auction `id`: the buyer paid `proceeds_won` on `paid_on`, to pay
+/// `bills` (oldest first).
+pub(crate) fn auction_sold(
+    id: Uuid,
+    seizure: Uuid,
+    taxpayer: Uuid,
+    kind: AssetKind,
+    paid_on: NaiveDate,
+    proceeds_won: i64,
+    bills: &[Uuid],
+) -> pb::AuctionSold {
+    pb::AuctionSold {
+        auction_id: id.to_string(),
+        seizure_id: seizure.to_string(),
+        taxpayer_id: taxpayer.to_string(),
+        asset_kind: kind.as_str().to_owned(),
+        paid_on: Some(date_to_proto(paid_on)),
+        proceeds_won,
+        bill_ids: bills.iter().map(Uuid::to_string).collect(),
     }
 }

@@ -1,6 +1,8 @@
-//! Events collection consumes: `LevyDecided` opens a receivable.
+//! Events collection consumes: `LevyDecided` opens a receivable; `AuctionSold` brings a
+//! sale's proceeds to distribute over the owner's arrears.
 
 use sea_orm::DatabaseTransaction;
+use seip_proto::arrears_enforcement::v1::AuctionSold;
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::common::v1::Event;
 use seip_runtime::ServiceName;
@@ -8,11 +10,14 @@ use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::events::{Handle, Handlers};
 
 use crate::CollectionApp;
+use crate::app::distribution::Proceeds;
 use crate::wire::new_receivable_from_proto;
 
 /// Every event collection takes.
 pub fn handlers(app: CollectionApp) -> Handlers<CollectionApp> {
-    Handlers::new(ServiceName::Collection, app).on::<LevyDecided>()
+    Handlers::new(ServiceName::Collection, app)
+        .on::<LevyDecided>()
+        .on::<AuctionSold>()
 }
 
 #[tonic::async_trait]
@@ -29,5 +34,31 @@ impl Handle<LevyDecided> for CollectionApp {
         let tenant = seip_runtime::convert::tenant(&event.tenant_code)?;
         self.open_receivable(txn, tenant, new_receivable_from_proto(&bill)?)
             .await
+    }
+}
+
+#[tonic::async_trait]
+impl Handle<AuctionSold> for CollectionApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: AuctionSold,
+    ) -> AppResult<()> {
+        use seip_runtime::convert::{date_from_proto, uuid};
+        let tenant = seip_runtime::convert::tenant(&event.tenant_code)?;
+        let proceeds = Proceeds {
+            sale_id: uuid(&e.auction_id, "AuctionSold.auction_id")?,
+            taxpayer_id: uuid(&e.taxpayer_id, "AuctionSold.taxpayer_id")?,
+            paid_on: date_from_proto(e.paid_on.as_ref(), "AuctionSold.paid_on")?,
+            amount: seip_core::Won::new(e.proceeds_won),
+            bill_ids: e
+                .bill_ids
+                .iter()
+                .map(|b| uuid(b, "AuctionSold.bill_ids"))
+                .collect::<Result<_, _>>()?,
+        };
+        self.distribute_proceeds(txn, tenant, proceeds).await?;
+        Ok(())
     }
 }

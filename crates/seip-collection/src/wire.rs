@@ -241,9 +241,10 @@ pub(crate) fn held_to_proto(r: &receipt::Model, amount: i64) -> pb::HeldReceipt 
         paid_on: Some(date_to_proto(r.paid_on)),
         amount_won: amount,
         reason: r.reason.clone().unwrap_or_default(),
-        import_id: r.import_id.to_string(),
+        import_id: r.import_id.map(|i| i.to_string()).unwrap_or_default(),
         record_serial: r.record_serial,
         bill_id: r.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+        distribution_id: r.distribution_id.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
 

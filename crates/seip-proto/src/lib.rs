@@ -84,3 +84,6 @@ impl EventName for arrears_enforcement::v1::PlateImpounded {
 impl EventName for arrears_enforcement::v1::PlateReturned {
     const NAME: &'static str = "seip.arrears_enforcement.v1.PlateReturned";
 }
+impl EventName for arrears_enforcement::v1::AuctionSold {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.AuctionSold";
+}

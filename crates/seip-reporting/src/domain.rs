@@ -43,6 +43,8 @@ pub enum ActivityKind {
     PlateImpounded,
     /// Licence plates returned.
     PlateReturned,
+    /// A seized asset sold at auction and paid for (공매): the proceeds.
+    AuctionSold,
 }
 
 seip_core::stored_names!(ActivityKind {
@@ -52,6 +54,7 @@ seip_core::stored_names!(ActivityKind {
     SeizureReleased => "seizure_released",
     PlateImpounded => "plate_impounded",
     PlateReturned => "plate_returned",
+    AuctionSold => "auction_sold",
 });
 
 /// The month's enforcement entries of one kind, summed.

@@ -4,7 +4,8 @@
 use sea_orm::DatabaseTransaction;
 use seip_core::kst_today;
 use seip_proto::arrears_enforcement::v1::{
-    DemandsIssued, DemandsLapsed, PlateImpounded, PlateReturned, SeizureRegistered, SeizureReleased,
+    AuctionSold, DemandsIssued, DemandsLapsed, PlateImpounded, PlateReturned, SeizureRegistered,
+    SeizureReleased,
 };
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, LateChargesAccrued, PaymentsPosted, PostingKind};
@@ -33,6 +34,25 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<SeizureReleased>()
         .on::<PlateImpounded>()
         .on::<PlateReturned>()
+        .on::<AuctionSold>()
+}
+
+#[tonic::async_trait]
+impl Handle<AuctionSold> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: AuctionSold,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.paid_on.as_ref(), "paid_on")?;
+        self.record_enforcement(
+            txn,
+            source(event)?,
+            [(ActivityKind::AuctionSold, on, e.proceeds_won)],
+        )
+        .await
+    }
 }
 
 #[tonic::async_trait]

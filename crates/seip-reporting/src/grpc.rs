@@ -58,6 +58,7 @@ fn report_to_proto(r: &MonthlyReport) -> pb::GetMonthlyReportResponse {
                     ActivityKind::SeizureReleased => pb::EnforcementActivityKind::SeizureReleased,
                     ActivityKind::PlateImpounded => pb::EnforcementActivityKind::PlateImpounded,
                     ActivityKind::PlateReturned => pb::EnforcementActivityKind::PlateReturned,
+                    ActivityKind::AuctionSold => pb::EnforcementActivityKind::AuctionSold,
                 } as i32,
                 count: a.count,
                 amount_won: a.amount_won,

@@ -268,6 +268,18 @@ pub struct EnforcementSettings {
     /// The CA certificates (PEM) the gateway's certificate is checked against
     /// (`SEIP_ENFORCEMENT__REGISTRY_CA_FILE`; the government PKI's).
     pub registry_ca_file: Option<PathBuf>,
+    /// The auction platform public auctions are delegated to (`SEIP_ENFORCEMENT__AUCTION_URL`,
+    /// `https://…`; 온비드's agency API or the local-tax association's). Unset in development,
+    /// tests and the demo: a simulator of the same protocol is started with the services;
+    /// services given their own database URLs refuse to start without it.
+    pub auction_url: Option<String>,
+    /// The municipality's key at the platform (`SEIP_ENFORCEMENT__AUCTION_KEY`).
+    pub auction_key: Option<SecretString>,
+    /// A file holding `auction_key` (a mounted secret), instead of it.
+    pub auction_key_file: Option<PathBuf>,
+    /// The CA certificates (PEM) the platform's certificate is checked against
+    /// (`SEIP_ENFORCEMENT__AUCTION_CA_FILE`).
+    pub auction_ca_file: Option<PathBuf>,
     /// Unpaid automobile-tax bills of a vehicle at which its owner is warned of plate
     /// impoundment (V-1, practice; `SEIP_ENFORCEMENT__PLATE_WARNING_AT`, 1).
     pub plate_warning_at: u32,
@@ -283,6 +295,10 @@ impl Default for EnforcementSettings {
             registry_key: None,
             registry_key_file: None,
             registry_ca_file: None,
+            auction_url: None,
+            auction_key: None,
+            auction_key_file: None,
+            auction_ca_file: None,
             plate_warning_at: 1,
             plate_impound_at: 2,
         }
@@ -465,6 +481,13 @@ impl Settings {
                 "enforcement.registry_key and enforcement.registry_key_file are both set; give one"
             );
             self.enforcement.registry_key = Some(read(path, "enforcement.registry_key_file")?);
+        }
+        if let Some(path) = &self.enforcement.auction_key_file {
+            anyhow::ensure!(
+                self.enforcement.auction_key.is_none(),
+                "enforcement.auction_key and enforcement.auction_key_file are both set; give one"
+            );
+            self.enforcement.auction_key = Some(read(path, "enforcement.auction_key_file")?);
         }
         if let Some(path) = &self.database_url_file {
             anyhow::ensure!(

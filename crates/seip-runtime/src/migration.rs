@@ -164,6 +164,58 @@ pub async fn drop_append_only<C: ConnectionTrait>(db: &C, table: &str) -> Result
     Ok(())
 }
 
+/// SQLite cannot change a column's constraints in place: rebuild `table` from its own
+/// definition as `edit` rewrites it, keeping its rows, indexes and triggers (the procedure
+/// of SQLite's `ALTER TABLE` documentation: make the new table, copy, drop the old, rename,
+/// recreate what hung on it). Run it inside the migration's transaction; on PostgreSQL use
+/// `ALTER TABLE … ALTER COLUMN` instead.
+pub async fn sqlite_rebuild<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    edit: impl Fn(&str) -> Result<String, DbErr>,
+) -> Result<(), DbErr> {
+    let b = db.get_database_backend();
+    let ddl: String = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            b,
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [table.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Migration(format!("no table {table} to rebuild")))?
+        .try_get("", "sql")?;
+    let hung: Vec<String> = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            b,
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') \
+             AND sql IS NOT NULL ORDER BY type, name",
+            [table.into()],
+        ))
+        .await?
+        .iter()
+        .map(|r| r.try_get("", "sql"))
+        .collect::<Result<_, _>>()?;
+    let next = format!("{table}_next");
+    let edited = edit(&ddl)?;
+    let quoted = format!("\"{table}\"");
+    let renamed = if edited.contains(&quoted) {
+        edited.replacen(&quoted, &format!("\"{next}\""), 1)
+    } else {
+        edited.replacen(table, &next, 1)
+    };
+    db.execute_unprepared(&renamed).await?;
+    db.execute_unprepared(&format!("INSERT INTO {next} SELECT * FROM {table}"))
+        .await?;
+    db.execute_unprepared(&format!("DROP TABLE {table}"))
+        .await?;
+    db.execute_unprepared(&format!("ALTER TABLE {next} RENAME TO {table}"))
+        .await?;
+    for sql in hung {
+        db.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
 /// The infrastructure migrations and a service's `own`, in the order they were written (by
 /// name), so that a later infrastructure change runs after the service migrations before it.
 pub fn with_infrastructure(own: Vec<Box<dyn MigrationTrait>>) -> Vec<Box<dyn MigrationTrait>> {

@@ -18,7 +18,7 @@ use seip_runtime::convert::{date_from_proto, date_to_proto};
 use crate::session::Session;
 
 /// Where the arrears-enforcement service is, and who calls it.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Target {
     /// Municipality: 5-digit code.
     #[arg(long, env = "SEIP_TENANT")]
@@ -122,6 +122,11 @@ pub enum ArrearsCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// Public auction of a seized asset (공매).
+    Auction {
+        #[command(subcommand)]
+        cmd: AuctionCommand,
+    },
     /// A demand notice as its document (HTML).
     Document {
         /// Demand id.
@@ -132,6 +137,189 @@ pub enum ArrearsCommand {
         #[command(flatten)]
         target: Target,
     },
+}
+
+/// `seip arrears auction …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum AuctionCommand {
+    /// Put a registered seizure's asset to auction at the platform; the rounds, bids,
+    /// decision and proceeds follow by themselves.
+    Start {
+        /// Seizure id.
+        seizure: String,
+        /// The appraised value, won.
+        #[arg(long)]
+        appraised: i64,
+        /// How the listing describes the asset.
+        #[arg(long)]
+        description: String,
+        /// Idempotency key.
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// One auction, with the bids of its last opened round.
+    Show {
+        /// Auction id.
+        auction: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Decide the sale to the winning bid now.
+    Decide {
+        /// Auction id.
+        auction: String,
+        /// The buyer's price deadline in days (7–30; default the law's 7).
+        #[arg(long, default_value_t = 0)]
+        price_days: i32,
+        /// Idempotency key.
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Stop an auction before its decision.
+    Stop {
+        /// Auction id.
+        auction: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Idempotency key.
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// An auction as a few lines: where it stands, the round, and its bids.
+pub fn print_auction(a: &pb::Auction) {
+    println!(
+        "auction {} — {} — round {}: appraised {} won, reserve {} won, sale on {}{}",
+        a.auction_id,
+        name(pb::AuctionState::try_from(a.state)),
+        a.round,
+        seip_core::Won::new(a.appraised_won),
+        seip_core::Won::new(a.reserve_won),
+        date(a.sale_on.as_ref()),
+        if a.proceeds_won > 0 {
+            format!(
+                "; paid {} won on {}",
+                seip_core::Won::new(a.proceeds_won),
+                date(a.paid_on.as_ref())
+            )
+        } else if a.winning_bid_won > 0 {
+            format!(
+                "; won at {} won, decided {}",
+                seip_core::Won::new(a.winning_bid_won),
+                date(a.decided_on.as_ref())
+            )
+        } else {
+            String::new()
+        }
+    );
+    if !a.bids.is_empty() {
+        let mut t = table(["bidder", "amount", "deposit", "judged"]);
+        for b in &a.bids {
+            t.add_row(vec![
+                Cell::new(&b.bidder_ref),
+                won(b.amount_won),
+                won(b.deposit_won),
+                Cell::new(if b.winning {
+                    "wins"
+                } else if b.defect.is_empty() {
+                    "valid"
+                } else {
+                    &b.defect
+                }),
+            ]);
+        }
+        println!("{t}");
+    }
+    if !a.note.is_empty() {
+        println!("  {}", a.note);
+    }
+}
+
+async fn auction(cmd: AuctionCommand, config: Option<&Path>) -> anyhow::Result<()> {
+    let (target, role) = match &cmd {
+        AuctionCommand::Show { target, .. } => (target.clone(), Role::Viewer),
+        AuctionCommand::Start { target, .. }
+        | AuctionCommand::Decide { target, .. }
+        | AuctionCommand::Stop { target, .. } => (target.clone(), Role::EnforcementOfficer),
+    };
+    let s = open(&target, config, role).await?;
+    let mut client = ArrearsEnforcementServiceClient::new(s.channel.clone());
+    let tenant_code = target.tenant.clone();
+    let a = match cmd {
+        AuctionCommand::Start {
+            seizure,
+            appraised,
+            description,
+            key,
+            ..
+        } => {
+            client
+                .start_auction(pb::StartAuctionRequest {
+                    tenant_code,
+                    seizure_id: seizure,
+                    appraised_value_won: appraised,
+                    description,
+                    idempotency_key: key,
+                })
+                .await?
+                .into_inner()
+                .auction
+        }
+        AuctionCommand::Show { auction, .. } => {
+            client
+                .get_auction(pb::GetAuctionRequest {
+                    tenant_code,
+                    auction_id: auction,
+                })
+                .await?
+                .into_inner()
+                .auction
+        }
+        AuctionCommand::Decide {
+            auction,
+            price_days,
+            key,
+            ..
+        } => {
+            client
+                .decide_sale(pb::DecideSaleRequest {
+                    tenant_code,
+                    auction_id: auction,
+                    price_days,
+                    idempotency_key: key,
+                })
+                .await?
+                .into_inner()
+                .auction
+        }
+        AuctionCommand::Stop {
+            auction,
+            reason,
+            key,
+            ..
+        } => {
+            client
+                .stop_auction(pb::StopAuctionRequest {
+                    tenant_code,
+                    auction_id: auction,
+                    reason,
+                    idempotency_key: key,
+                })
+                .await?
+                .into_inner()
+                .auction
+        }
+    };
+    print_auction(&a.ok_or_else(|| anyhow::anyhow!("no auction in the answer"))?);
+    s.close().await
 }
 
 async fn open(target: &Target, config: Option<&Path>, role: Role) -> anyhow::Result<Session> {
@@ -260,6 +448,9 @@ pub async fn run(cmd: ArrearsCommand, config: Option<&Path>) -> anyhow::Result<(
             if !c.seizures.is_empty() {
                 println!("{seizures}");
             }
+            for a in &c.auctions {
+                print_auction(a);
+            }
             let mut actions = table(["on", "who", "what", "why"]);
             for a in &c.actions {
                 actions.add_row(vec![
@@ -344,6 +535,7 @@ pub async fn run(cmd: ArrearsCommand, config: Option<&Path>) -> anyhow::Result<(
             );
             s.close().await
         }
+        ArrearsCommand::Auction { cmd } => auction(cmd, config).await,
         ArrearsCommand::Document {
             demand,
             output,

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use seip_arrears_enforcement::ArrearsEnforcementApp;
+use seip_arrears_enforcement::ports::auction::HttpAuctionPlatform;
 use seip_arrears_enforcement::ports::registry::{HttpRegistries, RegistrySimulator};
 use seip_core::{Clock, TenantCode, clock::kst};
 use seip_rules::calendar::HolidayCalendar;
@@ -149,6 +150,7 @@ fn app(
         Arc::new(HolidayCalendar::korea()),
         Arc::default(),
         Arc::new(HttpRegistries::new(registries, "bench", None)?),
+        Arc::new(HttpAuctionPlatform::new(registries, "bench", None)?),
     ))
 }
 
@@ -172,7 +174,8 @@ pub async fn run(
         seed(&admin, n).await?;
         let taxpayers = count(&admin, "arrears_enforcement.enforcement_case").await?;
         eprintln!("seeded {n} overdue bills of {taxpayers} taxpayers in {:.1?}", t.elapsed());
-        // The registries are not called by these steps; the port still needs an address.
+        // The registries and the auction platform are not called by these steps; the ports
+        // still need an address.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let registries = format!("http://{}", listener.local_addr()?);
         tokio::spawn(RegistrySimulator::new().serve(listener, std::future::pending()));

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::Context as _;
 use chrono::{Datelike, NaiveDate, TimeZone};
 use comfy_table::Cell;
 use futures::{StreamExt, stream};
@@ -20,7 +21,7 @@ use seip_proto::common::v1 as common;
 use seip_proto::reporting::v1::GetMonthlyReportRequest;
 use seip_proto::reporting::v1::reporting_service_client::ReportingServiceClient;
 use seip_runtime::auth::Role;
-use seip_runtime::convert::{date_to_proto, tax_item_from_proto};
+use seip_runtime::convert::{date_from_proto, date_to_proto, tax_item_from_proto};
 use seip_runtime::telemetry::{self, TelemetryOptions};
 use seip_runtime::{ServiceName, Settings, grpc};
 
@@ -689,5 +690,139 @@ async fn pursue(
         num(i64::try_from(released)?),
         won(paid),
     ]);
+    if let Some((_, z)) = seized.get(PAYING_AFTER_SEIZURE) {
+        auction(platform, clock, officer, collection, z, &mut story).await?;
+    }
     Ok(story)
+}
+
+/// One seized car that stayed unpaid goes to public auction on 11 August (공매, delegated to
+/// the platform): bidders bid on its listing, the bids are opened on the sale day, the sale
+/// is decided, the buyer pays, and collection distributes the price over the owner's
+/// arrears, holding the rest for the owner.
+async fn auction(
+    platform: &seip::Platform,
+    clock: &Clock,
+    officer: &mut ArrearsEnforcementServiceClient<grpc::Channel>,
+    collection: &CollectionServiceClient<grpc::Channel>,
+    seizure: &seip_proto::arrears_enforcement::v1::Seizure,
+    story: &mut comfy_table::Table,
+) -> anyhow::Result<()> {
+    use seip_arrears_enforcement::ports::auction::{PlatformBid, Settlement};
+    use seip_proto::arrears_enforcement::v1 as epb;
+    let sim = platform
+        .auction_simulator()
+        .context("the demo runs on the auction platform's simulator")?
+        .clone();
+    clock.set(kst_instant(2026, 8, 11, 9));
+    let a = officer
+        .start_auction(epb::StartAuctionRequest {
+            tenant_code: TENANT.into(),
+            seizure_id: seizure.seizure_id.clone(),
+            appraised_value_won: 6_000_000,
+            description: "승용자동차, 압류 차량".into(),
+            idempotency_key: "demo-auction-1".into(),
+        })
+        .await?
+        .into_inner()
+        .auction
+        .context("no auction in the answer")?;
+    platform.run_timers().await?;
+    let sale_on = date_from_proto(a.sale_on.as_ref(), "sale_on")?;
+    story.add_row([
+        Cell::new("2026-08-11"),
+        Cell::new(format!(
+            "a seized car put to public auction (공매), sale on {sale_on}"
+        )),
+        num(1),
+        won(a.reserve_won),
+    ]);
+    let asset = seizure.asset.clone().unwrap_or_default();
+    let listing = sim
+        .open_listing(&asset.reference)
+        .context("the listing is not at the platform")?;
+    for (who, amount) in [
+        ("bidder-1", 5_400_000),
+        ("bidder-2", 6_350_000),
+        ("bidder-3", 6_100_000),
+    ] {
+        sim.bid(
+            &listing.listing_id,
+            PlatformBid {
+                bidder_ref: who.into(),
+                amount,
+                deposit: listing.minimum_deposit,
+            },
+        );
+    }
+    clock.set(kst_instant(
+        sale_on.year(),
+        sale_on.month(),
+        sale_on.day(),
+        9,
+    ));
+    platform.run_timers().await?;
+    let decided = officer
+        .decide_sale(epb::DecideSaleRequest {
+            tenant_code: TENANT.into(),
+            auction_id: a.auction_id.clone(),
+            price_days: 0,
+            idempotency_key: "demo-auction-1-decide".into(),
+        })
+        .await?
+        .into_inner()
+        .auction
+        .context("no auction in the answer")?;
+    story.add_row([
+        Cell::new(sale_on.to_string()),
+        Cell::new(format!(
+            "bids opened ({}), the highest valid one wins; sale decided",
+            decided.bids.len()
+        )),
+        num(1),
+        won(decided.winning_bid_won),
+    ]);
+    let paid_on = sale_on + chrono::Days::new(4);
+    sim.pay(
+        &listing.listing_id,
+        Settlement {
+            paid_on,
+            amount: decided.winning_bid_won,
+        },
+    );
+    clock.set(kst_instant(
+        paid_on.year(),
+        paid_on.month(),
+        paid_on.day(),
+        18,
+    ));
+    platform.run_timers().await?;
+    platform.drain_events().await?;
+    let surplus: i64 = collection
+        .clone()
+        .list_overpayments(cpb::ListOverpaymentsRequest {
+            tenant_code: TENANT.into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .items
+        .iter()
+        .filter(|i| i.distribution_id == a.auction_id)
+        .map(|i| i.amount_won)
+        .sum();
+    story.add_row([
+        Cell::new(paid_on.to_string()),
+        Cell::new("the buyer paid: the owner's arrears paid from it (배분)"),
+        num(1),
+        won(decided.winning_bid_won - surplus),
+    ]);
+    story.add_row([
+        Cell::new(paid_on.to_string()),
+        Cell::new("the rest held for the owner (잔여금, to refund)"),
+        Cell::new(""),
+        won(surplus),
+    ]);
+    Ok(())
 }

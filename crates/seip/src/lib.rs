@@ -12,6 +12,9 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
 use seip_arrears_enforcement::ArrearsEnforcementApp;
+use seip_arrears_enforcement::ports::auction::{
+    AuctionPlatform, AuctionSimulator, HttpAuctionPlatform,
+};
 use seip_arrears_enforcement::ports::registry::{HttpRegistries, Registries, RegistrySimulator};
 use seip_assessment::AssessmentApp;
 use seip_assessment::domain::pii::PiiCipher;
@@ -42,7 +45,7 @@ fn consumers_of(service: ServiceName) -> &'static [ServiceName] {
     match service {
         ServiceName::Assessment => &seip_assessment::app::LEVY_CONSUMERS,
         ServiceName::Collection => &seip_collection::app::CONSUMERS,
-        ServiceName::ArrearsEnforcement => &seip_arrears_enforcement::app::CONSUMERS,
+        ServiceName::ArrearsEnforcement => &seip_arrears_enforcement::app::ALL_CONSUMERS,
         ServiceName::Reporting => &[],
     }
 }
@@ -247,53 +250,117 @@ pub struct Platform {
     verifier: Verifier,
     certificates: std::path::PathBuf,
     running: HashMap<ServiceName, Running>,
-    /// The registries seizures are ordered from, when arrears enforcement runs here.
-    registries: Option<Arc<dyn Registries>>,
-    /// The registries' simulator, when no gateway is configured, and its stop.
-    registry_simulator: Option<(RegistrySimulator, watch::Sender<bool>)>,
+    /// The outside systems arrears enforcement calls, when it runs here.
+    ports: Option<EnforcementPorts>,
 }
 
-/// The registries' gateway of `settings`, or, when none is configured and the services
-/// prepare their own stores (development, tests, the demo), a simulator of its protocol
-/// started on loopback.
-async fn registries(
+/// The outside systems arrears enforcement calls (ports), and the simulators started in
+/// their place.
+#[derive(Debug)]
+struct EnforcementPorts {
+    registries: Arc<dyn Registries>,
+    auctions: Arc<dyn AuctionPlatform>,
+    registry_simulator: Option<RegistrySimulator>,
+    auction_simulator: Option<AuctionSimulator>,
+    /// Stops the simulators.
+    stop: watch::Sender<bool>,
+}
+
+/// Where a gateway is: its address, the municipality's key at it, its CA certificates.
+struct Gateway {
+    url: String,
+    key: String,
+    ca: Option<Vec<u8>>,
+}
+
+/// The gateway `name` as configured (`url`, `key`, `ca_file`), or, when none is and the
+/// services prepare their own stores (development, tests, the demo), a simulator of its
+/// protocol started on loopback by `serve` (true when it was). Production (services with
+/// their own database URLs) refuses to start without the gateway (`env`).
+async fn gateway(
     settings: &Settings,
-) -> anyhow::Result<(
-    Arc<dyn Registries>,
-    Option<(RegistrySimulator, watch::Sender<bool>)>,
-)> {
+    name: &str,
+    env: &str,
+    (url, key, ca_file): (
+        &Option<String>,
+        &Option<secrecy::SecretString>,
+        &Option<std::path::PathBuf>,
+    ),
+    serve: impl FnOnce(TcpListener),
+) -> anyhow::Result<(Gateway, bool)> {
     use secrecy::ExposeSecret as _;
-    let e = &settings.enforcement;
-    if let Some(url) = &e.registry_url {
-        let ca = e
-            .registry_ca_file
+    if let Some(url) = url {
+        let ca = ca_file
             .as_ref()
-            .map(|p| std::fs::read(p).with_context(|| format!("registry_ca_file {}", p.display())))
+            .map(|p| std::fs::read(p).with_context(|| format!("{name} CA file {}", p.display())))
             .transpose()?;
-        let key = e
-            .registry_key
+        let key = key
             .as_ref()
             .map(|k| k.expose_secret().to_owned())
             .unwrap_or_default();
         return Ok((
-            Arc::new(HttpRegistries::new(url, &key, ca.as_deref())?),
-            None,
+            Gateway {
+                url: url.clone(),
+                key,
+                ca,
+            },
+            false,
         ));
     }
     anyhow::ensure!(
         settings.service_database_urls.is_none(),
-        "enforcement.registry_url is required when the services have their own database URLs (SEIP_ENFORCEMENT__REGISTRY_URL)"
+        "the {name} is required when the services have their own database URLs ({env})"
     );
-    let sim = RegistrySimulator::new();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let (stop, rx) = watch::channel(false);
-    tokio::spawn(sim.clone().serve(listener, stopped(rx)));
-    tracing::info!(%url, "registries simulated (no SEIP_ENFORCEMENT__REGISTRY_URL)");
+    serve(listener);
+    tracing::info!(%url, "{name} simulated (no {env})");
     Ok((
-        Arc::new(HttpRegistries::new(&url, "simulated", None)?),
-        Some((sim, stop)),
+        Gateway {
+            url,
+            key: "simulated".into(),
+            ca: None,
+        },
+        true,
     ))
+}
+
+/// Arrears enforcement's ports of `settings`: the registries' gateway and the auction
+/// platform, or simulators of their protocols.
+async fn enforcement_ports(settings: &Settings) -> anyhow::Result<EnforcementPorts> {
+    let e = &settings.enforcement;
+    let (stop, rx) = watch::channel(false);
+    let registry_sim = RegistrySimulator::new();
+    let (r, simulated) = gateway(
+        settings,
+        "registries' gateway",
+        "SEIP_ENFORCEMENT__REGISTRY_URL",
+        (&e.registry_url, &e.registry_key, &e.registry_ca_file),
+        |l| {
+            tokio::spawn(registry_sim.clone().serve(l, stopped(rx.clone())));
+        },
+    )
+    .await?;
+    let registry_simulator = simulated.then_some(registry_sim);
+    let auction_sim = AuctionSimulator::new();
+    let (a, simulated) = gateway(
+        settings,
+        "auction platform",
+        "SEIP_ENFORCEMENT__AUCTION_URL",
+        (&e.auction_url, &e.auction_key, &e.auction_ca_file),
+        |l| {
+            tokio::spawn(auction_sim.clone().serve(l, stopped(rx.clone())));
+        },
+    )
+    .await?;
+    let auction_simulator = simulated.then_some(auction_sim);
+    Ok(EnforcementPorts {
+        registries: Arc::new(HttpRegistries::new(&r.url, &r.key, r.ca.as_deref())?),
+        auctions: Arc::new(HttpAuctionPlatform::new(&a.url, &a.key, a.ca.as_deref())?),
+        registry_simulator,
+        auction_simulator,
+        stop,
+    })
 }
 
 async fn stopped(mut rx: watch::Receiver<bool>) {
@@ -347,16 +414,13 @@ impl Platform {
                 reporting: format!("https://{}", l.reporting),
             });
         }
-        let (registries, registry_simulator) =
-            if services.contains(&ServiceName::ArrearsEnforcement) {
-                let (r, sim) = registries(&settings).await?;
-                (Some(r), sim)
-            } else {
-                (None, None)
-            };
+        let ports = if services.contains(&ServiceName::ArrearsEnforcement) {
+            Some(enforcement_ports(&settings).await?)
+        } else {
+            None
+        };
         let mut p = Self {
-            registries,
-            registry_simulator,
+            ports,
             certificates: certificates_dir(&settings)?,
             verifier: verifier(&settings)?,
             settings,
@@ -469,22 +533,7 @@ impl Platform {
                 )
             }
             ServiceName::ArrearsEnforcement => {
-                let app = ArrearsEnforcementApp::new(
-                    db.clone(),
-                    clock.clone(),
-                    self.calendar.clone(),
-                    waker,
-                    self.registries
-                        .clone()
-                        .context("arrears-enforcement: no registries")?,
-                )
-                .with_plate_thresholds(
-                    seip_rules::impoundment::PlateThresholds::new(
-                        self.settings.enforcement.plate_warning_at,
-                        self.settings.enforcement.plate_impound_at,
-                    )
-                    .context("enforcement.plate_warning_at / plate_impound_at")?,
-                );
+                let app = self.arrears_app(db.clone(), waker)?;
                 let every = std::time::Duration::from_millis(
                     self.settings.enforcement.timer_poll_ms.max(1),
                 );
@@ -661,20 +710,39 @@ impl Platform {
             .running
             .get(&ServiceName::ArrearsEnforcement)
             .context("arrears-enforcement is not running")?;
-        let app = ArrearsEnforcementApp::new(
+        let app = self.arrears_app(
             r.db.clone(),
+            r.relay.as_ref().map(Relay::waker).unwrap_or_default(),
+        )?;
+        Ok(app.run_due_timers().await?)
+    }
+
+    /// Arrears enforcement over `db` with this platform's clock, calendar, ports and
+    /// settings; `waker` wakes its relay.
+    fn arrears_app(
+        &self,
+        db: DatabaseConnection,
+        waker: Arc<tokio::sync::Notify>,
+    ) -> anyhow::Result<ArrearsEnforcementApp> {
+        let ports = self
+            .ports
+            .as_ref()
+            .context("arrears-enforcement: its ports were not set up")?;
+        Ok(ArrearsEnforcementApp::new(
+            db,
             self.clock.clone(),
             self.calendar.clone(),
-            r.relay.as_ref().map(Relay::waker).unwrap_or_default(),
-            self.registries
-                .clone()
-                .context("arrears-enforcement: no registries")?,
+            waker,
+            ports.registries.clone(),
+            ports.auctions.clone(),
         )
-        .with_plate_thresholds(seip_rules::impoundment::PlateThresholds::new(
-            self.settings.enforcement.plate_warning_at,
-            self.settings.enforcement.plate_impound_at,
-        )?);
-        Ok(app.run_due_timers().await?)
+        .with_plate_thresholds(
+            seip_rules::impoundment::PlateThresholds::new(
+                self.settings.enforcement.plate_warning_at,
+                self.settings.enforcement.plate_impound_at,
+            )
+            .context("enforcement.plate_warning_at / plate_impound_at")?,
+        ))
     }
 
     /// The settings in force (with the bound addresses).
@@ -688,8 +756,8 @@ impl Platform {
         for n in names {
             self.stop_service(n).await?;
         }
-        if let Some((_, stop)) = self.registry_simulator.take() {
-            let _ = stop.send(true);
+        if let Some(ports) = self.ports.take() {
+            let _ = ports.stop.send(true);
         }
         Ok(())
     }
@@ -697,6 +765,12 @@ impl Platform {
     /// The registries' simulator, when the platform started one (no gateway configured):
     /// tests and the demo tell it what to refuse or hold.
     pub fn registry_simulator(&self) -> Option<&RegistrySimulator> {
-        self.registry_simulator.as_ref().map(|(s, _)| s)
+        self.ports.as_ref()?.registry_simulator.as_ref()
+    }
+
+    /// The auction platform's simulator, when the platform started one (no platform
+    /// configured): tests and the demo bid and pay on it.
+    pub fn auction_simulator(&self) -> Option<&AuctionSimulator> {
+        self.ports.as_ref()?.auction_simulator.as_ref()
     }
 }

@@ -111,6 +111,15 @@ enum SimCommand {
         #[arg(long, default_value = "127.0.0.1:50171")]
         listen: std::net::SocketAddr,
     },
+    /// The auction platform public auctions are delegated to: the agency API, and
+    /// `POST /_sim/listings/{id}/bids` (`{"bidderRef", "amount", "deposit"}`) and
+    /// `POST /_sim/listings/{id}/settlement` (`{"paidOn", "amount"}`) for bidders and buyers.
+    /// Point `SEIP_ENFORCEMENT__AUCTION_URL` at it.
+    Auction {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50172")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,6 +412,21 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             println!("registries simulated at http://{}", listener.local_addr()?);
             seip_arrears_enforcement::ports::registry::RegistrySimulator::new()
+                .serve(listener, seip_runtime::grpc::shutdown_signal())
+                .await?;
+            Ok(())
+        }
+        Command::Sim {
+            cmd: SimCommand::Auction { listen },
+        } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            println!(
+                "auction platform simulated at http://{}",
+                listener.local_addr()?
+            );
+            seip_arrears_enforcement::ports::auction::AuctionSimulator::new()
                 .serve(listener, seip_runtime::grpc::shutdown_signal())
                 .await?;
             Ok(())

@@ -16,6 +16,7 @@ use seip_runtime::paging::PageRequest;
 use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
+use crate::app::auction::stop_all;
 use crate::app::seizure::release_all;
 use crate::domain::ArrearsBill;
 use crate::domain::case::{
@@ -24,8 +25,8 @@ use crate::domain::case::{
 use crate::domain::seizure::ReleaseReason;
 use crate::error::ArrearsError;
 use crate::store::{
-    arrears_bill, case_action, demand, demand_bill, enforcement_case, plate_action, seizure,
-    taxable_object_link, timer,
+    arrears_bill, auction, case_action, demand, demand_bill, enforcement_case, plate_action,
+    seizure, taxable_object_link, timer,
 };
 
 /// The stable name of the case list, for its page tokens.
@@ -323,6 +324,7 @@ async fn settle_if_paid(
     } else {
         ReleaseReason::Withdrawn
     };
+    stop_all(txn, c.id, at, today).await?;
     release_all(txn, c.id, release, at, today).await?;
     let id = c.id;
     let mut am = c.into_active_model();
@@ -372,6 +374,8 @@ pub struct CaseView {
     pub seizures: Vec<seizure::Model>,
     /// Its licence-plate actions, oldest first.
     pub plate_actions: Vec<plate_action::Model>,
+    /// Its auctions, oldest first.
+    pub auctions: Vec<auction::Model>,
 }
 
 impl CaseView {
@@ -488,6 +492,11 @@ impl ArrearsEnforcementApp {
             .order_by_asc(plate_action::Column::Id)
             .all(&self.db)
             .await?;
+        let auctions = auction::Entity::find()
+            .filter(auction::Column::CaseId.eq(case.id))
+            .order_by_asc(auction::Column::Id)
+            .all(&self.db)
+            .await?;
         Ok(CaseView {
             case,
             bills: bills.into_iter().map(Into::into).collect(),
@@ -502,6 +511,7 @@ impl ArrearsEnforcementApp {
             next,
             seizures,
             plate_actions,
+            auctions,
         })
     }
 

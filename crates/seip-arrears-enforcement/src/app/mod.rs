@@ -17,9 +17,11 @@ use tokio::sync::Notify;
 
 use crate::domain::{ArrearsEntry, ArrearsTotals};
 use crate::error::ArrearsError;
+use crate::ports::auction::AuctionPlatform;
 use crate::ports::registry::Registries;
 use crate::store::arrears_bill;
 
+pub mod auction;
 pub mod case;
 pub mod demand;
 pub mod plate;
@@ -27,6 +29,13 @@ pub mod seizure;
 
 /// Who receives arrears enforcement's events.
 pub const CONSUMERS: [ServiceName; 1] = [ServiceName::Reporting];
+
+/// Who receives `AuctionSold`: collection takes the proceeds as a payment, reporting counts
+/// the sale.
+pub const PROCEEDS_CONSUMERS: [ServiceName; 2] = [ServiceName::Collection, ServiceName::Reporting];
+
+/// Every service some arrears-enforcement event goes to: the relay's channels.
+pub const ALL_CONSUMERS: [ServiceName; 2] = PROCEEDS_CONSUMERS;
 
 /// The arrears-enforcement application service.
 #[derive(Debug, Clone)]
@@ -39,19 +48,23 @@ pub struct ArrearsEnforcementApp {
     pub(crate) relay: Arc<Notify>,
     /// The registries seizures are ordered from.
     pub(crate) registries: Arc<dyn Registries>,
+    /// The platform auctions are delegated to.
+    pub(crate) auctions: Arc<dyn AuctionPlatform>,
     /// The municipality's counts for plate warnings and impoundment (V-1).
     pub(crate) plates: PlateThresholds,
 }
 
 impl ArrearsEnforcementApp {
     /// The service over `db`, on the business clock `clock`, ordering seizures from
-    /// `registries`; `relay` is woken after each commit that wrote events.
+    /// `registries` and selling seized assets through `auctions`; `relay` is woken after
+    /// each commit that wrote events.
     pub fn new(
         db: DatabaseConnection,
         clock: Clock,
         calendar: Arc<HolidayCalendar>,
         relay: Arc<Notify>,
         registries: Arc<dyn Registries>,
+        auctions: Arc<dyn AuctionPlatform>,
     ) -> Self {
         Self {
             db,
@@ -60,6 +73,7 @@ impl ArrearsEnforcementApp {
             params: Arc::new(LawParams::statutory().clone()),
             relay,
             registries,
+            auctions,
             plates: PlateThresholds::default(),
         }
     }

@@ -19,13 +19,14 @@ use uuid::Uuid;
 use crate::ArrearsEnforcementApp;
 use crate::app::CONSUMERS;
 use crate::app::case::{Act, record, set_timer};
+use crate::domain::auction::AuctionState;
 use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind, actor};
 use crate::domain::document::won;
 use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState, take};
 use crate::error::ArrearsError;
 use crate::ports::registry::{RegistryAnswer, SeizureOrder};
 use crate::store::{
-    arrears_bill, demand, demand_bill, enforcement_case, seizure, taxable_object_link,
+    arrears_bill, auction, demand, demand_bill, enforcement_case, seizure, taxable_object_link,
 };
 use crate::wire::{seizure_registered, seizure_released};
 
@@ -425,6 +426,15 @@ impl ArrearsEnforcementApp {
         if !s.state.holds() {
             return Err(ArrearsError::SeizureNotHeld(id, s.state.as_str()).into());
         }
+        if let Some(a) = auction::Entity::find()
+            .filter(auction::Column::SeizureId.eq(id))
+            .filter(auction::Column::State.is_in(AuctionState::UNDER_WAY))
+            .one(txn)
+            .await?
+        {
+            // Stop the auction first (before its decision); a decided sale runs to its end.
+            return Err(ArrearsError::AuctionUnderWay(a.id).into());
+        }
         match reason {
             ReleaseReason::ProtectedAsset | ReleaseReason::Operator => {}
             ReleaseReason::OverSeizure => {
@@ -544,7 +554,12 @@ pub(crate) async fn release_all(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> AppResult<()> {
-    for s in holding(txn, case_id).await? {
+    let sold = crate::app::auction::being_sold(txn, case_id).await?;
+    for s in holding(txn, case_id)
+        .await?
+        .into_iter()
+        .filter(|s| !sold.contains(&s.id))
+    {
         let note = match reason {
             ReleaseReason::Withdrawn => "the bills were paid by their due date",
             _ => "the arrears were paid in full",

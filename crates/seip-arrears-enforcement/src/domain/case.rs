@@ -95,6 +95,22 @@ pub enum ActionKind {
     PlateReturned,
     /// Paid before the plates were taken.
     PlateActionCancelled,
+    /// An auction round was publicly noticed.
+    AuctionNoticed,
+    /// A round's bids were opened and none was valid.
+    AuctionUnsold,
+    /// A round's bids were opened and one won.
+    AuctionAwarded,
+    /// The sale was decided (매각결정).
+    AuctionSaleDecided,
+    /// The buyer did not pay by the deadline: the decision is cancelled.
+    AuctionPriceUnpaid,
+    /// The buyer paid: the proceeds went to collection.
+    AuctionSold,
+    /// Unsold at half the appraisal: a new appraisal is needed.
+    AuctionReappraisalNeeded,
+    /// Stopped before the decision.
+    AuctionStopped,
 }
 
 seip_core::stored_names!(ActionKind {
@@ -118,6 +134,14 @@ seip_core::stored_names!(ActionKind {
     PlateReturnDue => "plate_return_due",
     PlateReturned => "plate_returned",
     PlateActionCancelled => "plate_action_cancelled",
+    AuctionNoticed => "auction_noticed",
+    AuctionUnsold => "auction_unsold",
+    AuctionAwarded => "auction_awarded",
+    AuctionSaleDecided => "auction_sale_decided",
+    AuctionPriceUnpaid => "auction_price_unpaid",
+    AuctionSold => "auction_sold",
+    AuctionReappraisalNeeded => "auction_reappraisal_needed",
+    AuctionStopped => "auction_stopped",
 });
 
 /// What a timer does when its day comes (`timer.kind`).
@@ -134,6 +158,16 @@ pub enum TimerKind {
     SeizureRelease,
     /// The day after a temporary plate release ends: due for impoundment again if unpaid.
     PlateReleaseEnd,
+    /// List an auction's round at the platform (again, until it answers).
+    AuctionPublish,
+    /// A round's sale day: open its bids.
+    AuctionOpen,
+    /// The last day of the sale decision: decide it if no officer did.
+    AuctionDecide,
+    /// Ask the platform whether the buyer paid; past the deadline, cancel the decision.
+    AuctionPrice,
+    /// Withdraw a stopped auction's listing from the platform.
+    AuctionWithdraw,
 }
 
 seip_core::stored_names!(TimerKind {
@@ -142,6 +176,11 @@ seip_core::stored_names!(TimerKind {
     SeizureCheck => "seizure_check",
     SeizureRelease => "seizure_release",
     PlateReleaseEnd => "plate_release_end",
+    AuctionPublish => "auction_publish",
+    AuctionOpen => "auction_open",
+    AuctionDecide => "auction_decide",
+    AuctionPrice => "auction_price",
+    AuctionWithdraw => "auction_withdraw",
 });
 
 /// Who acted when no person did.

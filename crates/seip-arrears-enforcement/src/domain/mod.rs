@@ -1,5 +1,6 @@
 //! The arrears register as the domain sees it: pure types, no I/O.
 
+pub mod auction;
 pub mod case;
 pub mod document;
 pub mod plate;

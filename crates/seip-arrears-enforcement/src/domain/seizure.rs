@@ -62,6 +62,8 @@ pub enum SeizureState {
     ReleaseRequested,
     /// Released at the registry.
     Released,
+    /// Sold at auction: the asset passed to the buyer.
+    Sold,
 }
 
 seip_core::stored_names!(SeizureState {
@@ -70,6 +72,7 @@ seip_core::stored_names!(SeizureState {
     Refused => "refused",
     ReleaseRequested => "release_requested",
     Released => "released",
+    Sold => "sold",
 });
 
 impl SeizureState {

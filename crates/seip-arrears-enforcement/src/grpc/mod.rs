@@ -16,16 +16,18 @@ use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status};
 
 use crate::ArrearsEnforcementApp;
+use crate::app::auction::opened_bids;
 use crate::app::case::{CASES_LIST, CaseFilter, CaseSummary, CaseView};
 use crate::app::demand::DemandProgress;
 use crate::app::plate::{Impoundment, PLATE_TASKS_LIST};
 use crate::app::seizure::AssetInput;
+use crate::domain::auction::AuctionState;
 use crate::domain::case::{ActionKind, CaseState, DemandState, NextStep};
 use crate::domain::document::{DemandDocument, DemandLine, won};
 use crate::domain::plate::PlateState;
 use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState};
 use crate::domain::{ArrearsBill, ArrearsEntry};
-use crate::store::{case_action, demand, demand_bill, plate_action, seizure};
+use crate::store::{auction, case_action, demand, demand_bill, plate_action, seizure};
 
 /// Who reads the arrears register and the cases.
 const READERS: &[Role] = &[
@@ -67,6 +69,10 @@ pub static POLICY: Policy = Policy {
         ("GetDemandDocument", READERS),
         ("GetEnforcementCase", READERS),
         ("ListEnforcementCases", READERS),
+        ("StartAuction", ENFORCERS),
+        ("GetAuction", READERS),
+        ("DecideSale", ENFORCERS),
+        ("StopAuction", ENFORCERS),
     ],
     // The demand run answers at once (within the default deadline) and streams its
     // progress; the run itself goes on to its end in the service whatever the caller does.
@@ -156,6 +162,14 @@ fn action_kind_to_proto(k: ActionKind) -> i32 {
         ActionKind::PlateReturnDue => pb::ActionKind::PlateReturnDue,
         ActionKind::PlateReturned => pb::ActionKind::PlateReturned,
         ActionKind::PlateActionCancelled => pb::ActionKind::PlateActionCancelled,
+        ActionKind::AuctionNoticed => pb::ActionKind::AuctionNoticed,
+        ActionKind::AuctionUnsold => pb::ActionKind::AuctionUnsold,
+        ActionKind::AuctionAwarded => pb::ActionKind::AuctionAwarded,
+        ActionKind::AuctionSaleDecided => pb::ActionKind::AuctionSaleDecided,
+        ActionKind::AuctionPriceUnpaid => pb::ActionKind::AuctionPriceUnpaid,
+        ActionKind::AuctionSold => pb::ActionKind::AuctionSold,
+        ActionKind::AuctionReappraisalNeeded => pb::ActionKind::AuctionReappraisalNeeded,
+        ActionKind::AuctionStopped => pb::ActionKind::AuctionStopped,
     }) as i32
 }
 
@@ -228,6 +242,7 @@ fn seizure_to_proto(s: &seizure::Model) -> pb::Seizure {
             SeizureState::Refused => pb::SeizureState::Refused,
             SeizureState::ReleaseRequested => pb::SeizureState::ReleaseRequested,
             SeizureState::Released => pb::SeizureState::Released,
+            SeizureState::Sold => pb::SeizureState::Sold,
         }) as i32,
         protected_won: s.protected_won,
         secured_won: s.secured_won,
@@ -240,6 +255,46 @@ fn seizure_to_proto(s: &seizure::Model) -> pb::Seizure {
             .unwrap_or_default(),
         released_on: s.released_on.map(date_to_proto),
         on_taxed_vehicle: s.ground == Ground::VehicleOfAutomobileTax,
+    }
+}
+
+fn auction_to_proto(a: &auction::Model) -> pb::Auction {
+    pb::Auction {
+        auction_id: a.id.to_string(),
+        seizure_id: a.seizure_id.to_string(),
+        taxpayer_id: a.taxpayer_id.to_string(),
+        state: (match a.state {
+            AuctionState::Noticed => pb::AuctionState::Noticed,
+            AuctionState::Awarded => pb::AuctionState::Awarded,
+            AuctionState::Decided => pb::AuctionState::Decided,
+            AuctionState::Sold => pb::AuctionState::Sold,
+            AuctionState::ReappraisalNeeded => pb::AuctionState::ReappraisalNeeded,
+            AuctionState::Stopped => pb::AuctionState::Stopped,
+        }) as i32,
+        round: a.round,
+        appraised_won: a.appraised_won,
+        reserve_won: a.reserve_won,
+        minimum_deposit_won: a.deposit_won,
+        notice_on: Some(date_to_proto(a.notice_on)),
+        sale_on: Some(date_to_proto(a.sale_on)),
+        listing_id: a.listing_id.clone().unwrap_or_default(),
+        winning_bid_won: a.winning_bid_won.unwrap_or_default(),
+        decision_by: a.decision_by.map(date_to_proto),
+        decided_on: a.decided_on.map(date_to_proto),
+        price_due_on: a.price_due_on.map(date_to_proto),
+        paid_on: a.paid_on.map(date_to_proto),
+        proceeds_won: a.proceeds_won.unwrap_or_default(),
+        note: a.note.clone().unwrap_or_default(),
+        bids: opened_bids(a)
+            .into_iter()
+            .map(|b| pb::AuctionBid {
+                bidder_ref: b.bidder_ref,
+                amount_won: b.amount_won,
+                deposit_won: b.deposit_won,
+                defect: b.defect.unwrap_or_default(),
+                winning: b.winning,
+            })
+            .collect(),
     }
 }
 
@@ -329,6 +384,7 @@ fn case_to_proto(v: &CaseView) -> Result<pb::EnforcementCase, AppError> {
         next: Some(next_to_proto(v.next)),
         seizures: v.seizures.iter().map(seizure_to_proto).collect(),
         plate_actions: v.plate_actions.iter().map(plate_to_proto).collect(),
+        auctions: v.auctions.iter().map(auction_to_proto).collect(),
     })
 }
 
@@ -729,5 +785,90 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
             cases: cases.iter().map(summary_to_proto).collect(),
             next_page_token,
         }))
+    }
+
+    async fn start_auction(
+        &self,
+        request: Request<pb::StartAuctionRequest>,
+    ) -> Result<Response<pb::StartAuctionResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.seizure_id, "seizure_id")?;
+        let description = bounded(&req.description, "description", 500)?;
+        let cmd = Command::new(t.as_str(), "StartAuction", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self
+            .start_auction(
+                &txn,
+                t,
+                id,
+                seip_core::Won::new(req.appraised_value_won),
+                description,
+                &who.subject,
+            )
+            .await?;
+        let resp = pb::StartAuctionResponse {
+            auction: Some(auction_to_proto(&a)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn get_auction(
+        &self,
+        request: Request<pb::GetAuctionRequest>,
+    ) -> Result<Response<pb::GetAuctionResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.auction_id, "auction_id")?;
+        let a = self.auction(t, id).await?;
+        Ok(Response::new(pb::GetAuctionResponse {
+            auction: Some(auction_to_proto(&a)),
+        }))
+    }
+
+    async fn decide_sale(
+        &self,
+        request: Request<pb::DecideSaleRequest>,
+    ) -> Result<Response<pb::DecideSaleResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.auction_id, "auction_id")?;
+        let days = match req.price_days {
+            0 => None,
+            n => Some(u32::try_from(n).map_err(|_| {
+                AppError::invalid("price_days", "must be 7 to 30, or 0 for the law's 7")
+            })?),
+        };
+        let cmd = Command::new(t.as_str(), "DecideSale", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self.decide_sale(&txn, t, id, days, &who.subject).await?;
+        let resp = pb::DecideSaleResponse {
+            auction: Some(auction_to_proto(&a)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn stop_auction(
+        &self,
+        request: Request<pb::StopAuctionRequest>,
+    ) -> Result<Response<pb::StopAuctionResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let id = uuid(&req.auction_id, "auction_id")?;
+        let reason = bounded(&req.reason, "reason", 1000)?;
+        let cmd = Command::new(t.as_str(), "StopAuction", &req.idempotency_key, &req)?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self.stop_auction(&txn, t, id, reason, &who.subject).await?;
+        let resp = pb::StopAuctionResponse {
+            auction: Some(auction_to_proto(&a)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
     }
 }

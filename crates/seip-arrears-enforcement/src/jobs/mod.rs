@@ -25,7 +25,7 @@ const TIMER_BATCH: u64 = 200;
 impl ArrearsEnforcementApp {
     /// Fire every timer due by today (the business day); returns how many fired. Demand
     /// lapses fire in batches, one transaction and one `DemandsLapsed` event each; a timer
-    /// that calls out (a registry) fires in a transaction of its own. A timer whose step
+    /// that calls out (a registry, the auction platform) fires in a transaction of its own. A timer whose step
     /// fails (a registry that does not answer) is logged and left for the next look; the
     /// others fire.
     pub async fn run_due_timers(&self) -> AppResult<u64> {
@@ -237,6 +237,11 @@ impl ArrearsEnforcementApp {
                 TimerKind::PlateReleaseEnd => {
                     self.end_temporary_release(&txn, subject, now, today).await
                 }
+                TimerKind::AuctionPublish => self.publish_auction(&txn, subject, now, today).await,
+                TimerKind::AuctionOpen => self.open_auction(&txn, subject, now, today).await,
+                TimerKind::AuctionDecide => self.decide_by_law(&txn, subject, now, today).await,
+                TimerKind::AuctionPrice => self.check_price(&txn, subject, now, today).await,
+                TimerKind::AuctionWithdraw => self.withdraw_listing(&txn, subject).await,
             }
         }
         .instrument(span)

@@ -225,27 +225,10 @@ impl HttpRegistries {
     /// A client of the gateway at `base` (`https://…`), presenting `agency_key`, trusting
     /// the CA certificates of `ca_pem` (the government PKI's) for HTTPS.
     pub fn new(base: &str, agency_key: &str, ca_pem: Option<&[u8]>) -> anyhow::Result<Self> {
-        let mut roots = rustls::RootCertStore::empty();
-        if let Some(pem) = ca_pem {
-            use rustls_pki_types::pem::PemObject;
-            for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
-                roots.add(cert?)?;
-            }
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .timeout(std::time::Duration::from_secs(20))
-            .build()?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             agency_key: agency_key.to_owned(),
-            client,
+            client: super::https_client(ca_pem)?,
         })
     }
 
@@ -517,9 +500,7 @@ impl RegistrySimulator {
         listener: tokio::net::TcpListener,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(stop)
-            .await
+        super::serve(self.router(), listener, stop).await
     }
 }
 

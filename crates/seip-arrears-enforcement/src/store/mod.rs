@@ -1,6 +1,7 @@
 //! Arrears-enforcement's own tables.
 
 pub mod arrears_bill;
+pub mod auction;
 pub mod case_action;
 pub mod demand;
 pub mod demand_bill;

@@ -26,6 +26,7 @@ use crate::wire::bill_overdue;
 
 pub mod accrual;
 pub mod approval;
+pub mod distribution;
 pub mod import;
 pub mod operator;
 pub mod reconcile;

@@ -4,6 +4,7 @@ pub mod accrual_run;
 pub mod bills;
 pub mod deposit;
 pub mod deposit_statement;
+pub mod distribution;
 pub mod migration;
 pub mod operator_action;
 pub mod proposal;

@@ -19,8 +19,8 @@ pub struct Model {
     pub id: Uuid,
     /// Municipality.
     pub tenant_code: String,
-    /// The import it came in.
-    pub import_id: Uuid,
+    /// The treasury import it came in; none for a distribution's.
+    pub import_id: Option<Uuid>,
     /// Record serial in that file.
     pub record_serial: i32,
     /// Treasury bank code.
@@ -58,6 +58,8 @@ pub struct Model {
     pub cancelled: bool,
     /// Stamped (소인) into the receipts ledger: its file is reconciled with the deposits.
     pub stamped: bool,
+    /// The distribution of auction proceeds it came in; none for a treasury record.
+    pub distribution_id: Option<Uuid>,
 }
 
 /// No relations are navigated through the ORM.

@@ -7,6 +7,7 @@ mod m20261121_000002_arrears_enforcement_initial;
 mod m20261206_000001_arrears_enforcement_cases;
 mod m20261206_000002_arrears_enforcement_seizures;
 mod m20261206_000003_arrears_enforcement_plates;
+mod m20261207_000001_arrears_enforcement_auctions;
 
 use m20261121_000002_arrears_enforcement_initial::M20261121Initial;
 use m20261206_000001_arrears_enforcement_cases::M20261206Cases;
@@ -14,12 +15,15 @@ use m20261206_000001_arrears_enforcement_cases::M20261206Cases;
 use m20261206_000001_arrears_enforcement_cases::{CASE_STATES, DEMAND_STATES};
 use m20261206_000002_arrears_enforcement_seizures::M20261206Seizures;
 #[cfg(test)]
-use m20261206_000002_arrears_enforcement_seizures::{
-    ASSET_KINDS, GROUNDS, RELEASE_REASONS, SEIZURE_STATES,
-};
+use m20261206_000002_arrears_enforcement_seizures::{ASSET_KINDS, GROUNDS, RELEASE_REASONS};
 use m20261206_000003_arrears_enforcement_plates::M20261206Plates;
 #[cfg(test)]
-use m20261206_000003_arrears_enforcement_plates::{ACTION_KINDS, PLATE_STATES, TIMER_KINDS};
+use m20261206_000003_arrears_enforcement_plates::PLATE_STATES;
+use m20261207_000001_arrears_enforcement_auctions::M20261207Auctions;
+#[cfg(test)]
+use m20261207_000001_arrears_enforcement_auctions::{
+    ACTION_KINDS, AUCTION_STATES, SEIZURE_STATES, TIMER_KINDS,
+};
 
 /// The migrator of the arrears_enforcement schema.
 #[derive(Debug)]
@@ -33,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261206Cases),
             Box::new(M20261206Seizures),
             Box::new(M20261206Plates),
+            Box::new(M20261207Auctions),
         ])
     }
 }
@@ -56,6 +61,7 @@ mod tests {
                 "m20261206_000001_arrears_enforcement_cases",
                 "m20261206_000002_arrears_enforcement_seizures",
                 "m20261206_000003_arrears_enforcement_plates",
+                "m20261207_000001_arrears_enforcement_auctions",
             ]
         );
     }
@@ -63,6 +69,7 @@ mod tests {
     /// Every state and kind the code stores is one the database accepts.
     #[test]
     fn stored_names_are_known_to_the_database() {
+        use crate::domain::auction::AuctionState;
         use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind};
         use crate::domain::plate::PlateState;
         use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState};
@@ -84,5 +91,9 @@ mod tests {
         );
         assert_eq!(names(Ground::ALL, Ground::as_str), GROUNDS);
         assert_eq!(names(PlateState::ALL, PlateState::as_str), PLATE_STATES);
+        assert_eq!(
+            names(AuctionState::ALL, AuctionState::as_str),
+            AUCTION_STATES
+        );
     }
 }

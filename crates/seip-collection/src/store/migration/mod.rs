@@ -21,6 +21,7 @@ mod m20261205_000004_collection_sample_receipt;
 mod m20261205_000005_collection_proposals;
 mod m20261205_000006_collection_import_quarantine;
 mod m20261206_000001_collection_accrual_runs;
+mod m20261207_000001_collection_distributions;
 
 use m20261121_000002_collection_initial::M20261121Initial;
 use m20261122_000001_collection_treasury_feed::M20261122TreasuryFeed;
@@ -39,6 +40,7 @@ use m20261205_000004_collection_sample_receipt::M20261205SampleReceipt;
 use m20261205_000005_collection_proposals::M20261205Proposals;
 use m20261205_000006_collection_import_quarantine::M20261205ImportQuarantine;
 use m20261206_000001_collection_accrual_runs::M20261206AccrualRuns;
+use m20261207_000001_collection_distributions::M20261207Distributions;
 
 /// The migrator of the collection schema.
 #[derive(Debug)]
@@ -65,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261205Proposals),
             Box::new(M20261205ImportQuarantine),
             Box::new(M20261206AccrualRuns),
+            Box::new(M20261207Distributions),
         ])
     }
 }
@@ -111,6 +114,7 @@ mod tests {
                 "m20261205_000005_collection_proposals",
                 "m20261205_000006_collection_import_quarantine",
                 "m20261206_000001_collection_accrual_runs",
+                "m20261207_000001_collection_distributions",
             ]
         );
     }

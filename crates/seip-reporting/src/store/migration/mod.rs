@@ -7,10 +7,12 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000002_reporting_initial;
 mod m20261204_000001_reporting_known_states;
 mod m20261206_000001_reporting_enforcement;
+mod m20261207_000001_reporting_auctions;
 
 use m20261121_000002_reporting_initial::M20261121Initial;
 use m20261204_000001_reporting_known_states::M20261204KnownStates;
 use m20261206_000001_reporting_enforcement::M20261206Enforcement;
+use m20261207_000001_reporting_auctions::M20261207Auctions;
 
 /// The migrator of the reporting schema.
 #[derive(Debug)]
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261121Initial),
             Box::new(M20261204KnownStates),
             Box::new(M20261206Enforcement),
+            Box::new(M20261207Auctions),
         ])
     }
 }
@@ -50,6 +53,7 @@ mod tests {
                 "m20261204_000001_reporting_known_states",
                 "m20261205_000003_outbox_refusals",
                 "m20261206_000001_reporting_enforcement",
+                "m20261207_000001_reporting_auctions",
             ]
         );
     }
@@ -62,7 +66,7 @@ mod tests {
             .collect();
         assert_eq!(
             stored,
-            super::m20261206_000001_reporting_enforcement::ACTIVITY_KINDS
+            super::m20261207_000001_reporting_auctions::ACTIVITY_KINDS
         );
     }
 

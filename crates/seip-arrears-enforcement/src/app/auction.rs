@@ -1,0 +1,779 @@
+//! Public auction (공매, RULES.md §3.5) of a seized asset, delegated to the auction platform
+//! (a port): an officer starts it on a registered seizure with the appraisal; timers list
+//! each round, open its bids on the sale day, decide the sale by the last day the law
+//! allows (an officer may decide earlier), and watch the buyer's payment; an unsold round,
+//! or a buyer who does not pay, is re-auctioned with the reserve cut. The paid price goes
+//! to collection in `AuctionSold` (it distributes it, P-3, and holds the surplus for the
+//! owner); a full payment of the arrears before the decision stops the auction (§85).
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use seip_core::TenantCode;
+use seip_rules::Won;
+use seip_rules::auction::{price_deadline, sale_decision_by};
+use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::outbox;
+use uuid::Uuid;
+
+use crate::ArrearsEnforcementApp;
+use crate::app::PROCEEDS_CONSUMERS;
+use crate::app::case::{Act, record, set_timer};
+use crate::domain::auction::{AuctionState, OpenedBid, open_bids, round};
+use crate::domain::case::{ActionKind, CaseState, TimerKind, actor};
+use crate::domain::document::won;
+use crate::domain::seizure::SeizureState;
+use crate::error::ArrearsError;
+use crate::ports::auction::Listing;
+use crate::store::{arrears_bill, auction, enforcement_case, seizure};
+use crate::wire::auction_sold;
+
+fn next_day(d: NaiveDate) -> AppResult<NaiveDate> {
+    d.checked_add_days(Days::new(1))
+        .ok_or_else(|| AppError::Internal("the calendar ended".into()))
+}
+
+fn tenant_of(a: &auction::Model) -> AppResult<TenantCode> {
+    seip_runtime::convert::tenant(&a.tenant_code)
+}
+
+/// The bids of an auction's last opened round.
+pub fn opened_bids(a: &auction::Model) -> Vec<OpenedBid> {
+    serde_json::from_str(&a.bids).unwrap_or_default()
+}
+
+/// Record `kind` on auction `a` in its case, done at `at` for the business day `on`.
+async fn note(
+    txn: &DatabaseTransaction,
+    a: &auction::Model,
+    by: &str,
+    kind: ActionKind,
+    (at, on): (DateTime<Utc>, NaiveDate),
+    reason: String,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    record(
+        txn,
+        tenant_of(a)?,
+        at,
+        on,
+        Act {
+            case_id: a.case_id,
+            actor: by,
+            kind,
+            subject: a.id.to_string(),
+            reason,
+            detail,
+        },
+    )
+    .await
+}
+
+/// What a round says in the case's record.
+fn round_reason(a: &auction::Model) -> String {
+    format!(
+        "round {}: appraised {} won, reserve {} won, deposit ≥ {} won; noticed {}, sale on {}",
+        a.round,
+        won(a.appraised_won),
+        won(a.reserve_won),
+        won(a.deposit_won),
+        a.notice_on,
+        a.sale_on
+    )
+}
+
+impl ArrearsEnforcementApp {
+    fn round_of(
+        &self,
+        appraised: i64,
+        n: u32,
+        notice_on: NaiveDate,
+    ) -> AppResult<Option<crate::domain::auction::Round>> {
+        Ok(round(
+            Won::new(appraised),
+            n,
+            notice_on,
+            &self.params,
+            &self.calendar,
+        )?)
+    }
+
+    /// Put the asset of seizure `seizure_id` to auction, appraised at `appraised`, inside
+    /// the caller's transaction: round 1 is noticed today; the listing follows by a timer.
+    pub async fn start_auction(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        seizure_id: Uuid,
+        appraised: Won,
+        description: &str,
+        by: &str,
+    ) -> AppResult<auction::Model> {
+        let now = self.clock.now();
+        let today = self.clock.today();
+        if appraised.to_i64() <= 0 {
+            return Err(AppError::invalid(
+                "appraised_value_won",
+                "the appraised value must be positive",
+            ));
+        }
+        if description.trim().is_empty() {
+            return Err(AppError::invalid(
+                "description",
+                "the listing must describe the asset",
+            ));
+        }
+        let s = seizure::Entity::find_by_id(seizure_id)
+            .one(txn)
+            .await?
+            .filter(|s| s.tenant_code == tenant.as_str())
+            .ok_or(ArrearsError::NoSeizure(seizure_id, tenant))?;
+        if s.state != SeizureState::Registered {
+            return Err(ArrearsError::SeizureNotPerfected(seizure_id, s.state.as_str()).into());
+        }
+        let case = enforcement_case::Entity::find_by_id(s.case_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("seizure {seizure_id} has no case")))?;
+        if case.state != CaseState::Active {
+            return Err(ArrearsError::NothingOwed(
+                seip_core::TaxpayerId::from_uuid(s.taxpayer_id),
+                tenant,
+            )
+            .into());
+        }
+        if let Some(a) = auction::Entity::find()
+            .filter(auction::Column::SeizureId.eq(seizure_id))
+            .filter(auction::Column::State.is_in(AuctionState::UNDER_WAY))
+            .one(txn)
+            .await?
+        {
+            return Err(ArrearsError::AuctionUnderWay(a.id).into());
+        }
+        let r = self
+            .round_of(appraised.to_i64(), 1, today)?
+            .ok_or_else(|| AppError::Internal("round 1 has no reserve".into()))?;
+        let id = Uuid::now_v7();
+        let a = auction::ActiveModel {
+            id: Set(id),
+            tenant_code: Set(tenant.to_string()),
+            case_id: Set(s.case_id),
+            seizure_id: Set(seizure_id),
+            taxpayer_id: Set(s.taxpayer_id),
+            state: Set(AuctionState::Noticed),
+            round: Set(1),
+            appraised_won: Set(appraised.to_i64()),
+            reserve_won: Set(r.reserve.to_i64()),
+            deposit_won: Set(r.deposit.to_i64()),
+            description: Set(description.trim().to_owned()),
+            notice_on: Set(r.notice_on),
+            sale_on: Set(r.sale_on),
+            listing_id: Set(None),
+            bids: Set("[]".into()),
+            winning_bid_won: Set(None),
+            decision_by: Set(None),
+            decided_on: Set(None),
+            price_due_on: Set(None),
+            paid_on: Set(None),
+            proceeds_won: Set(None),
+            note: Set(None),
+            started_by: Set(by.to_owned()),
+            started_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        note(
+            txn,
+            &a,
+            by,
+            ActionKind::AuctionNoticed,
+            (now, today),
+            round_reason(&a),
+            serde_json::json!({ "round": 1, "reserve_won": a.reserve_won }),
+        )
+        .await?;
+        set_timer(
+            txn,
+            tenant,
+            a.case_id,
+            TimerKind::AuctionPublish,
+            id,
+            today,
+            now,
+        )
+        .await?;
+        Ok(a)
+    }
+
+    /// Auction `id` of the municipality.
+    pub async fn auction(&self, tenant: TenantCode, id: Uuid) -> AppResult<auction::Model> {
+        auction::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .filter(|a| a.tenant_code == tenant.as_str())
+            .ok_or_else(|| ArrearsError::NoAuction(id, tenant).into())
+    }
+
+    async fn auction_in(
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        id: Uuid,
+    ) -> AppResult<auction::Model> {
+        auction::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .filter(|a| a.tenant_code == tenant.as_str())
+            .ok_or_else(|| ArrearsError::NoAuction(id, tenant).into())
+    }
+
+    /// The publish timer of auction `id` fired: list its round at the platform. A round
+    /// listed later than noticed (the platform did not answer) is noticed anew today.
+    pub(crate) async fn publish_auction(
+        &self,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        let Some(a) = auction::Entity::find_by_id(id).one(txn).await? else {
+            return Ok(());
+        };
+        if a.state != AuctionState::Noticed || a.listing_id.is_some() {
+            return Ok(());
+        }
+        let n = u32::try_from(a.round).map_err(|_| AppError::Internal("round".into()))?;
+        let r = if a.notice_on < today {
+            self.round_of(a.appraised_won, n, today)?
+                .ok_or_else(|| AppError::Internal("a listed round has no reserve".into()))?
+        } else {
+            self.round_of(a.appraised_won, n, a.notice_on)?
+                .ok_or_else(|| AppError::Internal("a listed round has no reserve".into()))?
+        };
+        let s = seizure::Entity::find_by_id(a.seizure_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("auction {id} has no seizure")))?;
+        let listing_id = format!("{id}-{n}");
+        self.auctions
+            .publish(&Listing {
+                listing_id: listing_id.clone(),
+                agency: a.tenant_code.clone(),
+                round: n,
+                asset_kind: s.asset_kind.as_str().to_owned(),
+                asset_ref: s.asset_ref.clone(),
+                description: a.description.clone(),
+                reserve_price: r.reserve.to_i64(),
+                minimum_deposit: r.deposit.to_i64(),
+                notice_on: r.notice_on,
+                sale_on: r.sale_on,
+            })
+            .await
+            .map_err(ArrearsError::AuctionPlatformUnavailable)?;
+        let tenant = tenant_of(&a)?;
+        let case_id = a.case_id;
+        let mut am = a.into_active_model();
+        am.listing_id = Set(Some(listing_id));
+        am.notice_on = Set(r.notice_on);
+        am.sale_on = Set(r.sale_on);
+        am.update(txn).await?;
+        set_timer(
+            txn,
+            tenant,
+            case_id,
+            TimerKind::AuctionOpen,
+            id,
+            r.sale_on,
+            now,
+        )
+        .await
+    }
+
+    /// The sale day of auction `id` came: open the round's bids; the highest valid one wins,
+    /// or the asset goes to the next round.
+    pub(crate) async fn open_auction(
+        &self,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        let Some(a) = auction::Entity::find_by_id(id).one(txn).await? else {
+            return Ok(());
+        };
+        let Some(listing_id) = a.listing_id.clone() else {
+            // Not listed yet: the listing sets the sale day and this timer again.
+            return Ok(());
+        };
+        if a.state != AuctionState::Noticed {
+            return Ok(());
+        }
+        let bids = self
+            .auctions
+            .bids(&a.tenant_code, &listing_id)
+            .await
+            .map_err(ArrearsError::AuctionPlatformUnavailable)?;
+        let opened = open_bids(&bids, Won::new(a.reserve_won), &self.params);
+        let json =
+            serde_json::to_string(&opened).map_err(|e| AppError::Internal(format!("bids: {e}")))?;
+        let detail = serde_json::json!({ "round": a.round, "bids": opened });
+        let Some(winner) = opened.iter().find(|b| b.winning).cloned() else {
+            let reason = format!(
+                "round {}: {} bid(s), none at or over the reserve of {} won with its deposit",
+                a.round,
+                opened.len(),
+                won(a.reserve_won)
+            );
+            note(
+                txn,
+                &a,
+                actor::SCHEDULER,
+                ActionKind::AuctionUnsold,
+                (now, today),
+                reason,
+                detail,
+            )
+            .await?;
+            let mut am = a.into_active_model();
+            am.bids = Set(json);
+            let a = am.update(txn).await?;
+            return self.next_round(txn, a, now, today).await;
+        };
+        let decision_by = sale_decision_by(a.sale_on, &self.params, &self.calendar);
+        let tenant = tenant_of(&a)?;
+        let mut am = a.into_active_model();
+        am.state = Set(AuctionState::Awarded);
+        am.bids = Set(json);
+        am.winning_bid_won = Set(Some(winner.amount_won));
+        am.decision_by = Set(Some(decision_by));
+        let a = am.update(txn).await?;
+        note(
+            txn,
+            &a,
+            actor::SCHEDULER,
+            ActionKind::AuctionAwarded,
+            (now, today),
+            format!(
+                "round {}: {} bid(s); {} wins at {} won; the sale is decided by {decision_by}",
+                a.round,
+                opened_bids(&a).len(),
+                winner.bidder_ref,
+                won(winner.amount_won)
+            ),
+            detail,
+        )
+        .await?;
+        set_timer(
+            txn,
+            tenant,
+            a.case_id,
+            TimerKind::AuctionDecide,
+            id,
+            decision_by,
+            now,
+        )
+        .await
+    }
+
+    /// Re-auction `a` (unsold, or its buyer did not pay): the next round noticed today with
+    /// the reserve cut, or, under half the appraisal, a new appraisal needed.
+    async fn next_round(
+        &self,
+        txn: &DatabaseTransaction,
+        a: auction::Model,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        let tenant = tenant_of(&a)?;
+        let n = u32::try_from(a.round + 1).map_err(|_| AppError::Internal("round".into()))?;
+        let Some(r) = self.round_of(a.appraised_won, n, today)? else {
+            let why = format!(
+                "unsold after round {}: the reserve would fall under half the appraisal of {} won; appraise it again (§91③)",
+                a.round,
+                won(a.appraised_won)
+            );
+            let mut am = a.into_active_model();
+            am.state = Set(AuctionState::ReappraisalNeeded);
+            am.note = Set(Some(why.clone()));
+            let a = am.update(txn).await?;
+            return note(
+                txn,
+                &a,
+                actor::SCHEDULER,
+                ActionKind::AuctionReappraisalNeeded,
+                (now, today),
+                why,
+                serde_json::json!({ "round": a.round }),
+            )
+            .await;
+        };
+        let mut am = a.into_active_model();
+        am.state = Set(AuctionState::Noticed);
+        am.round = Set(i32::try_from(n).map_err(|_| AppError::Internal("round".into()))?);
+        am.reserve_won = Set(r.reserve.to_i64());
+        am.deposit_won = Set(r.deposit.to_i64());
+        am.notice_on = Set(r.notice_on);
+        am.sale_on = Set(r.sale_on);
+        am.listing_id = Set(None);
+        am.winning_bid_won = Set(None);
+        am.decision_by = Set(None);
+        am.decided_on = Set(None);
+        am.price_due_on = Set(None);
+        let a = am.update(txn).await?;
+        note(
+            txn,
+            &a,
+            actor::SCHEDULER,
+            ActionKind::AuctionNoticed,
+            (now, today),
+            round_reason(&a),
+            serde_json::json!({ "round": n, "reserve_won": a.reserve_won }),
+        )
+        .await?;
+        set_timer(
+            txn,
+            tenant,
+            a.case_id,
+            TimerKind::AuctionPublish,
+            a.id,
+            today,
+            now,
+        )
+        .await
+    }
+
+    /// Decide the sale of auction `id` to its winning bidder (매각결정), with the buyer's
+    /// price deadline `price_days` days on (7 when `None`, up to 30), inside the caller's
+    /// transaction.
+    pub async fn decide_sale(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        id: Uuid,
+        price_days: Option<u32>,
+        by: &str,
+    ) -> AppResult<auction::Model> {
+        let a = Self::auction_in(txn, tenant, id).await?;
+        if a.state != AuctionState::Awarded {
+            return Err(ArrearsError::AuctionNotAwarded(id, a.state.as_str()).into());
+        }
+        self.decide(txn, a, price_days, by, self.clock.now(), self.clock.today())
+            .await
+    }
+
+    async fn decide(
+        &self,
+        txn: &DatabaseTransaction,
+        a: auction::Model,
+        price_days: Option<u32>,
+        by: &str,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<auction::Model> {
+        let due = price_deadline(today, price_days, &self.params, &self.calendar)?;
+        let tenant = tenant_of(&a)?;
+        let mut am = a.into_active_model();
+        am.state = Set(AuctionState::Decided);
+        am.decided_on = Set(Some(today));
+        am.price_due_on = Set(Some(due));
+        let a = am.update(txn).await?;
+        note(
+            txn,
+            &a,
+            by,
+            ActionKind::AuctionSaleDecided,
+            (now, today),
+            format!(
+                "sold to the winning bid of {} won; the price is due by {due}",
+                won(a.winning_bid_won.unwrap_or_default())
+            ),
+            serde_json::json!({ "price_due_on": due }),
+        )
+        .await?;
+        set_timer(
+            txn,
+            tenant,
+            a.case_id,
+            TimerKind::AuctionPrice,
+            a.id,
+            next_day(today)?,
+            now,
+        )
+        .await?;
+        Ok(a)
+    }
+
+    /// The last day of auction `id`'s decision came and no officer decided: decide it.
+    pub(crate) async fn decide_by_law(
+        &self,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        match auction::Entity::find_by_id(id).one(txn).await? {
+            Some(a) if a.state == AuctionState::Awarded => {
+                self.decide(txn, a, None, actor::SCHEDULER, now, today)
+                    .await?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Ask the platform whether auction `id`'s buyer paid: paid, the asset is sold and the
+    /// proceeds go to collection; unpaid past the deadline, the decision is cancelled and
+    /// the asset re-auctioned; else ask again tomorrow.
+    pub(crate) async fn check_price(
+        &self,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        let Some(a) = auction::Entity::find_by_id(id).one(txn).await? else {
+            return Ok(());
+        };
+        let (Some(listing_id), Some(due), Some(price)) =
+            (a.listing_id.clone(), a.price_due_on, a.winning_bid_won)
+        else {
+            return Ok(());
+        };
+        if a.state != AuctionState::Decided {
+            return Ok(());
+        }
+        let tenant = tenant_of(&a)?;
+        let paid = self
+            .auctions
+            .settlement(&a.tenant_code, &listing_id)
+            .await
+            .map_err(ArrearsError::AuctionPlatformUnavailable)?
+            .filter(|s| s.amount >= price && s.paid_on <= due);
+        if let Some(s) = paid {
+            return self.sold(txn, a, s.paid_on, s.amount, now, today).await;
+        }
+        if today <= due {
+            return set_timer(
+                txn,
+                tenant,
+                a.case_id,
+                TimerKind::AuctionPrice,
+                id,
+                next_day(today)?,
+                now,
+            )
+            .await;
+        }
+        note(
+            txn,
+            &a,
+            actor::SCHEDULER,
+            ActionKind::AuctionPriceUnpaid,
+            (now, today),
+            format!(
+                "the buyer did not pay {} won by {due}: the decision is cancelled",
+                won(price)
+            ),
+            serde_json::json!({ "price_due_on": due }),
+        )
+        .await?;
+        self.next_round(txn, a, now, today).await
+    }
+
+    /// The buyer of `a` paid `amount` on `paid_on`: the asset is sold, the seizure ends, and
+    /// the proceeds go to collection for the case's unpaid bills, oldest first.
+    async fn sold(
+        &self,
+        txn: &DatabaseTransaction,
+        a: auction::Model,
+        paid_on: NaiveDate,
+        amount: i64,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        let tenant = tenant_of(&a)?;
+        let s = seizure::Entity::find_by_id(a.seizure_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("auction {} has no seizure", a.id)))?;
+        let kind = s.asset_kind;
+        let mut sm = s.into_active_model();
+        sm.state = Set(SeizureState::Sold);
+        sm.released_on = Set(Some(paid_on));
+        sm.update(txn).await?;
+        let bills: Vec<Uuid> = arrears_bill::Entity::find()
+            .filter(arrears_bill::Column::TenantCode.eq(tenant.as_str()))
+            .filter(arrears_bill::Column::TaxpayerId.eq(a.taxpayer_id))
+            .filter(arrears_bill::Column::Settled.eq(false))
+            .order_by_asc(arrears_bill::Column::ArrearsSince)
+            .order_by_asc(arrears_bill::Column::BillId)
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|b| b.bill_id)
+            .collect();
+        let mut am = a.into_active_model();
+        am.state = Set(AuctionState::Sold);
+        am.paid_on = Set(Some(paid_on));
+        am.proceeds_won = Set(Some(amount));
+        let a = am.update(txn).await?;
+        note(
+            txn,
+            &a,
+            actor::SCHEDULER,
+            ActionKind::AuctionSold,
+            (now, today),
+            format!(
+                "the buyer paid {} won on {paid_on}; the proceeds go to collection for {} unpaid bill(s), the surplus to the owner",
+                won(amount),
+                bills.len()
+            ),
+            serde_json::json!({ "proceeds_won": amount, "bills": bills }),
+        )
+        .await?;
+        outbox::enqueue(
+            txn,
+            &PROCEEDS_CONSUMERS,
+            tenant.as_str(),
+            &auction_sold(
+                a.id,
+                a.seizure_id,
+                a.taxpayer_id,
+                kind,
+                paid_on,
+                amount,
+                &bills,
+            ),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stop auction `id` before its sale decision, for `reason`, inside the caller's
+    /// transaction.
+    pub async fn stop_auction(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        id: Uuid,
+        reason: &str,
+        by: &str,
+    ) -> AppResult<auction::Model> {
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("reason", "the reason is required"));
+        }
+        let a = Self::auction_in(txn, tenant, id).await?;
+        if !a.state.stoppable() {
+            return Err(ArrearsError::AuctionDecided(id, a.state.as_str()).into());
+        }
+        stop(
+            txn,
+            a,
+            reason.trim(),
+            by,
+            self.clock.now(),
+            self.clock.today(),
+        )
+        .await
+    }
+
+    /// The withdraw timer of auction `id` fired: take its listing off the platform.
+    pub(crate) async fn withdraw_listing(
+        &self,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+    ) -> AppResult<()> {
+        let Some(a) = auction::Entity::find_by_id(id).one(txn).await? else {
+            return Ok(());
+        };
+        match (&a.listing_id, a.state) {
+            (Some(listing), AuctionState::Stopped) => self
+                .auctions
+                .withdraw(&a.tenant_code, listing)
+                .await
+                .map_err(|e| ArrearsError::AuctionPlatformUnavailable(e).into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Stop `a` for `reason`; its listing is withdrawn by a timer.
+async fn stop(
+    txn: &DatabaseTransaction,
+    a: auction::Model,
+    reason: &str,
+    by: &str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> AppResult<auction::Model> {
+    let tenant = tenant_of(&a)?;
+    let listed = a.listing_id.is_some();
+    let mut am = a.into_active_model();
+    am.state = Set(AuctionState::Stopped);
+    am.note = Set(Some(reason.to_owned()));
+    let a = am.update(txn).await?;
+    note(
+        txn,
+        &a,
+        by,
+        ActionKind::AuctionStopped,
+        (now, today),
+        format!("round {}: {reason}", a.round),
+        serde_json::json!({}),
+    )
+    .await?;
+    if listed {
+        set_timer(
+            txn,
+            tenant,
+            a.case_id,
+            TimerKind::AuctionWithdraw,
+            a.id,
+            today,
+            now,
+        )
+        .await?;
+    }
+    Ok(a)
+}
+
+/// Stop every auction of case `case_id` not yet decided: its arrears were paid (§85).
+pub(crate) async fn stop_all(
+    txn: &DatabaseTransaction,
+    case_id: Uuid,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> AppResult<()> {
+    for a in auction::Entity::find()
+        .filter(auction::Column::CaseId.eq(case_id))
+        .filter(auction::Column::State.is_in([AuctionState::Noticed, AuctionState::Awarded]))
+        .all(txn)
+        .await?
+    {
+        stop(
+            txn,
+            a,
+            "the arrears were paid before the sale decision (§85)",
+            actor::COLLECTION,
+            now,
+            today,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The seizures of case `case_id` whose asset is being sold (decided, awaiting the price):
+/// a payment of the arrears no longer stops that sale, so they are not released.
+pub(crate) async fn being_sold(txn: &DatabaseTransaction, case_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(auction::Entity::find()
+        .filter(auction::Column::CaseId.eq(case_id))
+        .filter(auction::Column::State.eq(AuctionState::Decided))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| a.seizure_id)
+        .collect())
+}

@@ -1,0 +1,47 @@
+//! Frozen migration `m20261207_000001_reporting_auctions`: never edited once landed.
+
+use sea_orm_migration::prelude::*;
+use seip_runtime::migration::{allow_only, drop_allow_only};
+
+use super::m20261206_000001_reporting_enforcement as before;
+
+/// Enforcement activity kinds as this migration knows them: the enforcement migration's and
+/// `auction_sold`.
+pub(super) const ACTIVITY_KINDS: &[&str] = &[
+    "demand_issued",
+    "demand_lapsed",
+    "seizure_registered",
+    "seizure_released",
+    "plate_impounded",
+    "plate_returned",
+    "auction_sold",
+];
+
+/// Seized assets sold at auction are counted with their proceeds.
+#[derive(Debug)]
+pub(super) struct M20261207Auctions;
+
+impl MigrationName for M20261207Auctions {
+    fn name(&self) -> &str {
+        "m20261207_000001_reporting_auctions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M20261207Auctions {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        drop_allow_only(db, &[("enforcement_entry", "kind", before::ACTIVITY_KINDS)]).await?;
+        allow_only(db, &[("enforcement_entry", "kind", ACTIVITY_KINDS)]).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        drop_allow_only(db, &[("enforcement_entry", "kind", ACTIVITY_KINDS)]).await?;
+        allow_only(db, &[("enforcement_entry", "kind", before::ACTIVITY_KINDS)]).await
+    }
+}
