@@ -1231,7 +1231,7 @@ async fn auction_of(p: &TestPlatform, id: &str) -> epb::Auction {
 async fn start_auction(
     p: &TestPlatform,
     seizure_id: &str,
-    appraised: i64,
+    (appraised, appraisal_cost): (i64, i64),
     key: &str,
 ) -> Result<epb::Auction, tonic::Status> {
     Ok(p.arrears()
@@ -1241,6 +1241,7 @@ async fn start_auction(
             appraised_value_won: appraised,
             description: "승용자동차 (1998cc), 2015년식".into(),
             idempotency_key: key.into(),
+            appraisal_cost_won: appraisal_cost,
         })
         .await?
         .into_inner()
@@ -1304,31 +1305,46 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
         );
     }
     // Not registered yet: nothing to auction.
-    let early = start_auction(&p, &seized[0].seizure_id, 1_000_000, "auction-early")
+    let early = start_auction(&p, &seized[0].seizure_id, (1_000_000, 0), "auction-early")
         .await
         .unwrap_err();
     assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
     p.platform.run_timers().await.unwrap();
-    let bad = start_auction(&p, &seized[0].seizure_id, 0, "auction-zero")
+    let bad = start_auction(&p, &seized[0].seizure_id, (0, 0), "auction-zero")
         .await
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
     assert!(bad.message().contains("appraised_value_won"), "{bad:?}");
 
-    // Round 1 noticed today: the sale ten days on (Sun 7/12) moves to Mon 7/13.
-    let a = start_auction(&p, &seized[0].seizure_id, 1_000_000, "auction-a")
+    // Round 1 noticed today: the sale ten days on (Sun 7/12) moves to Mon 7/13. The
+    // appraisal's fee, 150,000, is charged to A as enforcement costs (체납처분비).
+    let a = start_auction(&p, &seized[0].seizure_id, (1_000_000, 150_000), "auction-a")
         .await
         .unwrap();
+    let with_costs = case_of(&p, &bills[0].taxpayer_id).await;
+    assert_eq!(with_costs.arrears_amount_won, 267_520 + 150_000);
+    assert!(
+        with_costs
+            .bills
+            .iter()
+            .any(|b| b.enforcement_cost && b.principal_won == 150_000)
+    );
+    assert!(kinds(&with_costs).contains(&epb::ActionKind::EnforcementCostIncurred));
     assert_eq!(
         (a.state, a.round, a.reserve_won, a.minimum_deposit_won),
         (epb::AuctionState::Noticed as i32, 1, 1_000_000, 100_000)
     );
     assert_eq!(a.sale_on, Some(date_to_proto(day(2026, 7, 13))));
-    let again = start_auction(&p, &seized[0].seizure_id, 1_000_000, "auction-a-2")
-        .await
-        .unwrap_err();
+    let again = start_auction(
+        &p,
+        &seized[0].seizure_id,
+        (1_000_000, 150_000),
+        "auction-a-2",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
-    let b_auction = start_auction(&p, &seized[1].seizure_id, 2_000_000, "auction-b")
+    let b_auction = start_auction(&p, &seized[1].seizure_id, (2_000_000, 0), "auction-b")
         .await
         .unwrap();
     // The listings go to the platform by the scheduler.
@@ -1422,7 +1438,8 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     );
 
     // The buyer pays 1,200,000 on 7/24: the sale completes and collection distributes it —
-    // 259,740 of principal, 7,780 of charges, 932,480 held for the owner.
+    // 150,000 of enforcement costs first, 259,740 of principal, 7,780 of charges, and
+    // 782,480 held for the owner.
     p.clock.set(at(2026, 7, 24));
     assert!(sim.pay(
         &round2.listing_id,
@@ -1476,8 +1493,31 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
         .iter()
         .map(|i| (i.amount_won, i.distribution_id.as_str()))
         .collect();
-    assert_eq!(held, [(932_480, a.auction_id.as_str())]);
-    // Reporting counts the sale with its proceeds.
+    assert_eq!(held, [(782_480, a.auction_id.as_str())]);
+    // Reporting books the costs levied and collected, and counts the sale with its proceeds.
+    let july = p
+        .reporting()
+        .get_monthly_report(rpb::GetMonthlyReportRequest {
+            tenant_code: T.into(),
+            year: 2026,
+            month: 7,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let costs = july
+        .rows
+        .iter()
+        .find(|r| r.tax_item == seip_proto::common::v1::TaxItem::EnforcementCost as i32)
+        .expect("an enforcement costs row");
+    assert_eq!(
+        (
+            costs.levied_won,
+            costs.collected_won,
+            costs.late_charge_collected_won
+        ),
+        (150_000, 150_000, 0)
+    );
     assert!(report(&p, 7).await.contains(&(
         epb_kind(rpb::EnforcementActivityKind::AuctionSold),
         1,

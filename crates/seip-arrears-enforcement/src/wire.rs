@@ -1,6 +1,6 @@
 //! Arrears enforcement's types on the wire: the events it publishes (`DemandsIssued`,
 //! `DemandsLapsed`, `SeizureRegistered`, `SeizureReleased`, `PlateImpounded`,
-//! `PlateReturned`, `AuctionSold`), built from domain values for the use cases, which speak no protobuf.
+//! `PlateReturned`, `AuctionSold`, `EnforcementCostIncurred`), built from domain values for the use cases, which speak no protobuf.
 
 use chrono::NaiveDate;
 use seip_proto::arrears_enforcement::v1 as pb;
@@ -154,5 +154,20 @@ pub(crate) fn auction_sold(
         paid_on: Some(date_to_proto(paid_on)),
         proceeds_won,
         bill_ids: bills.iter().map(Uuid::to_string).collect(),
+    }
+}
+
+/// `EnforcementCostIncurred` for the costs' register entry `bill`.
+pub(crate) fn enforcement_cost_incurred(
+    bill: &arrears_bill::Model,
+    reason: &str,
+) -> pb::EnforcementCostIncurred {
+    pb::EnforcementCostIncurred {
+        bill_id: bill.bill_id.to_string(),
+        taxpayer_id: bill.taxpayer_id.to_string(),
+        e_payment_number: bill.e_payment_number.clone(),
+        amount_won: bill.principal_won,
+        incurred_on: Some(date_to_proto(bill.arrears_since)),
+        reason: reason.to_owned(),
     }
 }

@@ -27,18 +27,29 @@ pub enum TaxItem {
     ResidentTaxPayroll,
     /// 과태료.
     AdminFine,
+    /// 체납처분비: the costs of enforcement charged to the delinquent (appraisal, publication,
+    /// the auction agent's fee). Never levied; bears no late charge; a payment pays it first
+    /// (P-3).
+    EnforcementCost,
 }
 
 impl TaxItem {
     /// Every tax item, in report order.
-    pub const ALL: [TaxItem; 6] = [
+    pub const ALL: [TaxItem; 7] = [
         TaxItem::AutomobileTax,
         TaxItem::LocalEducationTax,
         TaxItem::ResidentTaxIndividual,
         TaxItem::ResidentTaxPremises,
         TaxItem::ResidentTaxPayroll,
         TaxItem::AdminFine,
+        TaxItem::EnforcementCost,
     ];
+
+    /// True for what assessment decides (부과): every item but enforcement costs, which
+    /// arrears enforcement charges.
+    pub fn is_levied(self) -> bool {
+        self != TaxItem::EnforcementCost
+    }
 
     /// The 3-digit tax item code (세목코드).
     pub fn code(self) -> &'static str {
@@ -49,6 +60,7 @@ impl TaxItem {
             TaxItem::ResidentTaxPremises => "302",
             TaxItem::ResidentTaxPayroll => "303",
             TaxItem::AdminFine => "901",
+            TaxItem::EnforcementCost => "991",
         }
     }
 
@@ -66,6 +78,7 @@ impl TaxItem {
             TaxItem::ResidentTaxPremises => "resident_tax_premises",
             TaxItem::ResidentTaxPayroll => "resident_tax_payroll",
             TaxItem::AdminFine => "admin_fine",
+            TaxItem::EnforcementCost => "enforcement_cost",
         }
     }
 

@@ -87,3 +87,6 @@ impl EventName for arrears_enforcement::v1::PlateReturned {
 impl EventName for arrears_enforcement::v1::AuctionSold {
     const NAME: &'static str = "seip.arrears_enforcement.v1.AuctionSold";
 }
+impl EventName for arrears_enforcement::v1::EnforcementCostIncurred {
+    const NAME: &'static str = "seip.arrears_enforcement.v1.EnforcementCostIncurred";
+}

@@ -4,8 +4,8 @@
 use sea_orm::DatabaseTransaction;
 use seip_core::kst_today;
 use seip_proto::arrears_enforcement::v1::{
-    AuctionSold, DemandsIssued, DemandsLapsed, PlateImpounded, PlateReturned, SeizureRegistered,
-    SeizureReleased,
+    AuctionSold, DemandsIssued, DemandsLapsed, EnforcementCostIncurred, PlateImpounded,
+    PlateReturned, SeizureRegistered, SeizureReleased,
 };
 use seip_proto::assessment::v1::LevyDecided;
 use seip_proto::collection::v1::{BillOverdue, LateChargesAccrued, PaymentsPosted, PostingKind};
@@ -35,6 +35,33 @@ pub fn handlers(app: ReportingApp) -> Handlers<ReportingApp> {
         .on::<PlateImpounded>()
         .on::<PlateReturned>()
         .on::<AuctionSold>()
+        .on::<EnforcementCostIncurred>()
+}
+
+#[tonic::async_trait]
+impl Handle<EnforcementCostIncurred> for ReportingApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: EnforcementCostIncurred,
+    ) -> AppResult<()> {
+        let on = date_from_proto(e.incurred_on.as_ref(), "incurred_on")?;
+        self.record(
+            txn,
+            source(event)?,
+            &mut 0,
+            EntryKind::Levied,
+            on,
+            uuid(&e.bill_id, "bill_id")?,
+            vec![Entry {
+                tax_item: seip_core::TaxItem::EnforcementCost,
+                principal: e.amount_won,
+                late_charge: 0,
+            }],
+        )
+        .await
+    }
 }
 
 #[tonic::async_trait]

@@ -40,6 +40,7 @@ pub fn tax_item_to_proto(t: TaxItem) -> i32 {
         TaxItem::ResidentTaxPremises => pb::TaxItem::ResidentTaxPremises,
         TaxItem::ResidentTaxPayroll => pb::TaxItem::ResidentTaxPayroll,
         TaxItem::AdminFine => pb::TaxItem::AdminFine,
+        TaxItem::EnforcementCost => pb::TaxItem::EnforcementCost,
     }) as i32
 }
 
@@ -52,6 +53,7 @@ pub fn tax_item_from_proto(v: i32, field: &str) -> AppResult<TaxItem> {
         Ok(pb::TaxItem::ResidentTaxPremises) => Ok(TaxItem::ResidentTaxPremises),
         Ok(pb::TaxItem::ResidentTaxPayroll) => Ok(TaxItem::ResidentTaxPayroll),
         Ok(pb::TaxItem::AdminFine) => Ok(TaxItem::AdminFine),
+        Ok(pb::TaxItem::EnforcementCost) => Ok(TaxItem::EnforcementCost),
         _ => Err(AppError::invalid(
             field,
             format!("unknown or unspecified tax item {v}"),

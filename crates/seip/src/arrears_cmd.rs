@@ -153,6 +153,9 @@ pub enum AuctionCommand {
         /// How the listing describes the asset.
         #[arg(long)]
         description: String,
+        /// The appraisal's fee, won, charged to the delinquent as enforcement costs.
+        #[arg(long, default_value_t = 0)]
+        appraisal_cost: i64,
         /// Idempotency key.
         #[arg(long)]
         key: String,
@@ -258,6 +261,7 @@ async fn auction(cmd: AuctionCommand, config: Option<&Path>) -> anyhow::Result<(
             seizure,
             appraised,
             description,
+            appraisal_cost,
             key,
             ..
         } => {
@@ -268,6 +272,7 @@ async fn auction(cmd: AuctionCommand, config: Option<&Path>) -> anyhow::Result<(
                     appraised_value_won: appraised,
                     description,
                     idempotency_key: key,
+                    appraisal_cost_won: appraisal_cost,
                 })
                 .await?
                 .into_inner()

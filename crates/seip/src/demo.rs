@@ -722,6 +722,7 @@ async fn auction(
             appraised_value_won: 6_000_000,
             description: "승용자동차, 압류 차량".into(),
             idempotency_key: "demo-auction-1".into(),
+            appraisal_cost_won: 180_000,
         })
         .await?
         .into_inner()
@@ -732,7 +733,7 @@ async fn auction(
     story.add_row([
         Cell::new("2026-08-11"),
         Cell::new(format!(
-            "a seized car put to public auction (공매), sale on {sale_on}"
+            "a seized car put to public auction (공매), sale on {sale_on}; appraisal fee 180,000 charged (체납처분비)"
         )),
         num(1),
         won(a.reserve_won),
@@ -814,7 +815,7 @@ async fn auction(
         .sum();
     story.add_row([
         Cell::new(paid_on.to_string()),
-        Cell::new("the buyer paid: the owner's arrears paid from it (배분)"),
+        Cell::new("the buyer paid: costs, then the owner's arrears paid from it (배분, P-3)"),
         num(1),
         won(decided.winning_bid_won - surplus),
     ]);

@@ -19,8 +19,9 @@ use seip_runtime::outbox;
 use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
-use crate::app::PROCEEDS_CONSUMERS;
+use crate::app::MONEY_CONSUMERS;
 use crate::app::case::{Act, record, set_timer};
+use crate::app::cost::{Cost, incur};
 use crate::domain::auction::{AuctionState, OpenedBid, open_bids, round};
 use crate::domain::case::{ActionKind, CaseState, TimerKind, actor};
 use crate::domain::document::won;
@@ -29,6 +30,17 @@ use crate::error::ArrearsError;
 use crate::ports::auction::Listing;
 use crate::store::{arrears_bill, auction, enforcement_case, seizure};
 use crate::wire::auction_sold;
+
+/// The appraisal an auction starts from.
+#[derive(Debug, Clone, Copy)]
+pub struct Appraisal<'a> {
+    /// The appraised value (감정가액): the first round's reserve.
+    pub value: Won,
+    /// The appraiser's fee, charged to the delinquent as enforcement costs.
+    pub cost: Won,
+    /// How the listing describes the asset.
+    pub description: &'a str,
+}
 
 fn next_day(d: NaiveDate) -> AppResult<NaiveDate> {
     d.checked_add_days(Days::new(1))
@@ -100,23 +112,34 @@ impl ArrearsEnforcementApp {
         )?)
     }
 
-    /// Put the asset of seizure `seizure_id` to auction, appraised at `appraised`, inside
-    /// the caller's transaction: round 1 is noticed today; the listing follows by a timer.
+    /// Put the asset of seizure `seizure_id` to auction, appraised at `appraisal.value`,
+    /// inside the caller's transaction: round 1 is noticed today; the listing follows by a
+    /// timer. The appraisal's fee is charged to the delinquent as enforcement costs.
     pub async fn start_auction(
         &self,
         txn: &DatabaseTransaction,
         tenant: TenantCode,
         seizure_id: Uuid,
-        appraised: Won,
-        description: &str,
+        appraisal: Appraisal<'_>,
         by: &str,
     ) -> AppResult<auction::Model> {
         let now = self.clock.now();
         let today = self.clock.today();
+        let Appraisal {
+            value: appraised,
+            cost,
+            description,
+        } = appraisal;
         if appraised.to_i64() <= 0 {
             return Err(AppError::invalid(
                 "appraised_value_won",
                 "the appraised value must be positive",
+            ));
+        }
+        if cost.is_negative() {
+            return Err(AppError::invalid(
+                "appraisal_cost_won",
+                "the appraisal's fee must not be negative",
             ));
         }
         if description.trim().is_empty() {
@@ -194,6 +217,22 @@ impl ArrearsEnforcementApp {
             serde_json::json!({ "round": 1, "reserve_won": a.reserve_won }),
         )
         .await?;
+        if cost.to_i64() > 0 {
+            incur(
+                txn,
+                tenant,
+                Cost {
+                    case_id: a.case_id,
+                    taxpayer_id: a.taxpayer_id,
+                    amount: cost,
+                    reason: &format!("the appraisal of the seized asset for auction {id}"),
+                    by,
+                },
+                now,
+                today,
+            )
+            .await?;
+        }
         set_timer(
             txn,
             tenant,
@@ -634,7 +673,7 @@ impl ArrearsEnforcementApp {
         .await?;
         outbox::enqueue(
             txn,
-            &PROCEEDS_CONSUMERS,
+            &MONEY_CONSUMERS,
             tenant.as_str(),
             &auction_sold(
                 a.id,

@@ -23,6 +23,7 @@ use crate::store::arrears_bill;
 
 pub mod auction;
 pub mod case;
+pub mod cost;
 pub mod demand;
 pub mod plate;
 pub mod seizure;
@@ -30,12 +31,12 @@ pub mod seizure;
 /// Who receives arrears enforcement's events.
 pub const CONSUMERS: [ServiceName; 1] = [ServiceName::Reporting];
 
-/// Who receives `AuctionSold`: collection takes the proceeds as a payment, reporting counts
-/// the sale.
-pub const PROCEEDS_CONSUMERS: [ServiceName; 2] = [ServiceName::Collection, ServiceName::Reporting];
+/// Who receives the events that move money in collection (`AuctionSold`,
+/// `EnforcementCostIncurred`): collection, which holds the money, and reporting.
+pub const MONEY_CONSUMERS: [ServiceName; 2] = [ServiceName::Collection, ServiceName::Reporting];
 
 /// Every service some arrears-enforcement event goes to: the relay's channels.
-pub const ALL_CONSUMERS: [ServiceName; 2] = PROCEEDS_CONSUMERS;
+pub const ALL_CONSUMERS: [ServiceName; 2] = MONEY_CONSUMERS;
 
 /// The arrears-enforcement application service.
 #[derive(Debug, Clone)]

@@ -111,6 +111,8 @@ pub enum ActionKind {
     AuctionReappraisalNeeded,
     /// Stopped before the decision.
     AuctionStopped,
+    /// Enforcement costs were charged to the delinquent (체납처분비).
+    EnforcementCostIncurred,
 }
 
 seip_core::stored_names!(ActionKind {
@@ -142,6 +144,7 @@ seip_core::stored_names!(ActionKind {
     AuctionSold => "auction_sold",
     AuctionReappraisalNeeded => "auction_reappraisal_needed",
     AuctionStopped => "auction_stopped",
+    EnforcementCostIncurred => "enforcement_cost_incurred",
 });
 
 /// What a timer does when its day comes (`timer.kind`).

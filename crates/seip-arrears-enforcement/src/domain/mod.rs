@@ -27,6 +27,8 @@ pub struct ArrearsBill {
     pub late_charge_won: i64,
     /// Paid off since.
     pub settled: bool,
+    /// Enforcement costs (체납처분비), the principal their amount.
+    pub enforcement_cost: bool,
 }
 
 /// A taxpayer's entry in the register: every bill that went overdue, oldest first.
@@ -81,6 +83,7 @@ mod tests {
             principal_won: principal,
             late_charge_won: charge,
             settled,
+            enforcement_cost: false,
         }
     }
 

@@ -99,6 +99,7 @@ async fn on_overdue(txn: &DatabaseTransaction, event: &Event, e: BillOverdue) ->
         principal_won: Set(principal),
         late_charge_won: Set(charge),
         settled: Set(false),
+        enforcement_cost: Set(false),
     }
     .insert(txn)
     .await?;

@@ -16,7 +16,7 @@ use seip_runtime::paging::PageRequest;
 use tonic::{Request, Response, Status};
 
 use crate::ArrearsEnforcementApp;
-use crate::app::auction::opened_bids;
+use crate::app::auction::{Appraisal, opened_bids};
 use crate::app::case::{CASES_LIST, CaseFilter, CaseSummary, CaseView};
 use crate::app::demand::DemandProgress;
 use crate::app::plate::{Impoundment, PLATE_TASKS_LIST};
@@ -88,6 +88,7 @@ fn bill_to_proto(b: &ArrearsBill) -> pb::ArrearsBill {
         principal_won: b.principal_won,
         late_charge_won: b.late_charge_won,
         settled: b.settled,
+        enforcement_cost: b.enforcement_cost,
     }
 }
 
@@ -170,6 +171,7 @@ fn action_kind_to_proto(k: ActionKind) -> i32 {
         ActionKind::AuctionSold => pb::ActionKind::AuctionSold,
         ActionKind::AuctionReappraisalNeeded => pb::ActionKind::AuctionReappraisalNeeded,
         ActionKind::AuctionStopped => pb::ActionKind::AuctionStopped,
+        ActionKind::EnforcementCostIncurred => pb::ActionKind::EnforcementCostIncurred,
     }) as i32
 }
 
@@ -803,8 +805,11 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
                 &txn,
                 t,
                 id,
-                seip_core::Won::new(req.appraised_value_won),
-                description,
+                Appraisal {
+                    value: seip_core::Won::new(req.appraised_value_won),
+                    cost: seip_core::Won::new(req.appraisal_cost_won),
+                    description,
+                },
                 &who.subject,
             )
             .await?;

@@ -29,6 +29,8 @@ pub struct Model {
     pub late_charge_won: i64,
     /// Paid off since.
     pub settled: bool,
+    /// Enforcement costs (체납처분비) charged by this service, the principal their amount.
+    pub enforcement_cost: bool,
 }
 
 /// No relations are navigated through the ORM.
@@ -73,6 +75,7 @@ impl From<Model> for ArrearsBill {
             principal_won: m.principal_won,
             late_charge_won: m.late_charge_won,
             settled: m.settled,
+            enforcement_cost: m.enforcement_cost,
         }
     }
 }

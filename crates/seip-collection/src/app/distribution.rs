@@ -1,6 +1,7 @@
 //! The proceeds of a public auction, distributed over the owner's arrears (배분, 지방세징수법
-//! §98–§99 in the order of §4, RULES.md P-3): the principal of every bill named before any
-//! late charge, oldest bill first, each as of the day the buyer paid; the surplus is held
+//! §98–§99 in the order of §4, RULES.md P-3): enforcement costs first, then the principal of
+//! every bill named before any late charge, oldest bill first, each as of the day the buyer
+//! paid; the surplus is held
 //! for the owner as an over-payment to refund (잔여금). Arrears enforcement sells; the money
 //! moves here, from its `AuctionSold` event, once per sale.
 
@@ -94,11 +95,17 @@ impl CollectionApp {
             }
             loaded.push(l);
         }
-        // P-3: every bill's principal, then every bill's charges, as of the paid date.
+        // P-3: enforcement costs, then every bill's principal, then every bill's charges, as
+        // of the paid date (costs bear no charge); bills in the order named within each.
+        loaded.sort_by_key(|l| !l.bill.is_enforcement_cost());
         let mut claims = Vec::with_capacity(loaded.len() * 2);
         for l in &loaded {
             claims.push(Claim {
-                kind: ClaimKind::Principal,
+                kind: if l.bill.is_enforcement_cost() {
+                    ClaimKind::EnforcementCost
+                } else {
+                    ClaimKind::Principal
+                },
                 amount: if l.bill.status == Status::Paid {
                     Won::ZERO
                 } else {

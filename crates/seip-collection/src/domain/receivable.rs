@@ -188,15 +188,31 @@ impl Bill {
         fill(self.lines.iter().map(|l| l.principal), self.principal_paid)
     }
 
-    fn regime(item: TaxItem) -> ChargeRegime {
+    /// The late-charge regime of a line of `item`; none for enforcement costs.
+    fn regime(item: TaxItem) -> Option<ChargeRegime> {
         match item {
-            TaxItem::AdminFine => ChargeRegime::AdminFine,
-            _ => ChargeRegime::LocalTaxNotice,
+            TaxItem::AdminFine => Some(ChargeRegime::AdminFine),
+            TaxItem::EnforcementCost => None,
+            TaxItem::AutomobileTax
+            | TaxItem::LocalEducationTax
+            | TaxItem::ResidentTaxIndividual
+            | TaxItem::ResidentTaxPremises
+            | TaxItem::ResidentTaxPayroll => Some(ChargeRegime::LocalTaxNotice),
         }
     }
 
+    /// True for a bill of enforcement costs (체납처분비), which a distribution pays first.
+    pub fn is_enforcement_cost(&self) -> bool {
+        !self.lines.is_empty()
+            && self
+                .lines
+                .iter()
+                .all(|l| l.tax_item == TaxItem::EnforcementCost)
+    }
+
     /// Late charge of each line on `as_of`, from the principal payments made up to that day
-    /// (L-1 or L-4 by the liability date; L-5 for fines). Nothing on or before the due date.
+    /// (L-1 or L-4 by the liability date; L-5 for fines; none on enforcement costs). Nothing
+    /// on or before the due date.
     pub fn line_charges(&self, as_of: NaiveDate) -> Result<Vec<Won>, seip_rules::RuleError> {
         if as_of <= self.due_date {
             return Ok(vec![Won::ZERO; self.lines.len()]);
@@ -227,11 +243,12 @@ impl Bill {
             .iter()
             .zip(&per_line)
             .map(|(l, payments)| {
-                if l.principal.is_zero() {
+                let Some(regime) = Self::regime(l.tax_item).filter(|_| !l.principal.is_zero())
+                else {
                     return Ok(Won::ZERO);
-                }
+                };
                 let liability = Liability {
-                    regime: Self::regime(l.tax_item),
+                    regime,
                     principal: l.principal,
                     threshold_amount: None,
                     liability_established_on: self.liability_established_on,

@@ -56,6 +56,7 @@ pub(crate) const ACTION_KINDS: &[&str] = &[
     "auction_sold",
     "auction_reappraisal_needed",
     "auction_stopped",
+    "enforcement_cost_incurred",
 ];
 /// Timer kinds as this migration knows them.
 pub(crate) const TIMER_KINDS: &[&str] = &[
@@ -100,8 +101,24 @@ enum Auction {
     StartedAt,
 }
 
+#[derive(DeriveIden)]
+enum ArrearsBill {
+    Table,
+    EnforcementCost,
+}
+
+#[derive(DeriveIden)]
+enum PaymentNumberSerial {
+    Table,
+    TenantCode,
+    Prefix,
+    LastSerial,
+}
+
 /// Public auctions of seized assets: one row per auction through its rounds, from the
-/// notice to the proceeds; a seizure may end `sold`.
+/// notice to the proceeds; a seizure may end `sold`. Enforcement costs (체납처분비) are
+/// bills of the register of their own (`arrears_bill.enforcement_cost`), numbered from this
+/// service's own payment-number serials.
 #[derive(Debug)]
 pub(super) struct M20261207Auctions;
 
@@ -146,6 +163,29 @@ impl MigrationTrait for M20261207Auctions {
                     .col(string_null(Auction::Note))
                     .col(string(Auction::StartedBy))
                     .col(timestamp_with_time_zone(Auction::StartedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ArrearsBill::Table)
+                    .add_column(boolean(ArrearsBill::EnforcementCost).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PaymentNumberSerial::Table)
+                    .col(string_len(PaymentNumberSerial::TenantCode, 5))
+                    .col(string(PaymentNumberSerial::Prefix))
+                    .col(big_integer(PaymentNumberSerial::LastSerial))
+                    .primary_key(
+                        Index::create()
+                            .col(PaymentNumberSerial::TenantCode)
+                            .col(PaymentNumberSerial::Prefix),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -199,6 +239,17 @@ impl MigrationTrait for M20261207Auctions {
             ],
         )
         .await?;
+        manager
+            .drop_table(Table::drop().table(PaymentNumberSerial::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ArrearsBill::Table)
+                    .drop_column(ArrearsBill::EnforcementCost)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(Auction::Table).to_owned())
             .await

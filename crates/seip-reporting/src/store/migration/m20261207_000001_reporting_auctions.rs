@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 use seip_runtime::migration::{allow_only, drop_allow_only};
 
+use super::m20261204_000001_reporting_known_states as known;
 use super::m20261206_000001_reporting_enforcement as before;
 
 /// Enforcement activity kinds as this migration knows them: the enforcement migration's and
@@ -17,7 +18,19 @@ pub(super) const ACTIVITY_KINDS: &[&str] = &[
     "auction_sold",
 ];
 
-/// Seized assets sold at auction are counted with their proceeds.
+/// Tax items as this migration knows them: the known states' and `enforcement_cost`.
+pub(super) const TAX_ITEMS: &[&str] = &[
+    "automobile_tax",
+    "local_education_tax",
+    "resident_tax_individual",
+    "resident_tax_premises",
+    "resident_tax_payroll",
+    "admin_fine",
+    "enforcement_cost",
+];
+
+/// Seized assets sold at auction are counted with their proceeds; enforcement costs charged
+/// to delinquents (체납처분비) are booked as their own item.
 #[derive(Debug)]
 pub(super) struct M20261207Auctions;
 
@@ -35,13 +48,41 @@ impl MigrationTrait for M20261207Auctions {
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        drop_allow_only(db, &[("enforcement_entry", "kind", before::ACTIVITY_KINDS)]).await?;
-        allow_only(db, &[("enforcement_entry", "kind", ACTIVITY_KINDS)]).await
+        drop_allow_only(
+            db,
+            &[
+                ("enforcement_entry", "kind", before::ACTIVITY_KINDS),
+                ("ledger_entry", "tax_item", known::KNOWN[1].2),
+            ],
+        )
+        .await?;
+        allow_only(
+            db,
+            &[
+                ("enforcement_entry", "kind", ACTIVITY_KINDS),
+                ("ledger_entry", "tax_item", TAX_ITEMS),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        drop_allow_only(db, &[("enforcement_entry", "kind", ACTIVITY_KINDS)]).await?;
-        allow_only(db, &[("enforcement_entry", "kind", before::ACTIVITY_KINDS)]).await
+        drop_allow_only(
+            db,
+            &[
+                ("enforcement_entry", "kind", ACTIVITY_KINDS),
+                ("ledger_entry", "tax_item", TAX_ITEMS),
+            ],
+        )
+        .await?;
+        allow_only(
+            db,
+            &[
+                ("enforcement_entry", "kind", before::ACTIVITY_KINDS),
+                ("ledger_entry", "tax_item", known::KNOWN[1].2),
+            ],
+        )
+        .await
     }
 }
