@@ -193,12 +193,15 @@ pub async fn run(
         let lapse_day = kst().with_ymd_and_hms(2026, 7, 31, 9, 0, 0).single().unwrap_or_default().to_utc();
         let due = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
         let (mut bases, mut seips) = (Vec::new(), Vec::new());
-        let mut dirty = false;
-        for turn in run_order(baseline_runs, runs) {
-            if dirty {
+        // Whether the store holds the demands of a Seip run (the lapse needs them).
+        let mut issued = false;
+        for (i, turn) in run_order(baseline_runs, runs).into_iter().enumerate() {
+            // Each turn starts on an emptied store: a Seip run's demands go, and so do the
+            // rows a rolled-back baseline left dead, which the next turn would wade through.
+            if i > 0 {
                 reset(&admin).await?;
-                dirty = false;
             }
+            issued = turn != Turn::Baseline;
             if turn == Turn::Baseline {
                 bases.push(baseline_demands(&admin).await?);
             } else {
@@ -211,11 +214,11 @@ pub async fn run(
                     "{} demands for {taxpayers} taxpayers",
                     p.demands_issued
                 );
-                dirty = true;
             }
         }
-        // The lapse needs the demands: one more Seip run if the last turn reset them.
-        if !dirty {
+        // The lapse needs the demands: one more Seip run if the last turn was a baseline.
+        if !issued {
+            reset(&admin).await?;
             app(&service, &Clock::fixed(issue_day), &registries)?
                 .issue_demands(tenant, due, "bench", |_| {})
                 .await?;
@@ -224,6 +227,8 @@ pub async fn run(
         let mut lapse_bases = Vec::new();
         for _ in 0..baseline_runs {
             lapse_bases.push(baseline_lapse(&admin).await?);
+            // What the rolled-back lapse left dead goes before the next run.
+            run_sql(&admin, &["VACUUM ANALYZE", "CHECKPOINT"]).await?;
         }
         let a = app(&service, &Clock::fixed(lapse_day), &registries)?;
         let started = Instant::now();
