@@ -1265,12 +1265,13 @@ fn bid(
 /// valid bid wins, the sale is decided, the buyer pays, and collection distributes the price
 /// over the owner's arrears (principal, then charges) with the surplus held for the owner.
 /// Another owner pays before the decision: that auction stops and its listing is withdrawn.
+/// A third buyer does not pay: the sale is cancelled and the car re-auctioned.
 #[tokio::test]
 async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
     let mut bills = Vec::new();
     let mut cars = Vec::new();
-    for n in 1..=2 {
+    for n in 1..=3 {
         let v = p.register_car(n, 1998, day(2025, 3, 1)).await.unwrap();
         bills.push(p.decide_h1(&v, &format!("levy-{n}")).await.unwrap());
         cars.push(v);
@@ -1347,9 +1348,14 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     let b_auction = start_auction(&p, &seized[1].seizure_id, (2_000_000, 0), "auction-b")
         .await
         .unwrap();
+    let c_auction = start_auction(&p, &seized[2].seizure_id, (1_000_000, 0), "auction-c")
+        .await
+        .unwrap();
     // The listings go to the platform by the scheduler.
     p.platform.run_timers().await.unwrap();
     let sim = p.platform.auction_simulator().unwrap().clone();
+    let c_round1 = sim.open_listing(&cars[2]).unwrap();
+    assert!(sim.bid(&c_round1.listing_id, bid("D-1", 1_000_000, 100_000)));
     let round1 = sim.open_listing(&cars[0]).unwrap();
     assert_eq!((round1.round, round1.reserve_price), (1, 1_000_000));
     assert!(sim.bid(&round1.listing_id, bid("B-1", 900_000, 100_000)));
@@ -1361,6 +1367,29 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     p.platform.run_timers().await.unwrap();
     let a2 = auction_of(&p, &a.auction_id).await;
     assert_eq!((a2.round, a2.reserve_won), (2, 900_000));
+    // C's one bid wins at the reserve; its sale is decided at once, the price due in 7 days.
+    let c_won = auction_of(&p, &c_auction.auction_id).await;
+    assert_eq!(
+        (c_won.state, c_won.winning_bid_won),
+        (epb::AuctionState::Awarded as i32, 1_000_000)
+    );
+    let c_decided = p
+        .arrears()
+        .decide_sale(epb::DecideSaleRequest {
+            tenant_code: T.into(),
+            auction_id: c_auction.auction_id.clone(),
+            price_days: 0,
+            idempotency_key: "decide-c".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .auction
+        .unwrap();
+    assert_eq!(
+        c_decided.price_due_on,
+        Some(date_to_proto(day(2026, 7, 20)))
+    );
     assert_eq!(a2.sale_on, Some(date_to_proto(day(2026, 7, 20))));
     let defects: Vec<&str> = a2.bids.iter().map(|b| b.defect.as_str()).collect();
     assert_eq!(defects, ["under_reserve", "deposit_too_small"]);
@@ -1435,6 +1464,24 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     assert_eq!(
         state_of(&case_b, &seized[1].seizure_id),
         epb::SeizureState::Released
+    );
+    // C's buyer did not pay by 7/20: the decision is cancelled and the car re-auctioned at
+    // 900,000, noticed today with its sale five days on (Mon 7/27).
+    let c_again = auction_of(&p, &c_auction.auction_id).await;
+    assert_eq!(
+        (c_again.state, c_again.round, c_again.reserve_won),
+        (epb::AuctionState::Noticed as i32, 2, 900_000)
+    );
+    assert_eq!(c_again.sale_on, Some(date_to_proto(day(2026, 7, 27))));
+    assert!(c_again.decided_on.is_none() && c_again.winning_bid_won == 0);
+    assert!(
+        kinds(&case_of(&p, &bills[2].taxpayer_id).await)
+            .contains(&epb::ActionKind::AuctionPriceUnpaid)
+    );
+    assert_eq!(
+        sim.open_listing(&cars[2])
+            .map(|l| (l.round, l.reserve_price)),
+        Some((2, 900_000))
     );
 
     // The buyer pays 1,200,000 on 7/24: the sale completes and collection distributes it —
