@@ -1331,6 +1331,42 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
             .any(|b| b.enforcement_cost && b.principal_won == 150_000)
     );
     assert!(kinds(&with_costs).contains(&epb::ActionKind::EnforcementCostIncurred));
+    // The case list finds the cases by what they owe and what is seized.
+    let listed = |tax_item: seip_proto::common::v1::TaxItem, asset_kind: epb::AssetKind| {
+        let mut client = p.arrears();
+        async move {
+            client
+                .list_enforcement_cases(epb::ListEnforcementCasesRequest {
+                    tenant_code: T.into(),
+                    tax_item: tax_item as i32,
+                    asset_kind: asset_kind as i32,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .cases
+                .into_iter()
+                .map(|c| c.taxpayer_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    use seip_proto::common::v1::TaxItem as Item;
+    assert_eq!(
+        listed(Item::EnforcementCost, epb::AssetKind::Unspecified).await,
+        [bills[0].taxpayer_id.clone()]
+    );
+    assert_eq!(
+        listed(Item::AutomobileTax, epb::AssetKind::Vehicle)
+            .await
+            .len(),
+        3
+    );
+    assert!(
+        listed(Item::Unspecified, epb::AssetKind::BankDeposit)
+            .await
+            .is_empty()
+    );
     assert_eq!(
         (a.state, a.round, a.reserve_won, a.minimum_deposit_won),
         (epb::AuctionState::Noticed as i32, 1, 1_000_000, 100_000)

@@ -94,6 +94,12 @@ pub enum ArrearsCommand {
         /// Only cases owing at least this much, won.
         #[arg(long, default_value_t = 0)]
         min_won: i64,
+        /// Only cases owing a bill of this tax item (automobile_tax, enforcement_cost, …).
+        #[arg(long)]
+        tax_item: Option<seip_core::TaxItem>,
+        /// Only cases holding a seizure of this kind of asset.
+        #[arg(long, value_enum)]
+        asset_kind: Option<Kind>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: i32,
@@ -471,6 +477,8 @@ pub async fn run(cmd: ArrearsCommand, config: Option<&Path>) -> anyhow::Result<(
         ArrearsCommand::Cases {
             active,
             min_won,
+            tax_item,
+            asset_kind,
             limit,
             target,
         } => {
@@ -485,6 +493,10 @@ pub async fn run(cmd: ArrearsCommand, config: Option<&Path>) -> anyhow::Result<(
                     },
                     min_arrears_won: min_won,
                     page_size: limit,
+                    tax_item: tax_item
+                        .map(seip_runtime::convert::tax_item_to_proto)
+                        .unwrap_or_default(),
+                    asset_kind: asset_kind.map_or(0, |k| k.to_proto() as i32),
                     ..Default::default()
                 })
                 .await?

@@ -22,7 +22,7 @@ use crate::domain::ArrearsBill;
 use crate::domain::case::{
     ActionKind, CaseState, DemandState, NextStep, OpenBill, TimerKind, actor, next_step,
 };
-use crate::domain::seizure::ReleaseReason;
+use crate::domain::seizure::{AssetKind, ReleaseReason, SeizureState};
 use crate::error::ArrearsError;
 use crate::store::{
     arrears_bill, auction, case_action, demand, demand_bill, enforcement_case, plate_action,
@@ -400,6 +400,10 @@ pub struct CaseFilter {
     pub min_arrears_won: i64,
     /// Only in arrears since before this day.
     pub arrears_since_before: Option<NaiveDate>,
+    /// Only owing a bill of this tax item.
+    pub tax_item: Option<seip_core::TaxItem>,
+    /// Only holding a seizure of this kind of asset.
+    pub asset_kind: Option<AssetKind>,
 }
 
 /// A case in a list.
@@ -536,6 +540,23 @@ impl ArrearsEnforcementApp {
         if let Some(s) = filter.state {
             text.push_str(" AND c.state = ?");
             values.push(s.as_str().into());
+        }
+        if let Some(item) = filter.tax_item {
+            text.push_str(
+                " AND EXISTS (SELECT 1 FROM arrears_bill t WHERE t.tenant_code = c.tenant_code \
+                 AND t.taxpayer_id = c.taxpayer_id AND t.settled = ? AND t.tax_item = ?)",
+            );
+            values.push(false.into());
+            values.push(item.name().into());
+        }
+        if let Some(kind) = filter.asset_kind {
+            text.push_str(
+                " AND EXISTS (SELECT 1 FROM seizure s WHERE s.case_id = c.id \
+                 AND s.asset_kind = ? AND s.state IN (?, ?))",
+            );
+            values.push(kind.as_str().into());
+            values.push(SeizureState::Requested.as_str().into());
+            values.push(SeizureState::Registered.as_str().into());
         }
         if let Some(id) = page.after_uuid()? {
             text.push_str(" AND c.id > ?");

@@ -101,7 +101,7 @@ pub(crate) async fn incur(
         principal_won: Set(cost.amount.to_i64()),
         late_charge_won: Set(0),
         settled: Set(false),
-        enforcement_cost: Set(true),
+        tax_item: Set(Some(TaxItem::EnforcementCost)),
     }
     .insert(txn)
     .await?;

@@ -27,8 +27,16 @@ pub struct ArrearsBill {
     pub late_charge_won: i64,
     /// Paid off since.
     pub settled: bool,
-    /// Enforcement costs (체납처분비), the principal their amount.
-    pub enforcement_cost: bool,
+    /// The main tax item, when known; `enforcement_cost` for enforcement costs (체납처분비),
+    /// the principal their amount.
+    pub tax_item: Option<seip_core::TaxItem>,
+}
+
+impl ArrearsBill {
+    /// True for enforcement costs charged to the delinquent.
+    pub fn is_enforcement_cost(&self) -> bool {
+        self.tax_item == Some(seip_core::TaxItem::EnforcementCost)
+    }
 }
 
 /// A taxpayer's entry in the register: every bill that went overdue, oldest first.
@@ -83,7 +91,7 @@ mod tests {
             principal_won: principal,
             late_charge_won: charge,
             settled,
-            enforcement_cost: false,
+            tax_item: None,
         }
     }
 

@@ -79,12 +79,19 @@ async fn on_overdue(txn: &DatabaseTransaction, event: &Event, e: BillOverdue) ->
         e.lines.iter().map(|l| l.late_charge_won),
         "lines.late_charge_won",
     )?;
+    let main_item = e
+        .lines
+        .first()
+        .map(|l| seip_runtime::convert::tax_item_from_proto(l.tax_item, "lines.tax_item"))
+        .transpose()?;
     // A bill whose overdue stands again after a cancellation may still have its entry.
     if let Some(b) = entry_of(txn, tenant_code, bill_id).await? {
+        let known = b.tax_item.or(main_item);
         let mut am = b.into_active_model();
         am.principal_won = Set(principal);
         am.late_charge_won = Set(charge);
         am.settled = Set(false);
+        am.tax_item = Set(known);
         am.update(txn).await?;
         return Ok(());
     }
@@ -99,7 +106,7 @@ async fn on_overdue(txn: &DatabaseTransaction, event: &Event, e: BillOverdue) ->
         principal_won: Set(principal),
         late_charge_won: Set(charge),
         settled: Set(false),
-        enforcement_cost: Set(false),
+        tax_item: Set(main_item),
     }
     .insert(txn)
     .await?;

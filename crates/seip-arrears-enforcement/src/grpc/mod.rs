@@ -88,7 +88,11 @@ fn bill_to_proto(b: &ArrearsBill) -> pb::ArrearsBill {
         principal_won: b.principal_won,
         late_charge_won: b.late_charge_won,
         settled: b.settled,
-        enforcement_cost: b.enforcement_cost,
+        enforcement_cost: b.is_enforcement_cost(),
+        tax_item: b
+            .tax_item
+            .map(seip_runtime::convert::tax_item_to_proto)
+            .unwrap_or_default(),
     }
 }
 
@@ -186,7 +190,7 @@ fn asset_kind_to_proto(k: AssetKind) -> i32 {
     }) as i32
 }
 
-fn asset_kind_from_proto(v: i32) -> Result<AssetKind, AppError> {
+fn asset_kind_from_proto(v: i32, field: &str) -> Result<AssetKind, AppError> {
     Ok(match pb::AssetKind::try_from(v) {
         Ok(pb::AssetKind::Vehicle) => AssetKind::Vehicle,
         Ok(pb::AssetKind::RealEstate) => AssetKind::RealEstate,
@@ -196,8 +200,8 @@ fn asset_kind_from_proto(v: i32) -> Result<AssetKind, AppError> {
         Ok(pb::AssetKind::OtherReceivable) => AssetKind::OtherReceivable,
         Ok(pb::AssetKind::Unspecified) | Err(_) => {
             return Err(AppError::invalid(
-                "asset.kind",
-                "required: which kind of asset",
+                field,
+                format!("unknown or unspecified kind of asset {v}"),
             ));
         }
     })
@@ -565,7 +569,7 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
             .as_ref()
             .ok_or_else(|| AppError::invalid("asset", "required"))?;
         let asset = AssetInput {
-            kind: asset_kind_from_proto(a.kind)?,
+            kind: asset_kind_from_proto(a.kind, "asset.kind")?,
             reference: bounded(&a.reference, "asset.reference", 100)?.to_owned(),
             third_party: bounded(&a.third_party, "asset.third_party", 100)?.to_owned(),
             value: seip_core::Won::new(a.value_won),
@@ -779,6 +783,12 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
                 .arrears_since_before
                 .as_ref()
                 .map(|d| date_from_proto(Some(d), "arrears_since_before"))
+                .transpose()?,
+            tax_item: (req.tax_item != 0)
+                .then(|| seip_runtime::convert::tax_item_from_proto(req.tax_item, "tax_item"))
+                .transpose()?,
+            asset_kind: (req.asset_kind != 0)
+                .then(|| asset_kind_from_proto(req.asset_kind, "asset_kind"))
                 .transpose()?,
         };
         let page = PageRequest::parse(CASES_LIST, 1, req.page_size, &req.page_token)?;

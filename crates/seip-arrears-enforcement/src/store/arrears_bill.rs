@@ -29,8 +29,10 @@ pub struct Model {
     pub late_charge_won: i64,
     /// Paid off since.
     pub settled: bool,
-    /// Enforcement costs (체납처분비) charged by this service, the principal their amount.
-    pub enforcement_cost: bool,
+    /// The bill's main tax item (its first line's); `enforcement_cost` for the costs this
+    /// service charged, the principal their amount. Unknown for bills registered before it
+    /// was kept.
+    pub tax_item: Option<seip_core::TaxItem>,
 }
 
 /// No relations are navigated through the ORM.
@@ -75,7 +77,7 @@ impl From<Model> for ArrearsBill {
             principal_won: m.principal_won,
             late_charge_won: m.late_charge_won,
             settled: m.settled,
-            enforcement_cost: m.enforcement_cost,
+            tax_item: m.tax_item,
         }
     }
 }

@@ -104,7 +104,7 @@ enum Auction {
 #[derive(DeriveIden)]
 enum ArrearsBill {
     Table,
-    EnforcementCost,
+    TaxItem,
 }
 
 #[derive(DeriveIden)]
@@ -116,9 +116,10 @@ enum PaymentNumberSerial {
 }
 
 /// Public auctions of seized assets: one row per auction through its rounds, from the
-/// notice to the proceeds; a seizure may end `sold`. Enforcement costs (체납처분비) are
-/// bills of the register of their own (`arrears_bill.enforcement_cost`), numbered from this
-/// service's own payment-number serials.
+/// notice to the proceeds; a seizure may end `sold`. Each bill of the register names its
+/// main tax item (`arrears_bill.tax_item`; unknown for bills registered before), by which
+/// cases are listed; enforcement costs (체납처분비) are bills of their own, of the item
+/// `enforcement_cost`, numbered from this service's own payment-number serials.
 #[derive(Debug)]
 pub(super) struct M20261207Auctions;
 
@@ -170,7 +171,7 @@ impl MigrationTrait for M20261207Auctions {
             .alter_table(
                 Table::alter()
                     .table(ArrearsBill::Table)
-                    .add_column(boolean(ArrearsBill::EnforcementCost).default(false))
+                    .add_column(string_null(ArrearsBill::TaxItem))
                     .to_owned(),
             )
             .await?;
@@ -246,7 +247,7 @@ impl MigrationTrait for M20261207Auctions {
             .alter_table(
                 Table::alter()
                     .table(ArrearsBill::Table)
-                    .drop_column(ArrearsBill::EnforcementCost)
+                    .drop_column(ArrearsBill::TaxItem)
                     .to_owned(),
             )
             .await?;
