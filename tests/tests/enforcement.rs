@@ -400,6 +400,35 @@ async fn a_demand_run_past_fifty_days_is_refused_and_changes_nothing() {
     p.stop().await.unwrap();
 }
 
+/// On 7/1, the due-date close of 2026-06-30, its events delivered.
+async fn close_june(p: &TestPlatform) {
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close-0630".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+}
+
+/// `n` cars of 1998 cc levied for 2026 H1 (267,520 won each once overdue) and left unpaid
+/// through the close: their bills and the cars.
+async fn overdue_cars(p: &TestPlatform, n: u32) -> (Vec<apb::Bill>, Vec<String>) {
+    let mut bills = Vec::new();
+    let mut cars = Vec::new();
+    for i in 1..=n {
+        let v = p.register_car(i, 1998, day(2025, 3, 1)).await.unwrap();
+        bills.push(p.decide_h1(&v, &format!("levy-{i}")).await.unwrap());
+        cars.push(v);
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    close_june(p).await;
+    (bills, cars)
+}
+
 async fn seize(
     p: &TestPlatform,
     taxpayer: &str,
@@ -462,25 +491,8 @@ fn state_of(c: &epb::EnforcementCase, id: &str) -> epb::SeizureState {
 #[tokio::test]
 async fn seizures_are_decided_by_the_law_ordered_once_and_released_by_payment() {
     let mut p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
-    let mut bills = Vec::new();
-    let mut cars = Vec::new();
-    for n in 1..=3 {
-        let v = p.register_car(n, 1998, day(2025, 3, 1)).await.unwrap();
-        bills.push(p.decide_h1(&v, &format!("levy-{n}")).await.unwrap());
-        cars.push(v);
-    }
-    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let (bills, cars) = overdue_cars(&p, 3).await;
     let (a, b, c) = (&bills[0], &bills[1], &bills[2]);
-    p.clock.set(at(2026, 7, 1));
-    p.collection()
-        .close_due_date(cpb::CloseDueDateRequest {
-            tenant_code: T.into(),
-            idempotency_key: "close-0630".into(),
-            due_date: Some(date_to_proto(day(2026, 6, 30))),
-        })
-        .await
-        .unwrap();
-    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
 
     // 7/2: automobile tax on the car itself may be seized without a demand (S-2). The
     // arrears service is killed between the decision and the order: restarted, it orders
@@ -804,16 +816,7 @@ async fn seizures_are_decided_by_the_law_ordered_once_and_released_by_payment() 
 
 /// Close 2026-06-30, demand on 7/10, lapse on 7/31: the plates' precondition (V-1).
 async fn close_demand_and_lapse(p: &TestPlatform) {
-    p.clock.set(at(2026, 7, 1));
-    p.collection()
-        .close_due_date(cpb::CloseDueDateRequest {
-            tenant_code: T.into(),
-            idempotency_key: "close-0630".into(),
-            due_date: Some(date_to_proto(day(2026, 6, 30))),
-        })
-        .await
-        .unwrap();
-    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    close_june(p).await;
     p.clock.set(at(2026, 7, 10));
     issue(p, "demands-0630").await.unwrap();
     p.clock.set(at(2026, 7, 31));
@@ -1269,24 +1272,7 @@ fn bid(
 #[tokio::test]
 async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
-    let mut bills = Vec::new();
-    let mut cars = Vec::new();
-    for n in 1..=3 {
-        let v = p.register_car(n, 1998, day(2025, 3, 1)).await.unwrap();
-        bills.push(p.decide_h1(&v, &format!("levy-{n}")).await.unwrap());
-        cars.push(v);
-    }
-    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
-    p.clock.set(at(2026, 7, 1));
-    p.collection()
-        .close_due_date(cpb::CloseDueDateRequest {
-            tenant_code: T.into(),
-            idempotency_key: "close-0630".into(),
-            due_date: Some(date_to_proto(day(2026, 6, 30))),
-        })
-        .await
-        .unwrap();
-    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let (bills, cars) = overdue_cars(&p, 3).await;
     // Thu 7/2: both cars seized on their automobile tax (S-2) and registered.
     p.clock.set(at(2026, 7, 2));
     let mut seized = Vec::new();

@@ -283,13 +283,9 @@ impl ArrearsEnforcementApp {
             return Ok(());
         }
         let n = u32::try_from(a.round).map_err(|_| AppError::Internal("round".into()))?;
-        let r = if a.notice_on < today {
-            self.round_of(a.appraised_won, n, today)?
-                .ok_or_else(|| AppError::Internal("a listed round has no reserve".into()))?
-        } else {
-            self.round_of(a.appraised_won, n, a.notice_on)?
-                .ok_or_else(|| AppError::Internal("a listed round has no reserve".into()))?
-        };
+        let r = self
+            .round_of(a.appraised_won, n, a.notice_on.max(today))?
+            .ok_or_else(|| AppError::Internal("a listed round has no reserve".into()))?;
         let s = seizure::Entity::find_by_id(a.seizure_id)
             .one(txn)
             .await?
