@@ -1598,3 +1598,124 @@ async fn a_seized_car_is_auctioned_and_its_proceeds_distributed() {
     p.check_invariants().await.unwrap();
     p.stop().await.unwrap();
 }
+
+/// A car kept in another municipality (26110) is handed to its crews: it leaves this
+/// municipality's list for theirs, a crew of 26110 — which may not act for 11110 — takes and
+/// returns the plates, and every step counts in 11110's case.
+#[tokio::test]
+async fn a_vehicle_kept_elsewhere_is_impounded_by_that_municipalitys_crews() {
+    let p = TestPlatform::start_with(at(2026, 6, 1), |s| {
+        s.enforcement.plate_warning_at = 1;
+        s.enforcement.plate_impound_at = 1;
+    })
+    .await
+    .unwrap();
+    let v = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    let bill = p.decide_h1(&v, "levy-1").await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    close_demand_and_lapse(&p).await;
+    let s = select_plates(&p, "plates-0731").await;
+    assert_eq!(s.ordered, 1);
+    let crew_b = || {
+        epb::arrears_enforcement_service_client::ArrearsEnforcementServiceClient::new(p.channel_as(
+            seip_runtime::ServiceName::ArrearsEnforcement,
+            &p.token(
+                "crew.busan",
+                &["26110"],
+                &[seip_runtime::auth::Role::FieldCrew],
+            ),
+        ))
+    };
+    let tasks = |tenant: &'static str, as_b: bool| {
+        let mut c = if as_b { crew_b() } else { p.arrears() };
+        async move {
+            c.list_plate_tasks(epb::ListPlateTasksRequest {
+                tenant_code: tenant.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .tasks
+            .len()
+        }
+    };
+    assert_eq!((tasks(T, false).await, tasks("26110", true).await), (1, 0));
+    let hand = |to: &'static str, key: &'static str| {
+        let mut c = p.arrears();
+        let vehicle = v.clone();
+        async move {
+            c.hand_over_plate_action(epb::HandOverPlateActionRequest {
+                tenant_code: T.into(),
+                vehicle_id: vehicle,
+                to_tenant_code: to.into(),
+                reason: "registered and kept in Busan Jung-gu".into(),
+                idempotency_key: key.into(),
+            })
+            .await
+        }
+    };
+    let same = hand(T, "hand-self").await.unwrap_err();
+    assert_eq!(same.code(), Code::InvalidArgument);
+    let handed = hand("26110", "hand-b")
+        .await
+        .unwrap()
+        .into_inner()
+        .plate_action
+        .unwrap();
+    assert_eq!(handed.handed_to_tenant_code, "26110");
+    assert_eq!((tasks(T, false).await, tasks("26110", true).await), (0, 1));
+
+    // 8/1: Busan's crew takes the plates; the impoundment is in 11110's case.
+    p.clock.set(at(2026, 8, 1));
+    let taken = crew_b()
+        .record_plate_impoundment(epb::RecordPlateImpoundmentRequest {
+            tenant_code: "26110".into(),
+            vehicle_id: v.clone(),
+            plate_number: "12가0001".into(),
+            place: "부산 중구 중앙대로 120".into(),
+            impounded_at: Some(seip_runtime::convert::timestamp_to_proto(p.clock.now())),
+            photo_ref: "evidence/busan-1.jpg".into(),
+            idempotency_key: "busan-impound-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .plate_action
+        .unwrap();
+    assert_eq!(
+        (taken.state, taken.impounded_by.as_str()),
+        (epb::PlateState::Impounded as i32, "crew.busan")
+    );
+    let case = case_of(&p, &bill.taxpayer_id).await;
+    assert!(kinds(&case).contains(&epb::ActionKind::PlateHandedOver));
+    assert!(kinds(&case).contains(&epb::ActionKind::PlateImpounded));
+    // Already taken: it is handed over no more.
+    let late = hand("26110", "hand-b-again").await.unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+
+    // Paid on 8/3: the return is due on Busan's list, and recorded there.
+    p.clock.set(at(2026, 8, 3));
+    let paid = paid_in_full(&bill, day(2026, 8, 3), 1, 7_780);
+    p.import_file(&paid.0, paid.1).await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    assert_eq!(tasks("26110", true).await, 1);
+    crew_b()
+        .record_plate_return(epb::RecordPlateReturnRequest {
+            tenant_code: "26110".into(),
+            vehicle_id: v.clone(),
+            returned_at: Some(seip_runtime::convert::timestamp_to_proto(p.clock.now())),
+            idempotency_key: "busan-return-1".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(tasks("26110", true).await, 0);
+    let case = case_of(&p, &bill.taxpayer_id).await;
+    assert_eq!(case.state, epb::CaseState::Settled as i32);
+    assert!(kinds(&case).contains(&epb::ActionKind::PlateReturned));
+    // The plates are counted in 11110's report.
+    let august = report(&p, 8).await;
+    assert!(august.contains(&(epb_kind(rpb::EnforcementActivityKind::PlateImpounded), 1, 0)));
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}

@@ -77,6 +77,34 @@ async fn open_action<C: ConnectionTrait>(
         .await?)
 }
 
+/// The open plate action of `vehicle` that the crews of `crew` work: one of their own
+/// municipality's not handed elsewhere, or one another municipality handed to them.
+async fn crews_action<C: ConnectionTrait>(
+    conn: &C,
+    crew: TenantCode,
+    vehicle: Uuid,
+) -> AppResult<Option<plate_action::Model>> {
+    Ok(plate_action::Entity::find()
+        .filter(crews_of(crew))
+        .filter(plate_action::Column::VehicleId.eq(vehicle))
+        .filter(
+            plate_action::Column::State.is_not_in([PlateState::Returned, PlateState::Cancelled]),
+        )
+        .one(conn)
+        .await?)
+}
+
+/// The plate actions the crews of `crew` work.
+fn crews_of(crew: TenantCode) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(plate_action::Column::HandedTo.eq(crew.as_str()))
+        .add(
+            sea_orm::Condition::all()
+                .add(plate_action::Column::TenantCode.eq(crew.as_str()))
+                .add(plate_action::Column::HandedTo.is_null()),
+        )
+}
+
 /// The next business day after `today`.
 fn next_business_day(app: &ArrearsEnforcementApp, today: NaiveDate) -> AppResult<NaiveDate> {
     today
@@ -200,6 +228,7 @@ impl ArrearsEnforcementApp {
                     return_by: Set(None),
                     returned_at: Set(None),
                     returned_by: Set(None),
+                    handed_to: Set(None),
                 }
                 .insert(txn)
                 .await?;
@@ -265,9 +294,12 @@ impl ArrearsEnforcementApp {
                 format!("{} is in the future", i.at),
             ));
         }
-        let a = open_action(txn, tenant, i.vehicle_id)
+        let a = crews_action(txn, tenant, i.vehicle_id)
             .await?
             .ok_or_else(|| ArrearsError::PlateNotDue(i.vehicle_id, "nothing is due".into()))?;
+        // The arrears, the case and its events are the owner's municipality's, whichever
+        // municipality's crew took the plates.
+        let tenant = seip_runtime::convert::tenant(&a.tenant_code)?;
         match a.state {
             PlateState::ToImpound => {}
             PlateState::Warned => {
@@ -344,11 +376,12 @@ impl ArrearsEnforcementApp {
                 format!("{at} is in the future"),
             ));
         }
-        let a = open_action(txn, tenant, vehicle)
+        let a = crews_action(txn, tenant, vehicle)
             .await?
             .filter(|a| a.state == PlateState::ReturnDue)
             .ok_or(ArrearsError::PlateNotHeld(vehicle))?;
-        self.close_with_return(txn, tenant, a, at, by).await
+        let owner = seip_runtime::convert::tenant(&a.tenant_code)?;
+        self.close_with_return(txn, owner, a, at, by).await
     }
 
     async fn close_with_return(
@@ -504,14 +537,72 @@ impl ArrearsEnforcementApp {
         .await
     }
 
-    /// The crews' work list: vehicles due for impoundment and plates due back, oldest first.
+    /// Hand the plate action of `vehicle` to the crews of municipality `to` (the vehicle is
+    /// registered or kept there; V-1's mutual collection), with `reason`, before its plates
+    /// are taken: their crews see it on their list and record it; the case, its arrears and
+    /// its events stay the owner's municipality's.
+    pub async fn hand_over_plate_action(
+        &self,
+        txn: &DatabaseTransaction,
+        tenant: TenantCode,
+        vehicle: Uuid,
+        to: TenantCode,
+        reason: &str,
+        by: &str,
+    ) -> AppResult<plate_action::Model> {
+        if to == tenant {
+            return Err(AppError::invalid(
+                "to_tenant_code",
+                "the vehicle is this municipality's already",
+            ));
+        }
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("reason", "the reason is required"));
+        }
+        let a = open_action(txn, tenant, vehicle)
+            .await?
+            .ok_or_else(|| ArrearsError::PlateNotDue(vehicle, "nothing is due".into()))?;
+        if !matches!(a.state, PlateState::Warned | PlateState::ToImpound) {
+            return Err(ArrearsError::PlateNotDue(
+                vehicle,
+                format!(
+                    "its plate action is {}; only one not yet taken is handed over",
+                    a.state.as_str()
+                ),
+            )
+            .into());
+        }
+        let (id, case_id) = (a.id, a.case_id);
+        let mut am = a.into_active_model();
+        am.handed_to = Set(Some(to.to_string()));
+        let a = am.update(txn).await?;
+        record(
+            txn,
+            tenant,
+            self.clock.now(),
+            self.clock.today(),
+            Act {
+                case_id,
+                actor: by,
+                kind: ActionKind::PlateHandedOver,
+                subject: id.to_string(),
+                reason: format!("handed to the crews of {to}: {}", reason.trim()),
+                detail: serde_json::json!({ "vehicle_id": vehicle, "to": to.as_str() }),
+            },
+        )
+        .await?;
+        Ok(a)
+    }
+
+    /// The crews' work list: vehicles due for impoundment and plates due back, oldest first;
+    /// their own municipality's and those handed to it.
     pub async fn plate_tasks(
         &self,
         tenant: TenantCode,
         page: &PageRequest,
     ) -> AppResult<(Vec<plate_action::Model>, String)> {
         let mut q = plate_action::Entity::find()
-            .filter(plate_action::Column::TenantCode.eq(tenant.as_str()))
+            .filter(crews_of(tenant))
             .filter(
                 plate_action::Column::State.is_in([PlateState::ToImpound, PlateState::ReturnDue]),
             )

@@ -113,6 +113,8 @@ pub enum ActionKind {
     AuctionStopped,
     /// Enforcement costs were charged to the delinquent (체납처분비).
     EnforcementCostIncurred,
+    /// The vehicle's plate action was handed to another municipality's crews.
+    PlateHandedOver,
 }
 
 seip_core::stored_names!(ActionKind {
@@ -145,6 +147,7 @@ seip_core::stored_names!(ActionKind {
     AuctionReappraisalNeeded => "auction_reappraisal_needed",
     AuctionStopped => "auction_stopped",
     EnforcementCostIncurred => "enforcement_cost_incurred",
+    PlateHandedOver => "plate_handed_over",
 });
 
 /// What a timer does when its day comes (`timer.kind`).

@@ -66,6 +66,7 @@ pub static POLICY: Policy = Policy {
             &[Role::FieldCrew, Role::EnforcementOfficer],
         ),
         ("ReleasePlateTemporarily", ENFORCERS),
+        ("HandOverPlateAction", ENFORCERS),
         ("GetDemandDocument", READERS),
         ("GetEnforcementCase", READERS),
         ("ListEnforcementCases", READERS),
@@ -176,6 +177,7 @@ fn action_kind_to_proto(k: ActionKind) -> i32 {
         ActionKind::AuctionReappraisalNeeded => pb::ActionKind::AuctionReappraisalNeeded,
         ActionKind::AuctionStopped => pb::ActionKind::AuctionStopped,
         ActionKind::EnforcementCostIncurred => pb::ActionKind::EnforcementCostIncurred,
+        ActionKind::PlateHandedOver => pb::ActionKind::PlateHandedOver,
     }) as i32
 }
 
@@ -329,6 +331,7 @@ fn plate_to_proto(a: &plate_action::Model) -> pb::PlateAction {
         release_until: a.release_until.map(date_to_proto),
         return_by: a.return_by.map(date_to_proto),
         returned_at: a.returned_at.map(timestamp_to_proto),
+        handed_to_tenant_code: a.handed_to.clone().unwrap_or_default(),
     }
 }
 
@@ -727,6 +730,34 @@ impl ArrearsEnforcementService for ArrearsEnforcementApp {
             .release_plate_temporarily(&txn, t, vehicle, &reason, &who.subject)
             .await?;
         let resp = pb::ReleasePlateTemporarilyResponse {
+            plate_action: Some(plate_to_proto(&a)),
+        };
+        idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;
+        Ok(Response::new(resp))
+    }
+
+    async fn hand_over_plate_action(
+        &self,
+        request: Request<pb::HandOverPlateActionRequest>,
+    ) -> Result<Response<pb::HandOverPlateActionResponse>, Status> {
+        let who = caller(&request)?;
+        let req = request.into_inner();
+        let t = who.tenant(&req.tenant_code)?;
+        let vehicle = uuid(&req.vehicle_id, "vehicle_id")?;
+        let to = seip_core::TenantCode::parse_field(&req.to_tenant_code, "to_tenant_code")
+            .map_err(AppError::from)?;
+        let reason = required(&req.reason, "reason", 1000)?;
+        let cmd = Command::new(
+            t.as_str(),
+            "HandOverPlateAction",
+            &req.idempotency_key,
+            &req,
+        )?;
+        let txn = begin_or_repeat!(&self.db, cmd);
+        let a = self
+            .hand_over_plate_action(&txn, t, vehicle, to, &reason, &who.subject)
+            .await?;
+        let resp = pb::HandOverPlateActionResponse {
             plate_action: Some(plate_to_proto(&a)),
         };
         idempotency::finish(txn, &cmd, &resp, self.clock.now()).await?;

@@ -49,6 +49,9 @@ pub struct Model {
     pub returned_at: Option<DateTimeUtc>,
     /// Who returned them.
     pub returned_by: Option<String>,
+    /// The municipality whose crews it was handed to (a vehicle registered or found there);
+    /// none while the case's own crews work it.
+    pub handed_to: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

@@ -8,6 +8,7 @@ mod m20261206_000001_arrears_enforcement_cases;
 mod m20261206_000002_arrears_enforcement_seizures;
 mod m20261206_000003_arrears_enforcement_plates;
 mod m20261207_000001_arrears_enforcement_auctions;
+mod m20261207_000002_arrears_enforcement_plate_handover;
 
 use m20261121_000002_arrears_enforcement_initial::M20261121Initial;
 use m20261206_000001_arrears_enforcement_cases::M20261206Cases;
@@ -21,9 +22,10 @@ use m20261206_000003_arrears_enforcement_plates::M20261206Plates;
 use m20261206_000003_arrears_enforcement_plates::PLATE_STATES;
 use m20261207_000001_arrears_enforcement_auctions::M20261207Auctions;
 #[cfg(test)]
-use m20261207_000001_arrears_enforcement_auctions::{
-    ACTION_KINDS, AUCTION_STATES, SEIZURE_STATES, TIMER_KINDS,
-};
+use m20261207_000001_arrears_enforcement_auctions::{AUCTION_STATES, SEIZURE_STATES, TIMER_KINDS};
+#[cfg(test)]
+use m20261207_000002_arrears_enforcement_plate_handover::ACTION_KINDS;
+use m20261207_000002_arrears_enforcement_plate_handover::M20261207PlateHandover;
 
 /// The migrator of the arrears_enforcement schema.
 #[derive(Debug)]
@@ -38,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261206Seizures),
             Box::new(M20261206Plates),
             Box::new(M20261207Auctions),
+            Box::new(M20261207PlateHandover),
         ])
     }
 }
@@ -62,6 +65,7 @@ mod tests {
                 "m20261206_000002_arrears_enforcement_seizures",
                 "m20261206_000003_arrears_enforcement_plates",
                 "m20261207_000001_arrears_enforcement_auctions",
+                "m20261207_000002_arrears_enforcement_plate_handover",
             ]
         );
     }
