@@ -238,6 +238,75 @@ mod tests {
 
     const KNOWN_STATES: &str = "m20261204_000001_collection_known_states";
 
+    const DISTRIBUTIONS: &str = "m20261207_000001_collection_distributions";
+
+    /// How many receipts `db` holds.
+    async fn receipts(db: &DatabaseConnection) -> i64 {
+        db.query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM receipt",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+    }
+
+    /// Receipts from before the distributions migration keep every row, index and check
+    /// through it (SQLite rebuilds the table to free `import_id`): the posted-once index
+    /// still refuses a second posting and the known outcomes still bind; a distribution's
+    /// receipt (no import) then stores, and the way back keeps the treasury's receipts.
+    async fn distributions_keep_the_receipts(db: &DatabaseConnection) {
+        Migrator::up(db, Some(before(DISTRIBUTIONS))).await.unwrap();
+        assert!(post(db, "032", "R1", "N", "paid").await);
+        Migrator::up(db, None).await.unwrap();
+        assert_eq!(receipts(db).await, 1);
+        assert!(
+            !post(db, "032", "R1", "N", "paid").await,
+            "a second posting"
+        );
+        assert!(refused(&write_receipt(db, "paied").await.unwrap_err()));
+        let b = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(
+            b,
+            sql(
+                b,
+                "INSERT INTO receipt (id, tenant_code, import_id, distribution_id, record_serial, bank_code, bank_receipt_id, kind, e_payment_number, paid_on, total_won, applied_won, overpaid_won, suspense_won, outcome, stamped)
+                 VALUES (?, '11110', NULL, ?, 1, '', 'sale:1', 'N', '', '2026-07-24', 500, 0, 500, 0, 'overpaid', ?)",
+            ),
+            [Uuid::now_v7().into(), Uuid::now_v7().into(), true.into()],
+        ))
+        .await
+        .unwrap();
+        assert_eq!(receipts(db).await, 2);
+        db.execute_unprepared("DELETE FROM receipt WHERE import_id IS NULL")
+            .await
+            .unwrap();
+        Migrator::down(db, Some(from(DISTRIBUTIONS))).await.unwrap();
+        assert_eq!(receipts(db).await, 1);
+        assert!(
+            !post(db, "032", "R1", "N", "paid").await,
+            "a second posting"
+        );
+    }
+
+    #[tokio::test]
+    async fn distributions_keep_the_receipts_on_sqlite() {
+        let (db, _file) = crate::testing::sqlite_unmigrated().await;
+        distributions_keep_the_receipts(&db).await;
+        db.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn distributions_keep_the_receipts_on_postgres() {
+        let Some((db, server, name)) = crate::testing::postgres_unmigrated().await else {
+            return;
+        };
+        distributions_keep_the_receipts(&db).await;
+        crate::testing::drop_postgres(db, &server, &name).await;
+    }
+
     /// The values the live code writes are the ones the migration allows.
     #[test]
     fn every_state_the_code_writes_is_known_to_the_database() {
