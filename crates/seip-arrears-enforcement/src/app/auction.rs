@@ -51,9 +51,71 @@ fn tenant_of(a: &auction::Model) -> AppResult<TenantCode> {
     seip_runtime::convert::tenant(&a.tenant_code)
 }
 
+/// Where an auction stood when read: a change is written only if it still stands so.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    id: Uuid,
+    state: AuctionState,
+    round: i32,
+}
+
+impl Read {
+    fn of(a: &auction::Model) -> Self {
+        Self {
+            id: a.id,
+            state: a.state,
+            round: a.round,
+        }
+    }
+}
+
+/// Write `am`, a change of the auction as `read`, only if nobody moved it since (a
+/// replica's timer, an officer's call on the same auction): else a conflict and nothing
+/// written — the caller's transaction rolls back, a timer fires again and finds the step
+/// taken.
+async fn save(
+    txn: &DatabaseTransaction,
+    am: auction::ActiveModel,
+    read: Read,
+) -> AppResult<auction::Model> {
+    // Claim the row as read (on PostgreSQL the claim holds its lock to the commit, so a
+    // second writer waits, then finds it moved).
+    let claimed = auction::Entity::update_many()
+        .col_expr(
+            auction::Column::Round,
+            sea_orm::sea_query::Expr::col(auction::Column::Round),
+        )
+        .filter(auction::Column::Id.eq(read.id))
+        .filter(auction::Column::State.eq(read.state))
+        .filter(auction::Column::Round.eq(read.round))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if claimed != 1 {
+        return Err(AppError::Conflict(format!(
+            "auction_id: auction {} changed while this step was taken; look again",
+            read.id
+        )));
+    }
+    Ok(am.update(txn).await?)
+}
+
 /// The bids of an auction's last opened round.
 pub fn opened_bids(a: &auction::Model) -> Vec<OpenedBid> {
     serde_json::from_str(&a.bids).unwrap_or_default()
+}
+
+/// Auction `id` of municipality `tenant`, read on `conn`.
+async fn auction_in<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: TenantCode,
+    id: Uuid,
+) -> AppResult<auction::Model> {
+    auction::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|a| a.tenant_code == tenant.as_str())
+        .ok_or_else(|| ArrearsError::NoAuction(id, tenant).into())
 }
 
 /// Record `kind` on auction `a` in its case, done at `at` for the business day `on`.
@@ -248,23 +310,7 @@ impl ArrearsEnforcementApp {
 
     /// Auction `id` of the municipality.
     pub async fn auction(&self, tenant: TenantCode, id: Uuid) -> AppResult<auction::Model> {
-        auction::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .filter(|a| a.tenant_code == tenant.as_str())
-            .ok_or_else(|| ArrearsError::NoAuction(id, tenant).into())
-    }
-
-    async fn auction_in(
-        txn: &DatabaseTransaction,
-        tenant: TenantCode,
-        id: Uuid,
-    ) -> AppResult<auction::Model> {
-        auction::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .filter(|a| a.tenant_code == tenant.as_str())
-            .ok_or_else(|| ArrearsError::NoAuction(id, tenant).into())
+        auction_in(&self.db, tenant, id).await
     }
 
     /// The publish timer of auction `id` fired: list its round at the platform. A round
@@ -308,11 +354,12 @@ impl ArrearsEnforcementApp {
             .map_err(ArrearsError::AuctionPlatformUnavailable)?;
         let tenant = tenant_of(&a)?;
         let case_id = a.case_id;
+        let read = Read::of(&a);
         let mut am = a.into_active_model();
         am.listing_id = Set(Some(listing_id));
         am.notice_on = Set(r.notice_on);
         am.sale_on = Set(r.sale_on);
-        am.update(txn).await?;
+        save(txn, am, read).await?;
         set_timer(
             txn,
             tenant,
@@ -370,19 +417,21 @@ impl ArrearsEnforcementApp {
                 detail,
             )
             .await?;
+            let read = Read::of(&a);
             let mut am = a.into_active_model();
             am.bids = Set(json);
-            let a = am.update(txn).await?;
+            let a = save(txn, am, read).await?;
             return self.next_round(txn, a, now, today).await;
         };
         let decision_by = sale_decision_by(a.sale_on, &self.params, &self.calendar);
         let tenant = tenant_of(&a)?;
+        let read = Read::of(&a);
         let mut am = a.into_active_model();
         am.state = Set(AuctionState::Awarded);
         am.bids = Set(json);
         am.winning_bid_won = Set(Some(winner.amount_won));
         am.decision_by = Set(Some(decision_by));
-        let a = am.update(txn).await?;
+        let a = save(txn, am, read).await?;
         note(
             txn,
             &a,
@@ -428,10 +477,11 @@ impl ArrearsEnforcementApp {
                 a.round,
                 won(a.appraised_won)
             );
+            let read = Read::of(&a);
             let mut am = a.into_active_model();
             am.state = Set(AuctionState::ReappraisalNeeded);
             am.note = Set(Some(why.clone()));
-            let a = am.update(txn).await?;
+            let a = save(txn, am, read).await?;
             return note(
                 txn,
                 &a,
@@ -443,6 +493,7 @@ impl ArrearsEnforcementApp {
             )
             .await;
         };
+        let read = Read::of(&a);
         let mut am = a.into_active_model();
         am.state = Set(AuctionState::Noticed);
         am.round = Set(i32::try_from(n).map_err(|_| AppError::Internal("round".into()))?);
@@ -455,7 +506,7 @@ impl ArrearsEnforcementApp {
         am.decision_by = Set(None);
         am.decided_on = Set(None);
         am.price_due_on = Set(None);
-        let a = am.update(txn).await?;
+        let a = save(txn, am, read).await?;
         note(
             txn,
             &a,
@@ -489,7 +540,7 @@ impl ArrearsEnforcementApp {
         price_days: Option<u32>,
         by: &str,
     ) -> AppResult<auction::Model> {
-        let a = Self::auction_in(txn, tenant, id).await?;
+        let a = auction_in(txn, tenant, id).await?;
         if a.state != AuctionState::Awarded {
             return Err(ArrearsError::AuctionNotAwarded(id, a.state.as_str()).into());
         }
@@ -508,11 +559,12 @@ impl ArrearsEnforcementApp {
     ) -> AppResult<auction::Model> {
         let due = price_deadline(today, price_days, &self.params, &self.calendar)?;
         let tenant = tenant_of(&a)?;
+        let read = Read::of(&a);
         let mut am = a.into_active_model();
         am.state = Set(AuctionState::Decided);
         am.decided_on = Set(Some(today));
         am.price_due_on = Set(Some(due));
-        let a = am.update(txn).await?;
+        let a = save(txn, am, read).await?;
         note(
             txn,
             &a,
@@ -648,11 +700,12 @@ impl ArrearsEnforcementApp {
             .into_iter()
             .map(|b| b.bill_id)
             .collect();
+        let read = Read::of(&a);
         let mut am = a.into_active_model();
         am.state = Set(AuctionState::Sold);
         am.paid_on = Set(Some(paid_on));
         am.proceeds_won = Set(Some(amount));
-        let a = am.update(txn).await?;
+        let a = save(txn, am, read).await?;
         note(
             txn,
             &a,
@@ -699,7 +752,7 @@ impl ArrearsEnforcementApp {
         if reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "the reason is required"));
         }
-        let a = Self::auction_in(txn, tenant, id).await?;
+        let a = auction_in(txn, tenant, id).await?;
         if !a.state.stoppable() {
             return Err(ArrearsError::AuctionDecided(id, a.state.as_str()).into());
         }
@@ -745,10 +798,11 @@ async fn stop(
 ) -> AppResult<auction::Model> {
     let tenant = tenant_of(&a)?;
     let listed = a.listing_id.is_some();
+    let read = Read::of(&a);
     let mut am = a.into_active_model();
     am.state = Set(AuctionState::Stopped);
     am.note = Set(Some(reason.to_owned()));
-    let a = am.update(txn).await?;
+    let a = save(txn, am, read).await?;
     note(
         txn,
         &a,
