@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, Statement,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use seip_core::{
     BillId, Clock, EPaymentNumber, NoticeKind, TaxItem, TaxpayerId, TenantCode, VehicleId, Won,
@@ -15,7 +15,7 @@ use seip_rules::automobile::{self, PassengerCar, PeriodHalf, VehicleUse};
 use seip_rules::calendar::HolidayCalendar;
 use seip_runtime::convert::fit;
 use seip_runtime::error::{AppError, AppResult};
-use seip_runtime::{ServiceName, db::sql, outbox};
+use seip_runtime::{ServiceName, outbox};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -383,34 +383,7 @@ impl AssessmentApp {
         levy_year: i32,
         item: TaxItem,
     ) -> AppResult<EPaymentNumber> {
-        let prefix = format!(
-            "{}{:02}{}",
-            kind as u8,
-            levy_year.rem_euclid(100),
-            item.group()
-        );
-        let backend = txn.get_database_backend();
-        let row = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                sql(
-                    backend,
-                    "INSERT INTO payment_number_serial (tenant_code, prefix, last_serial) VALUES (?, ?, 1)
-                     ON CONFLICT (tenant_code, prefix) DO UPDATE SET last_serial = payment_number_serial.last_serial + 1
-                     RETURNING last_serial",
-                ),
-                [tenant.as_str().into(), prefix.into()],
-            ))
-            .await?
-            .ok_or_else(|| AppError::Internal("serial allocation returned no row".into()))?;
-        let serial: i64 = row.try_get("", "last_serial")?;
-        Ok(EPaymentNumber::compose(
-            tenant,
-            kind,
-            levy_year,
-            item.group(),
-            fit(serial, "payment number serial")?,
-        )?)
+        seip_runtime::db::next_payment_number(txn, tenant, kind, levy_year, item).await
     }
 
     /// A bill by id or payment number.

@@ -381,6 +381,46 @@ pub fn sql(backend: sea_orm::DbBackend, text: &str) -> String {
     }
 }
 
+/// The next electronic payment number of `tenant` for notices of `kind`, year `year` and
+/// tax item `item`, from the service's `payment_number_serial` table (one serial per
+/// municipality and number prefix, taken atomically in the caller's transaction). The
+/// services that number bills keep disjoint prefixes: assessment its levies', arrears
+/// enforcement the enforcement costs' (`NoticeKind::Arrears`).
+pub async fn next_payment_number<C: ConnectionTrait>(
+    conn: &C,
+    tenant: seip_core::TenantCode,
+    kind: seip_core::NoticeKind,
+    year: i32,
+    item: seip_core::TaxItem,
+) -> crate::error::AppResult<seip_core::EPaymentNumber> {
+    use crate::error::AppError;
+    let prefix = format!("{}{:02}{}", kind as u8, year.rem_euclid(100), item.group());
+    let backend = conn.get_database_backend();
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql(
+                backend,
+                "INSERT INTO payment_number_serial (tenant_code, prefix, last_serial) VALUES (?, ?, 1)
+                 ON CONFLICT (tenant_code, prefix) DO UPDATE SET last_serial = payment_number_serial.last_serial + 1
+                 RETURNING last_serial",
+            ),
+            [tenant.as_str().into(), prefix.into()],
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("serial allocation returned no row".into()))?;
+    let serial: i64 = row.try_get("", "last_serial")?;
+    let serial = u64::try_from(serial)
+        .map_err(|_| AppError::Internal(format!("payment number serial {serial}")))?;
+    Ok(seip_core::EPaymentNumber::compose(
+        tenant,
+        kind,
+        year,
+        item.group(),
+        serial,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,8 @@
 //! late charge, which a distribution pays first, P-3) and reporting.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set, Statement};
-use seip_core::{EPaymentNumber, NoticeKind, TaxItem, TenantCode, Won};
-use seip_runtime::db::sql;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, Set};
+use seip_core::{NoticeKind, TaxItem, TenantCode, Won};
 use seip_runtime::error::{AppError, AppResult};
 use seip_runtime::outbox;
 use uuid::Uuid;
@@ -34,45 +33,6 @@ pub(crate) struct Cost<'a> {
     pub by: &'a str,
 }
 
-/// The next payment number of enforcement costs of `tenant` in `year`.
-async fn next_number(
-    txn: &DatabaseTransaction,
-    tenant: TenantCode,
-    year: i32,
-) -> AppResult<EPaymentNumber> {
-    let item = TaxItem::EnforcementCost;
-    let prefix = format!(
-        "{}{:02}{}",
-        NoticeKind::Arrears as u8,
-        year.rem_euclid(100),
-        item.group()
-    );
-    let backend = txn.get_database_backend();
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql(
-                backend,
-                "INSERT INTO payment_number_serial (tenant_code, prefix, last_serial) VALUES (?, ?, 1)
-                 ON CONFLICT (tenant_code, prefix) DO UPDATE SET last_serial = payment_number_serial.last_serial + 1
-                 RETURNING last_serial",
-            ),
-            [tenant.as_str().into(), prefix.into()],
-        ))
-        .await?
-        .ok_or_else(|| AppError::Internal("serial allocation returned no row".into()))?;
-    let serial: i64 = row.try_get("", "last_serial")?;
-    let serial = u64::try_from(serial)
-        .map_err(|_| AppError::Internal(format!("payment number serial {serial}")))?;
-    Ok(EPaymentNumber::compose(
-        tenant,
-        NoticeKind::Arrears,
-        year,
-        item.group(),
-        serial,
-    )?)
-}
-
 /// Charge `cost` on `today`, inside the caller's transaction: a bill of the register, an
 /// action of the case, and the event.
 pub(crate) async fn incur(
@@ -88,7 +48,14 @@ pub(crate) async fn incur(
             cost.amount
         )));
     }
-    let number = next_number(txn, tenant, today.year()).await?;
+    let number = seip_runtime::db::next_payment_number(
+        txn,
+        tenant,
+        NoticeKind::Arrears,
+        today.year(),
+        TaxItem::EnforcementCost,
+    )
+    .await?;
     let id = Uuid::now_v7();
     let bill = arrears_bill::ActiveModel {
         bill_id: Set(id),
