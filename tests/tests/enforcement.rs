@@ -1155,8 +1155,27 @@ async fn arrears_are_kept_current_month_by_month() {
         (july.bills_examined, july.bills_accrued, july.accrued_won),
         (2, 0, 0)
     );
-    // August: 0.66 % of 500,000 on the big car's tax line.
+    // Had July stopped part way, August would be refused — not carried on from a month
+    // whose bills were not all reached — until July runs to its end.
+    {
+        use sea_orm::ConnectionTrait;
+        p.platform
+            .database(seip_runtime::ServiceName::Collection)
+            .unwrap()
+            .execute_unprepared("UPDATE accrual_run SET finished_at = NULL WHERE month = '2026-07'")
+            .await
+            .unwrap();
+    }
     p.clock.set(at(2026, 9, 1));
+    let unfinished = accrue(&p, 8, "accrue-08-early").await.unwrap_err();
+    assert_eq!(unfinished.code(), Code::FailedPrecondition);
+    assert!(
+        unfinished.message().contains("2026-07"),
+        "{}",
+        unfinished.message()
+    );
+    accrue(&p, 7, "accrue-07-resumed").await.unwrap();
+    // August: 0.66 % of 500,000 on the big car's tax line.
     let august = accrue(&p, 8, "accrue-08").await.unwrap();
     assert_eq!((august.bills_accrued, august.accrued_won), (1, 3_300));
     assert_eq!(august.as_of, Some(date_to_proto(day(2026, 8, 31))));

@@ -152,6 +152,16 @@ pub enum CollectionError {
         /// The later month that ran.
         later: String,
     },
+    /// An earlier month's accrual stopped part way: its increments are not all raised.
+    #[error(
+        "month: the accrual of {earlier} stopped part way; run {earlier} to its end before {month}"
+    )]
+    AccrualUnfinished {
+        /// The month asked for.
+        month: String,
+        /// The earlier month not finished.
+        earlier: String,
+    },
     /// A due date can be closed only once it has passed.
     #[error("due_date: {due_date} has not passed yet (today is {today})")]
     DueDateNotPassed {
@@ -182,6 +192,7 @@ impl ServiceError for CollectionError {
             | Self::DueDateNotPassed { .. }
             | Self::AccrualMonthNotEnded { .. }
             | Self::AccrualSuperseded { .. }
+            | Self::AccrualUnfinished { .. }
             | Self::AlreadyProposed { .. }
             | Self::ProposalDecided { .. }
             | Self::ProposalStale { .. } => Code::FailedPrecondition,
@@ -209,6 +220,7 @@ impl ServiceError for CollectionError {
             Self::DueDateNotPassed { .. } => "DUE_DATE_NOT_PASSED",
             Self::AccrualMonthNotEnded { .. } => "ACCRUAL_MONTH_NOT_ENDED",
             Self::AccrualSuperseded { .. } => "ACCRUAL_SUPERSEDED",
+            Self::AccrualUnfinished { .. } => "ACCRUAL_UNFINISHED",
             Self::UploadStalled { .. } => "UPLOAD_STALLED",
             Self::TooManyUploads { .. } => "TOO_MANY_UPLOADS",
             Self::AlreadyProposed { .. } => "ALREADY_PROPOSED",

@@ -84,9 +84,17 @@ impl CollectionApp {
             .filter(accrual_run::Column::AsOf.lt(as_of))
             .order_by_desc(accrual_run::Column::AsOf)
             .one(&self.db)
-            .await?
-            .map(|r| r.as_of);
-        let from = previous.unwrap_or(NaiveDate::MIN);
+            .await?;
+        // Carried on from a month stopped part way, the bills it had not reached would lose
+        // its increments (and it could no longer be resumed).
+        if let Some(p) = previous.as_ref().filter(|p| p.finished_at.is_none()) {
+            return Err(CollectionError::AccrualUnfinished {
+                month: label,
+                earlier: p.month.clone(),
+            }
+            .into());
+        }
+        let from = previous.map_or(NaiveDate::MIN, |r| r.as_of);
         let run = match accrual_run::Entity::find_by_id((tenant.to_string(), label.clone()))
             .one(&self.db)
             .await?
