@@ -1738,3 +1738,74 @@ async fn a_vehicle_kept_elsewhere_is_impounded_by_that_municipalitys_crews() {
     p.check_invariants().await.unwrap();
     p.stop().await.unwrap();
 }
+
+/// The owner pays in full after the sale was decided (the sale goes on, §85), and then the
+/// buyer does not pay: nothing is left to sell for, so the auction stops and the seizure is
+/// released rather than the car re-auctioned.
+#[tokio::test]
+async fn a_sale_left_unpaid_after_the_owner_paid_is_not_auctioned_again() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let (bills, cars) = overdue_cars(&p, 1).await;
+    p.clock.set(at(2026, 7, 2));
+    let z = seize(
+        &p,
+        &bills[0].taxpayer_id,
+        epb::AssetKind::Vehicle,
+        &cars[0],
+        "",
+        1_500_000,
+        "seize-0",
+    )
+    .await
+    .unwrap();
+    p.platform.run_timers().await.unwrap();
+    let a = start_auction(&p, &z.seizure_id, (1_000_000, 0), "auction-0")
+        .await
+        .unwrap();
+    p.platform.run_timers().await.unwrap();
+    let sim = p.platform.auction_simulator().unwrap().clone();
+    let listing = sim.open_listing(&cars[0]).unwrap();
+    assert!(sim.bid(&listing.listing_id, bid("E-1", 1_000_000, 100_000)));
+    p.clock.set(at(2026, 7, 13));
+    p.platform.run_timers().await.unwrap();
+    p.arrears()
+        .decide_sale(epb::DecideSaleRequest {
+            tenant_code: T.into(),
+            auction_id: a.auction_id.clone(),
+            price_days: 0,
+            idempotency_key: "decide-0".into(),
+        })
+        .await
+        .unwrap();
+    // 7/17: the owner pays in full; the decided sale is not stopped by it.
+    p.clock.set(at(2026, 7, 17));
+    let paid = paid_in_full(&bills[0], day(2026, 7, 17), 1, 7_780);
+    p.import_file(&paid.0, paid.1).await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let case = case_of(&p, &bills[0].taxpayer_id).await;
+    assert_eq!(case.state, epb::CaseState::Settled as i32);
+    assert_eq!(
+        state_of(&case, &z.seizure_id),
+        epb::SeizureState::Registered
+    );
+    assert_eq!(
+        auction_of(&p, &a.auction_id).await.state,
+        epb::AuctionState::Decided as i32
+    );
+    // 7/21: the price due 7/20 never came: stopped, the listing withdrawn, the car released.
+    p.clock.set(at(2026, 7, 21));
+    p.platform.run_timers().await.unwrap();
+    p.platform.run_timers().await.unwrap();
+    let stopped = auction_of(&p, &a.auction_id).await;
+    assert_eq!(
+        (stopped.state, stopped.round),
+        (epb::AuctionState::Stopped as i32, 1)
+    );
+    assert!(sim.withdrawn(&listing.listing_id));
+    let case = case_of(&p, &bills[0].taxpayer_id).await;
+    assert_eq!(state_of(&case, &z.seizure_id), epb::SeizureState::Released);
+    assert!(kinds(&case).contains(&epb::ActionKind::AuctionPriceUnpaid));
+    assert_eq!(p.platform.run_timers().await.unwrap(), 0);
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}

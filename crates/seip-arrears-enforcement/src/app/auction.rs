@@ -9,7 +9,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use seip_core::TenantCode;
 use seip_rules::Won;
@@ -22,10 +22,11 @@ use crate::ArrearsEnforcementApp;
 use crate::app::MONEY_CONSUMERS;
 use crate::app::case::{Act, record, set_timer};
 use crate::app::cost::{Cost, incur};
+use crate::app::seizure::release_all;
 use crate::domain::auction::{AuctionState, OpenedBid, open_bids, round};
 use crate::domain::case::{ActionKind, CaseState, TimerKind, actor};
 use crate::domain::document::won;
-use crate::domain::seizure::SeizureState;
+use crate::domain::seizure::{ReleaseReason, SeizureState};
 use crate::error::ArrearsError;
 use crate::ports::auction::Listing;
 use crate::store::{arrears_bill, auction, enforcement_case, seizure};
@@ -57,6 +58,7 @@ struct Read {
     id: Uuid,
     state: AuctionState,
     round: i32,
+    listed: bool,
 }
 
 impl Read {
@@ -65,6 +67,7 @@ impl Read {
             id: a.id,
             state: a.state,
             round: a.round,
+            listed: a.listing_id.is_some(),
         }
     }
 }
@@ -78,8 +81,18 @@ async fn save(
     am: auction::ActiveModel,
     read: Read,
 ) -> AppResult<auction::Model> {
-    // Claim the row as read (on PostgreSQL the claim holds its lock to the commit, so a
-    // second writer waits, then finds it moved).
+    claim(txn, read).await?;
+    Ok(am.update(txn).await?)
+}
+
+/// Claim the auction as `read`, else a conflict (on PostgreSQL the claim holds the row's
+/// lock to the commit, so a second writer waits, then finds it moved).
+async fn claim(txn: &DatabaseTransaction, read: Read) -> AppResult<()> {
+    let listed = if read.listed {
+        auction::Column::ListingId.is_not_null()
+    } else {
+        auction::Column::ListingId.is_null()
+    };
     let claimed = auction::Entity::update_many()
         .col_expr(
             auction::Column::Round,
@@ -88,6 +101,7 @@ async fn save(
         .filter(auction::Column::Id.eq(read.id))
         .filter(auction::Column::State.eq(read.state))
         .filter(auction::Column::Round.eq(read.round))
+        .filter(listed)
         .exec(txn)
         .await?
         .rows_affected;
@@ -97,7 +111,7 @@ async fn save(
             read.id
         )));
     }
-    Ok(am.update(txn).await?)
+    Ok(())
 }
 
 /// The bids of an auction's last opened round.
@@ -210,7 +224,9 @@ impl ArrearsEnforcementApp {
                 "the listing must describe the asset",
             ));
         }
+        // Locked: an officer's release of the same seizure waits for this decision.
         let s = seizure::Entity::find_by_id(seizure_id)
+            .lock_exclusive()
             .one(txn)
             .await?
             .filter(|s| s.tenant_code == tenant.as_str())
@@ -229,13 +245,8 @@ impl ArrearsEnforcementApp {
             )
             .into());
         }
-        if let Some(a) = auction::Entity::find()
-            .filter(auction::Column::SeizureId.eq(seizure_id))
-            .filter(auction::Column::State.is_in(AuctionState::UNDER_WAY))
-            .one(txn)
-            .await?
-        {
-            return Err(ArrearsError::AuctionUnderWay(a.id).into());
+        if let Some(a) = under_way(txn, seizure_id).await? {
+            return Err(ArrearsError::AuctionUnderWay(a).into());
         }
         let r = self
             .round_of(appraised.to_i64(), 1, today)?
@@ -336,6 +347,9 @@ impl ArrearsEnforcementApp {
             .one(txn)
             .await?
             .ok_or_else(|| AppError::Internal(format!("auction {id} has no seizure")))?;
+        // Claimed before the platform hears of it: an officer's stop meanwhile waits, then
+        // finds the listing and withdraws it.
+        claim(txn, Read::of(&a)).await?;
         let listing_id = format!("{id}-{n}");
         self.auctions
             .publish(&Listing {
@@ -631,13 +645,12 @@ impl ArrearsEnforcementApp {
             return Ok(());
         }
         let tenant = tenant_of(&a)?;
-        let paid = self
+        let settlement = self
             .auctions
             .settlement(&a.tenant_code, &listing_id)
             .await
-            .map_err(ArrearsError::AuctionPlatformUnavailable)?
-            .filter(|s| s.amount >= price && s.paid_on <= due);
-        if let Some(s) = paid {
+            .map_err(ArrearsError::AuctionPlatformUnavailable)?;
+        if let Some(s) = settlement.filter(|s| s.amount >= price && s.paid_on <= due) {
             return self.sold(txn, a, s.paid_on, s.amount, now, today).await;
         }
         if today <= due {
@@ -652,6 +665,17 @@ impl ArrearsEnforcementApp {
             )
             .await;
         }
+        // What the platform reports short or late is recorded for the officer to settle
+        // with the buyer; it is not the price.
+        let reported = settlement
+            .map(|s| {
+                format!(
+                    " (the platform reports {} won paid on {})",
+                    won(s.amount),
+                    s.paid_on
+                )
+            })
+            .unwrap_or_default();
         note(
             txn,
             &a,
@@ -659,12 +683,34 @@ impl ArrearsEnforcementApp {
             ActionKind::AuctionPriceUnpaid,
             (now, today),
             format!(
-                "the buyer did not pay {} won by {due}: the decision is cancelled",
+                "the buyer did not pay {} won by {due}{reported}: the decision is cancelled",
                 won(price)
             ),
-            serde_json::json!({ "price_due_on": due }),
+            serde_json::json!({
+                "price_due_on": due,
+                "reported_won": settlement.map(|s| s.amount),
+                "reported_paid_on": settlement.map(|s| s.paid_on),
+            }),
         )
         .await?;
+        // Paid up while the sale awaited its price: nothing is left to sell for.
+        let active = enforcement_case::Entity::find_by_id(a.case_id)
+            .one(txn)
+            .await?
+            .is_some_and(|c| c.state == CaseState::Active);
+        if !active {
+            let case_id = a.case_id;
+            stop(
+                txn,
+                a,
+                "the arrears were paid while the sale awaited its price, which the buyer did not pay",
+                actor::SCHEDULER,
+                now,
+                today,
+            )
+            .await?;
+            return release_all(txn, case_id, ReleaseReason::Paid, now, today).await;
+        }
         self.next_round(txn, a, now, today).await
     }
 
@@ -826,6 +872,19 @@ async fn stop(
         .await?;
     }
     Ok(a)
+}
+
+/// The auction under way on seizure `seizure_id`, if any (one at a time).
+pub(crate) async fn under_way(
+    txn: &DatabaseTransaction,
+    seizure_id: Uuid,
+) -> AppResult<Option<Uuid>> {
+    Ok(auction::Entity::find()
+        .filter(auction::Column::SeizureId.eq(seizure_id))
+        .filter(auction::Column::State.is_in(AuctionState::UNDER_WAY))
+        .one(txn)
+        .await?
+        .map(|a| a.id))
 }
 
 /// Stop every auction of case `case_id` not yet decided: its arrears were paid (§85).

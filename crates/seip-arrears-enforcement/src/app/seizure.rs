@@ -7,7 +7,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 use seip_core::{TaxpayerId, TenantCode};
 use seip_rules::Won;
@@ -19,14 +19,13 @@ use uuid::Uuid;
 use crate::ArrearsEnforcementApp;
 use crate::app::CONSUMERS;
 use crate::app::case::{Act, record, set_timer};
-use crate::domain::auction::AuctionState;
 use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind, actor};
 use crate::domain::document::won;
 use crate::domain::seizure::{AssetKind, Ground, ReleaseReason, SeizureState, take};
 use crate::error::ArrearsError;
 use crate::ports::registry::{RegistryAnswer, SeizureOrder};
 use crate::store::{
-    arrears_bill, auction, demand, demand_bill, enforcement_case, seizure, taxable_object_link,
+    arrears_bill, demand, demand_bill, enforcement_case, seizure, taxable_object_link,
 };
 use crate::wire::{seizure_registered, seizure_released};
 
@@ -418,7 +417,9 @@ impl ArrearsEnforcementApp {
         note: &str,
         by: &str,
     ) -> AppResult<seizure::Model> {
+        // Locked: an auction being started on the same seizure waits for this release.
         let s = seizure::Entity::find_by_id(id)
+            .lock_exclusive()
             .one(txn)
             .await?
             .filter(|s| s.tenant_code == tenant.as_str())
@@ -426,14 +427,9 @@ impl ArrearsEnforcementApp {
         if !s.state.holds() {
             return Err(ArrearsError::SeizureNotHeld(id, s.state.as_str()).into());
         }
-        if let Some(a) = auction::Entity::find()
-            .filter(auction::Column::SeizureId.eq(id))
-            .filter(auction::Column::State.is_in(AuctionState::UNDER_WAY))
-            .one(txn)
-            .await?
-        {
+        if let Some(a) = crate::app::auction::under_way(txn, id).await? {
             // Stop the auction first (before its decision); a decided sale runs to its end.
-            return Err(ArrearsError::AuctionUnderWay(a.id).into());
+            return Err(ArrearsError::AuctionUnderWay(a).into());
         }
         match reason {
             ReleaseReason::ProtectedAsset | ReleaseReason::Operator => {}
