@@ -151,24 +151,9 @@ impl HttpAuctionPlatform {
         request: reqwest::RequestBuilder,
         agency: &str,
     ) -> Result<T, AuctionPlatformError> {
-        let response = request
-            .header("X-Agency-Code", agency)
-            .bearer_auth(&self.agency_key)
-            .send()
+        super::call(request, agency, &self.agency_key)
             .await
-            .map_err(|e| AuctionPlatformError(e.to_string()))?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            return Err(AuctionPlatformError(format!(
-                "HTTP {status}: {}",
-                body.chars().take(200).collect::<String>()
-            )));
-        }
-        response
-            .json::<T>()
-            .await
-            .map_err(|e| AuctionPlatformError(format!("answer does not decode: {e}")))
+            .map_err(AuctionPlatformError)
     }
 
     fn url(&self, listing_id: &str, tail: &str) -> String {

@@ -28,6 +28,30 @@ pub(crate) fn https_client(ca_pem: Option<&[u8]>) -> anyhow::Result<reqwest::Cli
         .build()?)
 }
 
+/// Send `request` for the municipality `agency` with its `key` (bearer), and decode the
+/// JSON answer. A refusal is reported by its HTTP status alone: a gateway's body may echo
+/// the request — a debtor, an asset, an address — which must not reach the logs.
+pub(crate) async fn call<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    agency: &str,
+    key: &str,
+) -> Result<T, String> {
+    let response = request
+        .header("X-Agency-Code", agency)
+        .bearer_auth(key)
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("HTTP {status}"));
+    }
+    response
+        .json::<T>()
+        .await
+        .map_err(|e| format!("answer does not decode: {}", e.without_url()))
+}
+
 /// Serve a simulator's `router` on `listener` until `stop` resolves.
 pub async fn serve(
     router: axum::Router,

@@ -238,25 +238,9 @@ impl HttpRegistries {
         request: reqwest::RequestBuilder,
         agency: &str,
     ) -> Result<RegistryAnswer, RegistryError> {
-        let failed = |message: String| RegistryError { register, message };
-        let response = request
-            .header("X-Agency-Code", agency)
-            .bearer_auth(&self.agency_key)
-            .send()
+        super::call::<AnswerBody>(request, agency, &self.agency_key)
             .await
-            .map_err(|e| failed(e.to_string()))?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            return Err(failed(format!(
-                "HTTP {status}: {}",
-                body.chars().take(200).collect::<String>()
-            )));
-        }
-        response
-            .json::<AnswerBody>()
-            .await
-            .map_err(|e| failed(format!("answer does not decode: {e}")))?
+            .map_err(|message| RegistryError { register, message })?
             .into_answer(register)
     }
 }
