@@ -33,6 +33,10 @@ pub(crate) fn demand_issued(
                 e_payment_number: b.e_payment_number.clone(),
                 principal_won: b.principal_won,
                 late_charge_won: b.late_charge_won,
+                tax_item: b
+                    .tax_item
+                    .map(seip_runtime::convert::tax_item_to_proto)
+                    .unwrap_or_default(),
             })
             .collect(),
         total_won,

@@ -18,6 +18,12 @@ pub enum AssessmentError {
     /// No bill with this id or number in the municipality.
     #[error("bill: no such bill in this municipality")]
     BillNotFound,
+    /// No notice with this id in the municipality.
+    #[error("notice_id: no notice {0} in this municipality")]
+    NoticeNotFound(uuid::Uuid),
+    /// Paper documents need a font with Hangul and none is installed or configured.
+    #[error("{0}")]
+    FontMissing(String),
     /// Another vehicle of the municipality carries this plate.
     #[error("plate_number: a vehicle with this plate is already registered")]
     PlateTaken,
@@ -38,9 +44,11 @@ pub enum AssessmentError {
 impl ServiceError for AssessmentError {
     fn code(&self) -> Code {
         match self {
-            Self::TaxpayerNotFound(..) | Self::VehicleNotFound(..) | Self::BillNotFound => {
-                Code::NotFound
-            }
+            Self::TaxpayerNotFound(..)
+            | Self::VehicleNotFound(..)
+            | Self::BillNotFound
+            | Self::NoticeNotFound(..) => Code::NotFound,
+            Self::FontMissing(..) => Code::FailedPrecondition,
             Self::PlateTaken => Code::AlreadyExists,
             Self::NotLiable { .. } => Code::FailedPrecondition,
         }
@@ -51,6 +59,8 @@ impl ServiceError for AssessmentError {
             Self::TaxpayerNotFound(..) => "TAXPAYER_NOT_FOUND",
             Self::VehicleNotFound(..) => "VEHICLE_NOT_FOUND",
             Self::BillNotFound => "BILL_NOT_FOUND",
+            Self::NoticeNotFound(..) => "NOTICE_NOT_FOUND",
+            Self::FontMissing(..) => "DOCUMENT_FONT_MISSING",
             Self::PlateTaken => "PLATE_NUMBER_TAKEN",
             Self::NotLiable { .. } => "NOT_LIABLE_FOR_PERIOD",
         }

@@ -1,13 +1,17 @@
 //! Assessment's types on the wire: protobuf of the bill and the period, shared by the gRPC
 //! adapter and the events assessment publishes.
 
+use seip_core::{BillId, EPaymentNumber, Won};
 use seip_proto::assessment::v1 as pb;
 use seip_proto::common::v1 as common;
 use seip_rules::automobile::PeriodHalf;
-use seip_runtime::convert::{date_to_proto, tax_item_to_proto, timestamp_to_proto};
+use seip_runtime::convert::{
+    date_from_proto, date_to_proto, tax_item_from_proto, tax_item_to_proto, timestamp_to_proto,
+};
 use seip_runtime::error::{AppError, AppResult};
 
 use crate::domain::bill::Bill;
+use crate::domain::notice::{DocumentKind, Notice, NoticeItem};
 
 /// A half-year period onto the wire.
 pub fn period_to_proto(p: PeriodHalf) -> i32 {
@@ -62,9 +66,102 @@ pub fn levy_decided(b: &Bill) -> pb::LevyDecided {
     }
 }
 
+/// A document kind onto the wire.
+pub fn document_kind_to_proto(k: DocumentKind) -> i32 {
+    (match k {
+        DocumentKind::TaxNotice => pb::DocumentKind::TaxNotice,
+        DocumentKind::DemandNotice => pb::DocumentKind::DemandNotice,
+        DocumentKind::ArrearsGuidance => pb::DocumentKind::ArrearsGuidance,
+        DocumentKind::AdminFineNotice => pb::DocumentKind::AdminFineNotice,
+        DocumentKind::RefundNotice => pb::DocumentKind::RefundNotice,
+        DocumentKind::ListPriorNotice => pb::DocumentKind::ListPriorNotice,
+    }) as i32
+}
+
+/// A document kind from the wire; unspecified is `None`.
+pub fn document_kind_from_proto(v: i32, field: &str) -> AppResult<Option<DocumentKind>> {
+    Ok(Some(match pb::DocumentKind::try_from(v) {
+        Ok(pb::DocumentKind::Unspecified) => return Ok(None),
+        Ok(pb::DocumentKind::TaxNotice) => DocumentKind::TaxNotice,
+        Ok(pb::DocumentKind::DemandNotice) => DocumentKind::DemandNotice,
+        Ok(pb::DocumentKind::ArrearsGuidance) => DocumentKind::ArrearsGuidance,
+        Ok(pb::DocumentKind::AdminFineNotice) => DocumentKind::AdminFineNotice,
+        Ok(pb::DocumentKind::RefundNotice) => DocumentKind::RefundNotice,
+        Ok(pb::DocumentKind::ListPriorNotice) => DocumentKind::ListPriorNotice,
+        Err(_) => return Err(AppError::invalid(field, format!("unknown kind {v}"))),
+    }))
+}
+
+/// Item `i` of a notice from the wire, naming `items[i].…` when a field is wrong.
+pub fn notice_item_from_proto(i: usize, it: &pb::NoticeItem) -> AppResult<NoticeItem> {
+    let field = |name: &str| format!("items[{i}].{name}");
+    let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    Ok(NoticeItem {
+        bill_id: optional(&it.bill_id)
+            .map(|b| BillId::parse_field(&b, &field("bill_id")))
+            .transpose()?,
+        tax_item: tax_item_from_proto(it.tax_item, &field("tax_item"))?,
+        basis: it.basis.trim().to_owned(),
+        e_payment_number: optional(&it.e_payment_number)
+            .map(|n| EPaymentNumber::parse_field(&n, &field("e_payment_number")))
+            .transpose()?,
+        virtual_account: optional(&it.virtual_account),
+        due_date: date_from_proto(it.due_date.as_ref(), &field("due_date"))?,
+        principal: Won::new(it.principal_won),
+        late_charge: Won::new(it.late_charge_won),
+    })
+}
+
+/// A notice item onto the wire.
+pub fn notice_item_to_proto(it: &NoticeItem) -> pb::NoticeItem {
+    pb::NoticeItem {
+        bill_id: it.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+        tax_item: tax_item_to_proto(it.tax_item),
+        basis: it.basis.clone(),
+        e_payment_number: it
+            .e_payment_number
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        virtual_account: it.virtual_account.clone().unwrap_or_default(),
+        due_date: Some(date_to_proto(it.due_date)),
+        principal_won: it.principal.to_i64(),
+        late_charge_won: it.late_charge.to_i64(),
+    }
+}
+
+/// A notice onto the wire.
+pub fn notice_to_proto(n: &Notice) -> pb::Notice {
+    pb::Notice {
+        notice_id: n.id.to_string(),
+        taxpayer_id: n.taxpayer_id.to_string(),
+        kind: document_kind_to_proto(n.content.kind),
+        source: n.source.to_string(),
+        reference: n.reference.clone(),
+        issued_on: Some(date_to_proto(n.content.issued_on)),
+        deadline: Some(date_to_proto(n.content.deadline)),
+        items: n.content.items.iter().map(notice_item_to_proto).collect(),
+        total_won: n.content.total().to_i64(),
+        created_at: Some(timestamp_to_proto(n.created_at)),
+        document_number: n.document_number(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_kinds_round_trip_and_unknown_is_refused() {
+        for &k in DocumentKind::ALL {
+            assert_eq!(
+                document_kind_from_proto(document_kind_to_proto(k), "kind").unwrap(),
+                Some(k)
+            );
+        }
+        assert_eq!(document_kind_from_proto(0, "kind").unwrap(), None);
+        let e = document_kind_from_proto(99, "kind").unwrap_err();
+        assert_eq!(e.to_string(), "kind: unknown kind 99");
+    }
 
     #[test]
     fn periods_round_trip_and_unspecified_is_refused() {

@@ -82,6 +82,19 @@ impl TaxItem {
         }
     }
 
+    /// The name a notice prints (세목).
+    pub fn korean_name(self) -> &'static str {
+        match self {
+            TaxItem::AutomobileTax => "자동차세",
+            TaxItem::LocalEducationTax => "지방교육세",
+            TaxItem::ResidentTaxIndividual => "주민세(개인분)",
+            TaxItem::ResidentTaxPremises => "주민세(사업소분)",
+            TaxItem::ResidentTaxPayroll => "주민세(종업원분)",
+            TaxItem::AdminFine => "과태료",
+            TaxItem::EnforcementCost => "체납처분비",
+        }
+    }
+
     /// The tax item from its code, naming `field` when the code is unknown.
     pub fn from_code(code: &str, field: &str) -> Result<Self, InvalidField> {
         Self::ALL

@@ -305,6 +305,18 @@ impl Default for EnforcementSettings {
     }
 }
 
+/// How notices are made and delivered (송달).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeSettings {
+    /// A TrueType/OpenType font with Hangul for paper documents (`SEIP_NOTICES__FONT_FILE`);
+    /// when unset, the first of Debian's `fonts-nanum` / `fonts-noto-cjk` installed.
+    pub font_file: Option<PathBuf>,
+    /// Who issues each municipality's documents, printed under the title, by municipality
+    /// code (`SEIP_NOTICES__ISSUERS__11110='서울특별시 종로구청장'`).
+    pub issuers: std::collections::BTreeMap<String, String>,
+}
+
 /// How services prove themselves to each other (README, Security).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -375,6 +387,8 @@ pub struct Settings {
     pub approval: ApprovalSettings,
     /// Enforcement workflows.
     pub enforcement: EnforcementSettings,
+    /// Notices and their delivery.
+    pub notices: NoticeSettings,
 }
 
 impl Default for Settings {
@@ -414,6 +428,7 @@ impl Default for Settings {
             tls: TlsSettings::default(),
             approval: ApprovalSettings::default(),
             enforcement: EnforcementSettings::default(),
+            notices: NoticeSettings::default(),
         }
     }
 }

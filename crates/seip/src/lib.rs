@@ -496,19 +496,26 @@ impl Platform {
             ServiceName::Assessment => {
                 let app = AssessmentApp::new(
                     db.clone(),
-                    clock,
+                    clock.clone(),
                     self.calendar.clone(),
                     pii_cipher(&self.settings)?,
                     waker,
-                );
+                )
+                .with_notices(self.settings.notices.clone());
                 (
                     Routes::new(Guard::new(
-                        AssessmentServiceServer::new(app),
+                        AssessmentServiceServer::new(app.clone()),
                         &seip_assessment::grpc::POLICY,
                         self.verifier.clone(),
                     )),
                     &["", "seip.assessment.v1.AssessmentService"],
-                    None,
+                    Some(Routes::new(EventConsumerServiceServer::new(
+                        EventConsumer::new(
+                            db.clone(),
+                            seip_assessment::events::handlers(app),
+                            clock,
+                        ),
+                    ))),
                 )
             }
             ServiceName::Collection => {

@@ -17,7 +17,7 @@ use seip_runtime::outbox;
 use uuid::Uuid;
 
 use crate::ArrearsEnforcementApp;
-use crate::app::CONSUMERS;
+use crate::app::NOTICE_CONSUMERS;
 use crate::app::case::{Act, open_case, record, set_timer};
 use crate::domain::case::{ActionKind, CaseState, DemandState, TimerKind, actor};
 use crate::error::ArrearsError;
@@ -331,7 +331,7 @@ impl ArrearsEnforcementApp {
         if !events.is_empty() {
             outbox::enqueue(
                 txn,
-                &CONSUMERS,
+                &NOTICE_CONSUMERS,
                 tenant.as_str(),
                 &demands_issued(events),
                 now,

@@ -35,8 +35,16 @@ pub const CONSUMERS: [ServiceName; 1] = [ServiceName::Reporting];
 /// `EnforcementCostIncurred`): collection, which holds the money, and reporting.
 pub const MONEY_CONSUMERS: [ServiceName; 2] = [ServiceName::Collection, ServiceName::Reporting];
 
+/// Who receives the demands issued (`DemandsIssued`): assessment, which delivers each as a
+/// notice (송달: the recipient's identity and contact are its), and reporting.
+pub const NOTICE_CONSUMERS: [ServiceName; 2] = [ServiceName::Assessment, ServiceName::Reporting];
+
 /// Every service some arrears-enforcement event goes to: the relay's channels.
-pub const ALL_CONSUMERS: [ServiceName; 2] = MONEY_CONSUMERS;
+pub const ALL_CONSUMERS: [ServiceName; 3] = [
+    ServiceName::Collection,
+    ServiceName::Reporting,
+    ServiceName::Assessment,
+];
 
 /// The arrears-enforcement application service.
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! Types and decisions of assessment, without I/O.
 
 pub mod bill;
+pub mod notice;
 pub mod pii;
 pub mod rrn;

@@ -6,9 +6,11 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000002_assessment_initial;
 mod m20261204_000001_assessment_known_states;
+mod m20261208_000001_assessment_notices;
 
 use m20261121_000002_assessment_initial::M20261121Initial;
 use m20261204_000001_assessment_known_states::M20261204KnownStates;
+use m20261208_000001_assessment_notices::M20261208Notices;
 
 /// The migrator of the assessment schema.
 #[derive(Debug)]
@@ -20,6 +22,7 @@ impl MigratorTrait for Migrator {
         seip_runtime::migration::with_infrastructure(vec![
             Box::new(M20261121Initial),
             Box::new(M20261204KnownStates),
+            Box::new(M20261208Notices),
         ])
     }
 }
@@ -46,6 +49,7 @@ mod tests {
                 "m20261122_000003_outbox_event_once",
                 "m20261204_000001_assessment_known_states",
                 "m20261205_000003_outbox_refusals",
+                "m20261208_000001_assessment_notices",
             ]
         );
     }
@@ -66,6 +70,22 @@ mod tests {
             {
                 assert!(allowed.contains(&t.name()), "{table}.{column}: {t:?}");
             }
+        }
+    }
+
+    #[test]
+    fn every_document_kind_and_tax_item_a_notice_names_is_known() {
+        use super::m20261208_000001_assessment_notices::{
+            DOCUMENT_KINDS, NOTICE_SOURCES, TAX_ITEMS,
+        };
+        for k in crate::domain::notice::DocumentKind::ALL {
+            assert!(DOCUMENT_KINDS.contains(&k.as_str()), "{k}");
+        }
+        for s in crate::domain::notice::NoticeSource::ALL {
+            assert!(NOTICE_SOURCES.contains(&s.as_str()), "{s}");
+        }
+        for t in seip_core::TaxItem::ALL {
+            assert!(TAX_ITEMS.contains(&t.name()), "{t:?}");
         }
     }
 }

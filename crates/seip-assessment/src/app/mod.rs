@@ -26,6 +26,8 @@ use crate::error::AssessmentError;
 use crate::store::{assessment_decision, bill, bill_line, taxpayer, vehicle};
 use crate::wire::levy_decided;
 
+pub mod notice;
+
 /// Who receives assessment's events.
 pub const LEVY_CONSUMERS: [ServiceName; 3] = [
     ServiceName::Collection,
@@ -41,6 +43,7 @@ pub struct AssessmentApp {
     calendar: Arc<HolidayCalendar>,
     pii: PiiCipher,
     relay: Arc<Notify>,
+    documents: notice::Documents,
 }
 
 /// A taxpayer to register, already decoded from the wire.
@@ -99,7 +102,14 @@ impl AssessmentApp {
             calendar,
             pii,
             relay,
+            documents: notice::Documents::default(),
         }
+    }
+
+    /// The service making its notices as `config` says (the font, the issuers).
+    pub fn with_notices(mut self, config: seip_runtime::config::NoticeSettings) -> Self {
+        self.documents = notice::Documents::new(config);
+        self
     }
 
     /// The service's database, where the adapter opens each command's transaction.
@@ -255,6 +265,8 @@ impl AssessmentApp {
         let bill = self
             .issue_automobile_bill(txn, tenant, &v, tax_year, half)
             .await?;
+        self.submit_notice(txn, tenant, tax_notice(&bill, &v.plate_number))
+            .await?;
         outbox::enqueue(
             txn,
             &LEVY_CONSUMERS,
@@ -403,6 +415,41 @@ impl AssessmentApp {
         };
         let b = found.ok_or(AssessmentError::BillNotFound)?;
         load_bill(&self.db, b).await
+    }
+}
+
+/// The tax notice (납세고지서) of a newly issued `bill` of the vehicle `plate`: a line per
+/// tax item, each with the bill's payment number.
+fn tax_notice(bill: &Bill, plate: &str) -> notice::NewNotice {
+    use crate::domain::notice::{DocumentKind, NoticeContent, NoticeItem, NoticeSource};
+    let period = bill
+        .period
+        .map(|p| format!(" {}기분", p.number()))
+        .unwrap_or_default();
+    let basis = format!("{plate} {}년{period}", bill.tax_year);
+    notice::NewNotice {
+        taxpayer_id: bill.taxpayer_id,
+        source: NoticeSource::Assessment,
+        reference: bill.id.to_string(),
+        content: NoticeContent {
+            kind: DocumentKind::TaxNotice,
+            issued_on: seip_core::kst_today(bill.issued_at),
+            deadline: bill.due_date,
+            items: bill
+                .lines
+                .iter()
+                .map(|(item, amount)| NoticeItem {
+                    bill_id: Some(bill.id),
+                    tax_item: *item,
+                    basis: basis.clone(),
+                    e_payment_number: Some(bill.e_payment_number),
+                    virtual_account: None,
+                    due_date: bill.due_date,
+                    principal: *amount,
+                    late_charge: Won::ZERO,
+                })
+                .collect(),
+        },
     }
 }
 

@@ -15,6 +15,8 @@ use crate::app::{AssessmentApp, BillKey, NewTaxpayer, NewVehicle};
 use crate::domain::rrn::ResidentRegistrationNumber;
 use crate::wire::{bill_to_proto, period_from_proto};
 
+mod notice;
+
 /// Who may call what (README, Security).
 pub static POLICY: Policy = Policy {
     service: "seip.assessment.v1.AssessmentService",
@@ -23,6 +25,12 @@ pub static POLICY: Policy = Policy {
         ("RegisterVehicle", &[Role::Assessor]),
         ("DecideAutomobileTax", &[Role::Assessor]),
         ("GetBill", OFFICE_READERS),
+        (
+            "SubmitNotice",
+            &[Role::Assessor, Role::Collector, Role::EnforcementOfficer],
+        ),
+        ("GetNotice", OFFICE_READERS),
+        ("ListNotices", OFFICE_READERS),
     ],
     deadlines: &[],
 };
@@ -154,5 +162,26 @@ impl AssessmentService for AssessmentApp {
         Ok(Response::new(pb::GetBillResponse {
             bill: Some(bill_to_proto(&bill)),
         }))
+    }
+
+    async fn submit_notice(
+        &self,
+        request: Request<pb::SubmitNoticeRequest>,
+    ) -> Result<Response<pb::SubmitNoticeResponse>, Status> {
+        notice::submit(self, request).await
+    }
+
+    async fn get_notice(
+        &self,
+        request: Request<pb::GetNoticeRequest>,
+    ) -> Result<Response<pb::GetNoticeResponse>, Status> {
+        notice::get(self, request).await
+    }
+
+    async fn list_notices(
+        &self,
+        request: Request<pb::ListNoticesRequest>,
+    ) -> Result<Response<pb::ListNoticesResponse>, Status> {
+        notice::list(self, request).await
     }
 }
