@@ -16,6 +16,7 @@ pub mod automobile;
 pub mod calendar;
 pub mod conventions;
 pub mod demand;
+pub mod e_service;
 pub mod error;
 pub mod fine;
 pub mod fiscal_year;
