@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "seip/assessment/v1/events.proto",
         "seip/collection/v1/collection.proto",
         "seip/collection/v1/events.proto",
+        "seip/collection/v1/internal.proto",
         "seip/arrears_enforcement/v1/arrears_enforcement.proto",
         "seip/arrears_enforcement/v1/events.proto",
         "seip/reporting/v1/reporting.proto",

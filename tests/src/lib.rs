@@ -49,6 +49,7 @@ pub async fn test_settings()
     // Timers fire when a test moves the clock and calls `platform.run_timers()`; the
     // scheduler's own look comes once at each start, then not within a test.
     s.enforcement.timer_poll_ms = 3_600_000;
+    s.notices.follow_up_ms = 3_600_000;
     let mut pg = None;
     if let Ok(server) = std::env::var("DATABASE_URL") {
         let name = format!("seip_test_{}", uuid::Uuid::new_v4().simple());

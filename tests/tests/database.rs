@@ -166,7 +166,8 @@ async fn services_start_on_their_own_roles_and_refuse_more() {
             .unwrap();
     std::fs::write(&jwks, issuer.jwks()).unwrap();
     settings.auth.jwks_file = Some(jwks);
-    // Production has a registries' gateway and an auction platform: here their simulators,
+    // Production has a registries' gateway, an auction platform and a message relay: here
+    // their simulators,
     // on ports of their own.
     let registries = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     settings.enforcement.registry_url =
@@ -180,6 +181,19 @@ async fn services_start_on_their_own_roles_and_refuse_more() {
     tokio::spawn(
         seip_arrears_enforcement::ports::auction::AuctionSimulator::new()
             .serve(auctions, std::future::pending()),
+    );
+    // … and a message relay.
+    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    settings.notices.relay_url = Some(format!("http://{}", relay.local_addr().unwrap()));
+    settings.notices.relay_secret_key = Some("relay secret".into());
+    settings.notices.matching_secret = Some("matching secret".into());
+    tokio::spawn(
+        seip_assessment::ports::relay::RelaySimulator::new(
+            "simulated",
+            "relay secret",
+            seip_core::Clock::system(),
+        )
+        .serve(relay, std::future::pending()),
     );
     let clock = seip_core::Clock::fixed(seip_core::Clock::system().now());
 

@@ -21,6 +21,13 @@ pub enum AssessmentError {
     /// No notice with this id in the municipality.
     #[error("notice_id: no notice {0} in this municipality")]
     NoticeNotFound(uuid::Uuid),
+    /// The taxpayer has no open application for e-service to withdraw.
+    #[error("taxpayer_id: taxpayer {0} has no open application for e-service")]
+    NoEServiceApplication(TaxpayerId),
+    /// A channel of delivery (collection's amounts, a message provider) did not answer:
+    /// nothing was changed; try again.
+    #[error("delivery: {0}")]
+    ChannelUnavailable(String),
     /// Paper documents need a font with Hangul and none is installed or configured.
     #[error("{0}")]
     FontMissing(String),
@@ -48,8 +55,9 @@ impl ServiceError for AssessmentError {
             | Self::VehicleNotFound(..)
             | Self::BillNotFound
             | Self::NoticeNotFound(..) => Code::NotFound,
-            Self::FontMissing(..) => Code::FailedPrecondition,
+            Self::FontMissing(..) | Self::NoEServiceApplication(..) => Code::FailedPrecondition,
             Self::PlateTaken => Code::AlreadyExists,
+            Self::ChannelUnavailable(..) => Code::Unavailable,
             Self::NotLiable { .. } => Code::FailedPrecondition,
         }
     }
@@ -60,7 +68,9 @@ impl ServiceError for AssessmentError {
             Self::VehicleNotFound(..) => "VEHICLE_NOT_FOUND",
             Self::BillNotFound => "BILL_NOT_FOUND",
             Self::NoticeNotFound(..) => "NOTICE_NOT_FOUND",
+            Self::ChannelUnavailable(..) => "DELIVERY_CHANNEL_UNAVAILABLE",
             Self::FontMissing(..) => "DOCUMENT_FONT_MISSING",
+            Self::NoEServiceApplication(..) => "NO_E_SERVICE_APPLICATION",
             Self::PlateTaken => "PLATE_NUMBER_TAKEN",
             Self::NotLiable { .. } => "NOT_LIABLE_FOR_PERIOD",
         }

@@ -11,6 +11,7 @@ use seip_runtime::convert::{
 use seip_runtime::error::{AppError, AppResult};
 
 use crate::domain::bill::Bill;
+use crate::domain::delivery::{Channel, NoticeDelivery};
 use crate::domain::notice::{DocumentKind, Notice, NoticeItem};
 
 /// A half-year period onto the wire.
@@ -143,7 +144,28 @@ pub fn notice_to_proto(n: &Notice) -> pb::Notice {
         total_won: n.content.total().to_i64(),
         created_at: Some(timestamp_to_proto(n.created_at)),
         document_number: n.document_number(),
+        delivery: (match n.delivery {
+            NoticeDelivery::Pending => pb::NoticeDelivery::Pending,
+            NoticeDelivery::Sent => pb::NoticeDelivery::Sent,
+            NoticeDelivery::ToPrint => pb::NoticeDelivery::ToPrint,
+            NoticeDelivery::Printed => pb::NoticeDelivery::Printed,
+            NoticeDelivery::Settled => pb::NoticeDelivery::Settled,
+        }) as i32,
+        served_on: n.served.map(|(on, _)| date_to_proto(on)),
+        served_by: n
+            .served
+            .map(|(_, c)| channel_to_proto(c))
+            .unwrap_or_default(),
     }
+}
+
+/// A channel onto the wire.
+pub fn channel_to_proto(c: Channel) -> i32 {
+    (match c {
+        Channel::AlimTalk => pb::Channel::Alimtalk,
+        Channel::Sms => pb::Channel::Sms,
+        Channel::Paper => pb::Channel::Paper,
+    }) as i32
 }
 
 #[cfg(test)]

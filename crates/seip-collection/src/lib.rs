@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod internal;
 pub mod jobs;
 #[cfg(test)]
 mod settle_differential;

@@ -306,15 +306,108 @@ impl Default for EnforcementSettings {
 }
 
 /// How notices are made and delivered (송달).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct NoticeSettings {
     /// A TrueType/OpenType font with Hangul for paper documents (`SEIP_NOTICES__FONT_FILE`);
     /// when unset, the first of Debian's `fonts-nanum` / `fonts-noto-cjk` installed.
     pub font_file: Option<PathBuf>,
-    /// Who issues each municipality's documents, printed under the title, by municipality
-    /// code (`SEIP_NOTICES__ISSUERS__11110='서울특별시 종로구청장'`).
-    pub issuers: std::collections::BTreeMap<String, String>,
+    /// Each municipality's own (`SEIP_NOTICES__MUNICIPALITIES__11110__ISSUER=…`).
+    pub municipalities: std::collections::BTreeMap<String, MunicipalNotices>,
+    /// The certified e-document relay and SMS gateway (`SEIP_NOTICES__RELAY_URL`,
+    /// `https://…`, NAVER Cloud SENS's API or a relay speaking it). Unset in development,
+    /// tests and the demo: a simulator of the same protocol is started with the services;
+    /// services given their own database URLs refuse to start without it.
+    pub relay_url: Option<String>,
+    /// The access key requests are signed for (`SEIP_NOTICES__RELAY_ACCESS_KEY`).
+    pub relay_access_key: String,
+    /// The secret key requests are signed with (`SEIP_NOTICES__RELAY_SECRET_KEY`).
+    pub relay_secret_key: Option<SecretString>,
+    /// A file holding `relay_secret_key` (a mounted secret), instead of it.
+    pub relay_secret_key_file: Option<PathBuf>,
+    /// The CA certificates (PEM) the relay's certificate is checked against.
+    pub relay_ca_file: Option<PathBuf>,
+    /// The AlimTalk service id at the relay (`SEIP_NOTICES__ALIMTALK_SERVICE_ID`).
+    pub alimtalk_service_id: String,
+    /// The SMS service id at the gateway (`SEIP_NOTICES__SMS_SERVICE_ID`).
+    pub sms_service_id: String,
+    /// The approved AlimTalk template messages are sent with (`SEIP_NOTICES__TEMPLATE_CODE`).
+    pub template_code: String,
+    /// The relay's secret for recipients' matching keys (CI), derived from their resident
+    /// numbers (`SEIP_NOTICES__MATCHING_SECRET`); the simulator's when unset outside
+    /// production.
+    pub matching_secret: Option<SecretString>,
+    /// A file holding `matching_secret`, instead of it.
+    pub matching_secret_file: Option<PathBuf>,
+    /// Where the taxpayer's page is, the base of every message's link
+    /// (`SEIP_NOTICES__PORTAL_URL`).
+    pub portal_url: String,
+    /// Where print-vendor batches are written; `data_dir/print` when unset.
+    pub print_dir: Option<PathBuf>,
+    /// How often the service follows its messages up (results, failover, paper),
+    /// milliseconds (`SEIP_NOTICES__FOLLOW_UP_MS`).
+    pub follow_up_ms: u64,
+}
+
+impl Default for NoticeSettings {
+    fn default() -> Self {
+        Self {
+            font_file: None,
+            municipalities: std::collections::BTreeMap::new(),
+            relay_url: None,
+            relay_access_key: "simulated".into(),
+            relay_secret_key: None,
+            relay_secret_key_file: None,
+            relay_ca_file: None,
+            alimtalk_service_id: "seip-alimtalk".into(),
+            sms_service_id: "seip-sms".into(),
+            template_code: "SEIP_NOTICE_01".into(),
+            matching_secret: None,
+            matching_secret_file: None,
+            portal_url: "http://127.0.0.1:8080".into(),
+            print_dir: None,
+            follow_up_ms: 60_000,
+        }
+    }
+}
+
+/// What a municipality sets for its notices.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MunicipalNotices {
+    /// Who issues its documents, printed under the title (`서울특별시 종로구청장`).
+    pub issuer: Option<String>,
+    /// The sender its messages name (`서울특별시 종로구`).
+    pub sender: Option<String>,
+    /// Its KakaoTalk channel (`@…`).
+    pub plus_friend_id: String,
+    /// Its registered SMS sender number.
+    pub sms_from: String,
+    /// Days a message may stay unread before paper follows (7).
+    pub validity_days: u32,
+    /// What one paper notice costs to print and post, won (the postage saved by each notice
+    /// read on a phone).
+    pub paper_cost_won: i64,
+}
+
+impl Default for MunicipalNotices {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            sender: None,
+            plus_friend_id: "@seip".into(),
+            sms_from: "0200000000".into(),
+            validity_days: 7,
+            paper_cost_won: 420,
+        }
+    }
+}
+
+impl NoticeSettings {
+    /// What municipality `code` set, or the defaults.
+    pub fn municipality(&self, code: &str) -> MunicipalNotices {
+        self.municipalities.get(code).cloned().unwrap_or_default()
+    }
 }
 
 /// How services prove themselves to each other (README, Security).
@@ -503,6 +596,20 @@ impl Settings {
                 "enforcement.auction_key and enforcement.auction_key_file are both set; give one"
             );
             self.enforcement.auction_key = Some(read(path, "enforcement.auction_key_file")?);
+        }
+        if let Some(path) = &self.notices.relay_secret_key_file {
+            anyhow::ensure!(
+                self.notices.relay_secret_key.is_none(),
+                "notices.relay_secret_key and notices.relay_secret_key_file are both set; give one"
+            );
+            self.notices.relay_secret_key = Some(read(path, "notices.relay_secret_key_file")?);
+        }
+        if let Some(path) = &self.notices.matching_secret_file {
+            anyhow::ensure!(
+                self.notices.matching_secret.is_none(),
+                "notices.matching_secret and notices.matching_secret_file are both set; give one"
+            );
+            self.notices.matching_secret = Some(read(path, "notices.matching_secret_file")?);
         }
         if let Some(path) = &self.database_url_file {
             anyhow::ensure!(

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod migration;
 pub mod outbox;
 pub mod paging;
+pub mod ports;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -74,6 +74,16 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     settings.internal_endpoints = None;
     settings.data_dir = args.data_dir.clone();
     settings.relay.poll_interval_ms = 50;
+    // The demo follows its notices up itself, on its own clock.
+    settings.notices.follow_up_ms = 3_600_000;
+    settings.notices.municipalities.insert(
+        TENANT.into(),
+        seip_runtime::config::MunicipalNotices {
+            issuer: Some("서울특별시 종로구청장".into()),
+            sender: Some("서울특별시 종로구".into()),
+            ..Default::default()
+        },
+    );
     let _guard = telemetry::init(&settings, TelemetryOptions { quiet: true })?;
     let store = match &args.database_url {
         Some(url) => {
@@ -92,8 +102,9 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
             format!("SQLite files in {}", args.data_dir.display())
         }
     };
-    // The demo plays 1 June to 1 July 2026 on its own clock.
-    let clock = Clock::fixed(kst_instant(2026, 6, 1, 9));
+    // The demo plays late May to August 2026 on its own clock: taxpayers registered (half of
+    // them applying for e-service, in effect from June) on 25 May, the levy on 1 June.
+    let clock = Clock::fixed(kst_instant(2026, 5, 25, 9));
     let started = Instant::now();
     println!(
         "Seip demo — municipality {TENANT} (Jongno-gu), {} vehicles, {store}",
@@ -181,6 +192,14 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
                     })
                     .await?
                     .into_inner();
+                if i % 2 == 0 {
+                    a.apply_for_e_service(apb::ApplyForEServiceRequest {
+                        tenant_code: TENANT.into(),
+                        idempotency_key: format!("demo-e-service-{i}"),
+                        taxpayer_id: t.taxpayer_id.clone(),
+                    })
+                    .await?;
+                }
                 let v = a
                     .register_vehicle(apb::RegisterVehicleRequest {
                         tenant_code: TENANT.into(),
@@ -209,6 +228,7 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
     let vehicles = vehicles.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
 
     // 2. The periodic automobile tax, first half of 2026.
+    clock.set(kst_instant(2026, 6, 1, 9));
     let pb = bar(
         vehicles.len() as u64,
         "deciding automobile tax 2026-1",
@@ -241,6 +261,12 @@ pub async fn run(args: DemoArgs, config: Option<&Path>) -> anyhow::Result<()> {
 
     // The bills reach collection before any payment does (the bank's file comes days later).
     platform.drain_events().await?;
+
+    // 2½. The June notices: one message per taxpayer through the relay (its simulator: a
+    // third read at once, one in ten cannot be reached by KakaoTalk, half of those gave a
+    // mobile number); served by the message where e-service applies, on paper after the 7
+    // days for the rest.
+    notices(&platform, &assessment, &clock, &people, &bills).await?;
 
     // 3. The treasury bank's file of what was paid in June.
     clock.set(kst_instant(2026, 6, 30, 18));
@@ -508,6 +534,102 @@ const PAYING_AFTER_SEIZURE: usize = 5;
 /// the scheduler run), the taxed cars of the first delinquents seized on 3 August (S-2),
 /// and some of them paying in full on 10 August, which releases their cars. Returns the
 /// story as a table.
+/// Deliver the June notices and print the channel report.
+async fn notices(
+    platform: &seip::Platform,
+    assessment: &AssessmentServiceClient<grpc::Channel>,
+    clock: &Clock,
+    people: &[(String, String, u32, NaiveDate, bool)],
+    bills: &[apb::Bill],
+) -> anyhow::Result<()> {
+    use seip_assessment::ports::relay::{Recipient, matching_key};
+    let sim = platform
+        .relay_simulator()
+        .context("the demo runs the relay's simulator")?;
+    let secret = platform
+        .matching_secret()
+        .context("the demo's matching secret")?;
+    let mut a = assessment.clone();
+    for (i, ((_, rrn, ..), bill)) in people.iter().zip(bills).enumerate() {
+        let ci = matching_key(secret, rrn);
+        if i % 10 == 0 {
+            sim.set_recipient(&ci, Recipient::Unreachable);
+            if i % 20 == 0 {
+                a.set_taxpayer_phone(apb::SetTaxpayerPhoneRequest {
+                    tenant_code: TENANT.into(),
+                    idempotency_key: format!("demo-phone-{i}"),
+                    taxpayer_id: bill.taxpayer_id.clone(),
+                    phone_number: format!("010-{:04}-{:04}", 1000 + i / 10_000, i % 10_000),
+                })
+                .await?;
+            }
+        } else if i % 3 == 0 {
+            sim.set_recipient(&ci, Recipient::Reads);
+        }
+    }
+    clock.set(kst_instant(2026, 6, 10, 9));
+    let run = a
+        .run_delivery(apb::RunDeliveryRequest {
+            tenant_code: TENANT.into(),
+            idempotency_key: "demo-delivery-2026-06-10".into(),
+        })
+        .await?
+        .into_inner();
+    let mut first = platform.follow_up_notices().await?;
+    let second = platform.follow_up_notices().await?;
+    first.delivered += second.delivered;
+    first.read += second.read;
+    first.served += second.served;
+    first.failed += second.failed;
+    first.printed += second.printed;
+    clock.set(kst_instant(2026, 6, 18, 9));
+    let later = platform.follow_up_notices().await?;
+    let printed = first.printed + later.printed;
+    let paper_cost = 420;
+    let count = |n: u64| num(i64::try_from(n).unwrap_or(i64::MAX));
+    let mut t = table(["June notices", "count"]);
+    t.add_row(vec![Cell::new("notices in messages"), num(run.notices)]);
+    t.add_row(vec![
+        Cell::new("messages (one per taxpayer)"),
+        num(run.messages),
+    ]);
+    t.add_row(vec![
+        Cell::new("AlimTalk taken by the relay"),
+        num(run.sent),
+    ]);
+    t.add_row(vec![
+        Cell::new("delivered (AlimTalk and SMS)"),
+        count(first.delivered),
+    ]);
+    t.add_row(vec![Cell::new("read on the phone"), count(first.read)]);
+    t.add_row(vec![
+        Cell::new("not deliverable by AlimTalk"),
+        count(first.failed),
+    ]);
+    t.add_row(vec![
+        Cell::new("failed over to SMS"),
+        count(first.failed_over),
+    ]);
+    t.add_row(vec![
+        Cell::new("printed on paper (by 18 June)"),
+        count(printed),
+    ]);
+    t.add_row(vec![
+        Cell::new("served by the message (e-service)"),
+        count(first.served),
+    ]);
+    let printed = i64::try_from(printed).unwrap_or(i64::MAX);
+    let saved = run
+        .notices
+        .saturating_sub(printed)
+        .saturating_mul(paper_cost);
+    println!(
+        "\n{t}\nPostage not spent on notices that needed no paper: {} won ({paper_cost} won a notice).",
+        Won::new(saved)
+    );
+    Ok(())
+}
+
 async fn pursue(
     platform: &seip::Platform,
     clock: &Clock,

@@ -17,11 +17,15 @@ use seip_arrears_enforcement::ports::auction::{
 };
 use seip_arrears_enforcement::ports::registry::{HttpRegistries, Registries, RegistrySimulator};
 use seip_assessment::AssessmentApp;
+use seip_assessment::app::delivery::DeliveryPorts;
 use seip_assessment::domain::pii::PiiCipher;
+use seip_assessment::ports::receivables::GrpcReceivables;
+use seip_assessment::ports::relay::{RelaySimulator, SensClient};
 use seip_collection::CollectionApp;
 use seip_core::Clock;
 use seip_proto::arrears_enforcement::v1::arrears_enforcement_service_server::ArrearsEnforcementServiceServer;
 use seip_proto::assessment::v1::assessment_service_server::AssessmentServiceServer;
+use seip_proto::collection::v1::collection_query_service_server::CollectionQueryServiceServer;
 use seip_proto::collection::v1::collection_service_server::CollectionServiceServer;
 use seip_proto::common::v1::event_consumer_service_server::EventConsumerServiceServer;
 use seip_proto::reporting::v1::reporting_service_server::ReportingServiceServer;
@@ -252,6 +256,8 @@ pub struct Platform {
     running: HashMap<ServiceName, Running>,
     /// The outside systems arrears enforcement calls, when it runs here.
     ports: Option<EnforcementPorts>,
+    /// The outside systems assessment delivers through, when it runs here.
+    notice_ports: Option<NoticePorts>,
 }
 
 /// The outside systems arrears enforcement calls (ports), and the simulators started in
@@ -363,6 +369,59 @@ async fn enforcement_ports(settings: &Settings) -> anyhow::Result<EnforcementPor
     })
 }
 
+/// The outside systems assessment delivers notices through (ports), and the simulator
+/// started in their place.
+#[derive(Debug)]
+struct NoticePorts {
+    relay: Arc<SensClient>,
+    relay_simulator: Option<RelaySimulator>,
+    matching_secret: Arc<[u8]>,
+    /// Stops the simulator.
+    stop: watch::Sender<bool>,
+}
+
+/// The secret the simulated relay derives matching keys with.
+const SIMULATED_MATCHING_SECRET: &[u8] = b"simulated matching secret";
+
+/// Assessment's ports of `settings`: the certified relay and SMS gateway, or a simulator of
+/// their protocol stamping with `clock`.
+async fn notice_ports(settings: &Settings, clock: &Clock) -> anyhow::Result<NoticePorts> {
+    use secrecy::ExposeSecret as _;
+    let n = &settings.notices;
+    let (stop, rx) = watch::channel(false);
+    let sim = RelaySimulator::new(&n.relay_access_key, "simulated", clock.clone());
+    let (g, simulated) = gateway(
+        settings,
+        "message relay",
+        "SEIP_NOTICES__RELAY_URL",
+        (&n.relay_url, &n.relay_secret_key, &n.relay_ca_file),
+        |l| {
+            tokio::spawn(sim.clone().serve(l, stopped(rx.clone())));
+        },
+    )
+    .await?;
+    let matching_secret: Arc<[u8]> = match (&n.matching_secret, simulated) {
+        (Some(s), _) => Arc::from(s.expose_secret().as_bytes()),
+        (None, true) => Arc::from(SIMULATED_MATCHING_SECRET),
+        (None, false) => anyhow::bail!(
+            "notices.matching_secret is required with a relay (SEIP_NOTICES__MATCHING_SECRET)"
+        ),
+    };
+    Ok(NoticePorts {
+        relay: Arc::new(SensClient::new(
+            &g.url,
+            &n.alimtalk_service_id,
+            &n.sms_service_id,
+            &n.relay_access_key,
+            &g.key,
+            g.ca.as_deref(),
+        )?),
+        relay_simulator: simulated.then_some(sim),
+        matching_secret,
+        stop,
+    })
+}
+
 async fn stopped(mut rx: watch::Receiver<bool>) {
     while !*rx.borrow() {
         if rx.changed().await.is_err() {
@@ -419,8 +478,17 @@ impl Platform {
         } else {
             None
         };
+        if settings.notices.print_dir.is_none() {
+            settings.notices.print_dir = Some(settings.data_dir.join("print"));
+        }
+        let notice_ports = if services.contains(&ServiceName::Assessment) {
+            Some(notice_ports(&settings, &clock).await?)
+        } else {
+            None
+        };
         let mut p = Self {
             ports,
+            notice_ports,
             certificates: certificates_dir(&settings)?,
             verifier: verifier(&settings)?,
             settings,
@@ -490,18 +558,16 @@ impl Platform {
         let clock = self.clock.clone();
         let mut jobs = None;
         let mut timers = None;
+        let mut follow_ups = None;
         // The public listener (people, with tokens) and, for a consumer, the internal one
         // (other services, with certificates) where events are delivered.
         let (routes, health, events): (Routes, &[&str], Option<Routes>) = match service {
             ServiceName::Assessment => {
-                let app = AssessmentApp::new(
-                    db.clone(),
-                    clock.clone(),
-                    self.calendar.clone(),
-                    pii_cipher(&self.settings)?,
-                    waker,
-                )
-                .with_notices(self.settings.notices.clone());
+                let app = self.assessment_app(db.clone(), waker)?;
+                follow_ups = Some((
+                    app.clone(),
+                    std::time::Duration::from_millis(self.settings.notices.follow_up_ms.max(1)),
+                ));
                 (
                     Routes::new(Guard::new(
                         AssessmentServiceServer::new(app.clone()),
@@ -530,13 +596,16 @@ impl Platform {
                         self.verifier.clone(),
                     )),
                     &["", "seip.collection.v1.CollectionService"],
-                    Some(Routes::new(EventConsumerServiceServer::new(
-                        EventConsumer::new(
+                    Some(
+                        Routes::new(EventConsumerServiceServer::new(EventConsumer::new(
                             db.clone(),
-                            seip_collection::events::handlers(app),
+                            seip_collection::events::handlers(app.clone()),
                             clock,
-                        ),
-                    ))),
+                        )))
+                        .add_service(CollectionQueryServiceServer::new(
+                            seip_collection::internal::CollectionQueries::new(app),
+                        )),
+                    ),
                 )
             }
             ServiceName::ArrearsEnforcement => {
@@ -618,6 +687,9 @@ impl Platform {
         if let Some((app, every)) = timers {
             tasks.push(tokio::spawn(app.run_timers(every, stopped(rx.clone()))));
         }
+        if let Some((app, every)) = follow_ups {
+            tasks.push(tokio::spawn(app.run_follow_ups(every, stopped(rx.clone()))));
+        }
         if let Some(r) = &relay {
             let r = r.clone();
             tasks.push(tokio::spawn(r.run(stopped(rx))));
@@ -688,7 +760,11 @@ impl Platform {
     /// Deliver every pending event now, until every outbox is empty (or a delivery fails).
     /// Returns the number of events still pending.
     pub async fn drain_events(&self) -> anyhow::Result<u64> {
-        for _ in 0..100 {
+        // A delivery the relay's own loop holds at the moment, or one waiting out a short
+        // backoff, is not this drain's to make: wait for it a little (up to a second of no
+        // progress) before counting what is left.
+        let mut idle = 0;
+        for _ in 0..1_000 {
             let mut progressed = false;
             for r in self.running.values() {
                 if let Some(relay) = &r.relay {
@@ -696,10 +772,21 @@ impl Platform {
                     progressed |= p.delivered > 0;
                 }
             }
-            if !progressed {
-                break;
+            if progressed {
+                idle = 0;
+                continue;
             }
+            let pending = self.pending_events().await?;
+            if pending == 0 || idle >= 50 {
+                return Ok(pending);
+            }
+            idle += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        self.pending_events().await
+    }
+
+    async fn pending_events(&self) -> anyhow::Result<u64> {
         let mut pending = 0;
         for r in self.running.values() {
             if r.relay.is_some() {
@@ -722,6 +809,65 @@ impl Platform {
             r.relay.as_ref().map(Relay::waker).unwrap_or_default(),
         )?;
         Ok(app.run_due_timers().await?)
+    }
+
+    /// Follow up the notices under way now (tests and the demo move the clock, then call
+    /// this): results, failover, expiry, the print-vendor batch.
+    pub async fn follow_up_notices(
+        &self,
+    ) -> anyhow::Result<seip_assessment::app::delivery::FollowUp> {
+        let r = self
+            .running
+            .get(&ServiceName::Assessment)
+            .context("assessment is not running")?;
+        let app = self.assessment_app(
+            r.db.clone(),
+            r.relay.as_ref().map(Relay::waker).unwrap_or_default(),
+        )?;
+        Ok(app.follow_up_all().await?)
+    }
+
+    /// Assessment over `db` with this platform's clock, calendar, key, settings and ports;
+    /// `waker` wakes its relay.
+    fn assessment_app(
+        &self,
+        db: DatabaseConnection,
+        waker: Arc<tokio::sync::Notify>,
+    ) -> anyhow::Result<AssessmentApp> {
+        let ports = self
+            .notice_ports
+            .as_ref()
+            .context("assessment: its ports were not set up")?;
+        let tls = seip_runtime::tls::ServiceTls::load(&self.certificates, ServiceName::Assessment)?;
+        let collection = grpc::internal_channel(
+            &self.settings.internal_endpoint(ServiceName::Collection),
+            tls.client_config(ServiceName::Collection),
+        )?;
+        Ok(AssessmentApp::new(
+            db,
+            self.clock.clone(),
+            self.calendar.clone(),
+            pii_cipher(&self.settings)?,
+            waker,
+        )
+        .with_notices(self.settings.notices.clone())
+        .with_delivery(DeliveryPorts {
+            relay: ports.relay.clone(),
+            sms: ports.relay.clone(),
+            receivables: Arc::new(GrpcReceivables::new(collection)),
+            matching_secret: ports.matching_secret.clone(),
+        }))
+    }
+
+    /// The message relay's simulator, when the platform started one (no relay configured):
+    /// tests and the demo tell it who reads, who is unreachable, when it is down.
+    pub fn relay_simulator(&self) -> Option<&RelaySimulator> {
+        self.notice_ports.as_ref()?.relay_simulator.as_ref()
+    }
+
+    /// The secret matching keys are derived with (tests find a recipient's key by it).
+    pub fn matching_secret(&self) -> Option<&[u8]> {
+        self.notice_ports.as_ref().map(|p| &*p.matching_secret)
     }
 
     /// Arrears enforcement over `db` with this platform's clock, calendar, ports and
@@ -764,6 +910,9 @@ impl Platform {
             self.stop_service(n).await?;
         }
         if let Some(ports) = self.ports.take() {
+            let _ = ports.stop.send(true);
+        }
+        if let Some(ports) = self.notice_ports.take() {
             let _ = ports.stop.send(true);
         }
         Ok(())

@@ -120,6 +120,22 @@ enum SimCommand {
         #[arg(long, default_value = "127.0.0.1:50172")]
         listen: std::net::SocketAddr,
     },
+    /// The certified e-document relay (KakaoTalk AlimTalk, recipients matched by their CI)
+    /// and the SMS gateway notices go out by, with signed requests as the providers check
+    /// them; `POST /_sim/recipients` (`{"ci", "behaves": "delivers" | "reads" |
+    /// "unreachable"}`), `/_sim/read` (`{"ci"}`), `/_sim/failing-numbers` (`{"number"}`) and
+    /// `/_sim/outage` (`{"requests"}`) steer it. Point `SEIP_NOTICES__RELAY_URL` at it.
+    Relay {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50173")]
+        listen: std::net::SocketAddr,
+        /// The access key requests must carry.
+        #[arg(long, default_value = "simulated")]
+        access_key: String,
+        /// The secret key requests must be signed with.
+        #[arg(long, env = "SEIP_SIM_RELAY_SECRET_KEY", default_value = "simulated")]
+        secret_key: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -429,6 +445,30 @@ async fn main() -> anyhow::Result<()> {
             seip_arrears_enforcement::ports::auction::AuctionSimulator::new()
                 .serve(listener, seip_runtime::grpc::shutdown_signal())
                 .await?;
+            Ok(())
+        }
+        Command::Sim {
+            cmd:
+                SimCommand::Relay {
+                    listen,
+                    access_key,
+                    secret_key,
+                },
+        } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let _guard = telemetry::init(&settings, TelemetryOptions::default())?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            println!(
+                "message relay and SMS gateway simulated at http://{}",
+                listener.local_addr()?
+            );
+            seip_assessment::ports::relay::RelaySimulator::new(
+                &access_key,
+                &secret_key,
+                seip_core::Clock::system(),
+            )
+            .serve(listener, seip_runtime::grpc::shutdown_signal())
+            .await?;
             Ok(())
         }
         Command::Bills { cmd } => {

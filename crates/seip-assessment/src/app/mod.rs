@@ -26,6 +26,8 @@ use crate::error::AssessmentError;
 use crate::store::{assessment_decision, bill, bill_line, taxpayer, vehicle};
 use crate::wire::levy_decided;
 
+pub mod contact;
+pub mod delivery;
 pub mod notice;
 
 /// Who receives assessment's events.
@@ -44,6 +46,7 @@ pub struct AssessmentApp {
     pii: PiiCipher,
     relay: Arc<Notify>,
     documents: notice::Documents,
+    delivery: Option<delivery::DeliveryPorts>,
 }
 
 /// A taxpayer to register, already decoded from the wire.
@@ -103,10 +106,17 @@ impl AssessmentApp {
             pii,
             relay,
             documents: notice::Documents::default(),
+            delivery: None,
         }
     }
 
-    /// The service making its notices as `config` says (the font, the issuers).
+    /// The service delivering notices through `ports`.
+    pub fn with_delivery(mut self, ports: delivery::DeliveryPorts) -> Self {
+        self.delivery = Some(ports);
+        self
+    }
+
+    /// The service making its notices as `config` says (the font, each municipality's own, the relay).
     pub fn with_notices(mut self, config: seip_runtime::config::NoticeSettings) -> Self {
         self.documents = notice::Documents::new(config);
         self
@@ -163,6 +173,7 @@ impl AssessmentApp {
             address_encrypted: Set(self
                 .pii
                 .encrypt(new.address.trim(), field("address_encrypted"))),
+            phone_encrypted: Set(None),
             created_at: Set(self.clock.now()),
         }
         .insert(txn)
@@ -539,18 +550,27 @@ pub async fn rekey_pii(db: &DatabaseConnection, pii: &PiiCipher) -> AppResult<u6
             let current = pii.is_current(&t.rrn_encrypted)
                 && pii.is_current(&t.name_encrypted)
                 && pii.is_current(&t.address_encrypted)
+                && t.phone_encrypted
+                    .as_deref()
+                    .is_none_or(|p| pii.is_current(p))
                 && t.rrn_index == index;
             if current {
                 continue;
             }
             let name = open("name_encrypted", &t.name_encrypted)?;
             let address = open("address_encrypted", &t.address_encrypted)?;
+            let phone = t
+                .phone_encrypted
+                .as_deref()
+                .map(|p| open("phone_encrypted", p))
+                .transpose()?;
             let seal = |plain: &str, column| pii.encrypt(plain, taxpayer_field(column, t.id));
             let mut am: taxpayer::ActiveModel = t.clone().into();
             am.rrn_index = Set(index);
             am.rrn_encrypted = Set(seal(&rrn, "rrn_encrypted"));
             am.name_encrypted = Set(seal(&name, "name_encrypted"));
             am.address_encrypted = Set(seal(&address, "address_encrypted"));
+            am.phone_encrypted = Set(phone.map(|p| seal(&p, "phone_encrypted")));
             am.update(db).await?;
             changed += 1;
         }

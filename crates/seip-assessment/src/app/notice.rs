@@ -17,6 +17,7 @@ use seip_runtime::paging::PageRequest;
 use uuid::Uuid;
 
 use super::{AssessmentApp, taxpayer_field};
+use crate::domain::delivery::NoticeDelivery;
 use crate::domain::notice::{
     DocumentKind, Notice, NoticeContent, NoticeItem, NoticeSource, Recipient, compose,
 };
@@ -44,15 +45,26 @@ impl Documents {
         }
     }
 
-    fn issuer(&self, tenant: TenantCode) -> String {
+    pub(crate) fn issuer(&self, tenant: TenantCode) -> String {
         self.config
-            .issuers
-            .get(tenant.as_str())
-            .cloned()
+            .municipality(tenant.as_str())
+            .issuer
             .unwrap_or_else(|| format!("지방자치단체({tenant})장"))
     }
 
-    fn typeface(&self) -> AppResult<&Typeface> {
+    /// The sender a municipality's messages name.
+    pub(crate) fn sender(&self, tenant: TenantCode) -> String {
+        self.config
+            .municipality(tenant.as_str())
+            .sender
+            .unwrap_or_else(|| format!("지방자치단체({tenant})"))
+    }
+
+    pub(crate) fn config(&self) -> &NoticeSettings {
+        &self.config
+    }
+
+    pub(crate) fn typeface(&self) -> AppResult<&Typeface> {
         self.typeface
             .get_or_init(|| {
                 Typeface::find(self.config.font_file.as_deref()).map_err(|e| e.to_string())
@@ -187,6 +199,9 @@ impl AssessmentApp {
             deadline: Set(new.content.deadline),
             total_won: Set(total.to_i64()),
             created_at: Set(now),
+            delivery: Set(NoticeDelivery::Pending),
+            served_on: Set(None),
+            served_by: Set(None),
         }
         .insert(txn)
         .await?;
@@ -219,6 +234,8 @@ impl AssessmentApp {
             reference: new.reference,
             content: new.content,
             created_at: now,
+            delivery: NoticeDelivery::Pending,
+            served: None,
         })
     }
 
@@ -256,7 +273,11 @@ impl AssessmentApp {
     }
 
     /// The recipient's name and address, opened for a document.
-    async fn recipient(&self, tenant: TenantCode, id: TaxpayerId) -> AppResult<Recipient> {
+    pub(crate) async fn recipient(
+        &self,
+        tenant: TenantCode,
+        id: TaxpayerId,
+    ) -> AppResult<Recipient> {
         let t = taxpayer::Entity::find_by_id(id.uuid())
             .filter(taxpayer::Column::TenantCode.eq(tenant.as_str()))
             .one(&self.db)
@@ -313,7 +334,7 @@ async fn load<C: ConnectionTrait>(conn: &C, n: notice::Model) -> AppResult<Notic
 }
 
 /// `rows` with their items, in one query for all.
-async fn load_all<C: ConnectionTrait>(
+pub(crate) async fn load_all<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<notice::Model>,
 ) -> AppResult<Vec<Notice>> {
@@ -356,6 +377,8 @@ async fn load_all<C: ConnectionTrait>(
                 items: items.remove(&n.id).unwrap_or_default(),
             },
             created_at: n.created_at,
+            delivery: n.delivery,
+            served: n.served_on.zip(n.served_by),
         })
         .collect())
 }

@@ -52,6 +52,19 @@ impl DocumentKind {
         }
     }
 
+    /// True for the kinds whose service has legal effect (a disposition, a demand, the prior
+    /// notice of the list): without an e-service application they go on paper too (N-1),
+    /// unless paid first.
+    pub fn is_legal_service(self) -> bool {
+        matches!(
+            self,
+            DocumentKind::TaxNotice
+                | DocumentKind::DemandNotice
+                | DocumentKind::AdminFineNotice
+                | DocumentKind::ListPriorNotice
+        )
+    }
+
     /// True for the kinds that ask for money (a payment number and a pay button).
     pub fn is_payable(self) -> bool {
         self != DocumentKind::RefundNotice
@@ -91,6 +104,10 @@ pub struct Notice {
     pub content: NoticeContent,
     /// When it was handed over.
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Where its delivery stands.
+    pub delivery: super::delivery_state::NoticeDelivery,
+    /// The day it was served with legal effect, and by which channel.
+    pub served: Option<(NaiveDate, super::delivery_state::Channel)>,
 }
 
 impl Notice {

@@ -15,6 +15,8 @@ use crate::app::{AssessmentApp, BillKey, NewTaxpayer, NewVehicle};
 use crate::domain::rrn::ResidentRegistrationNumber;
 use crate::wire::{bill_to_proto, period_from_proto};
 
+mod contact;
+mod delivery;
 mod notice;
 
 /// Who may call what (README, Security).
@@ -31,6 +33,10 @@ pub static POLICY: Policy = Policy {
         ),
         ("GetNotice", OFFICE_READERS),
         ("ListNotices", OFFICE_READERS),
+        ("SetTaxpayerPhone", &[Role::Assessor]),
+        ("ApplyForEService", &[Role::Assessor]),
+        ("WithdrawEService", &[Role::Assessor]),
+        ("RunDelivery", &[Role::Assessor, Role::Collector]),
     ],
     deadlines: &[],
 };
@@ -183,5 +189,33 @@ impl AssessmentService for AssessmentApp {
         request: Request<pb::ListNoticesRequest>,
     ) -> Result<Response<pb::ListNoticesResponse>, Status> {
         notice::list(self, request).await
+    }
+
+    async fn set_taxpayer_phone(
+        &self,
+        request: Request<pb::SetTaxpayerPhoneRequest>,
+    ) -> Result<Response<pb::SetTaxpayerPhoneResponse>, Status> {
+        contact::set_phone(self, request).await
+    }
+
+    async fn apply_for_e_service(
+        &self,
+        request: Request<pb::ApplyForEServiceRequest>,
+    ) -> Result<Response<pb::ApplyForEServiceResponse>, Status> {
+        contact::apply(self, request).await
+    }
+
+    async fn withdraw_e_service(
+        &self,
+        request: Request<pb::WithdrawEServiceRequest>,
+    ) -> Result<Response<pb::WithdrawEServiceResponse>, Status> {
+        contact::withdraw(self, request).await
+    }
+
+    async fn run_delivery(
+        &self,
+        request: Request<pb::RunDeliveryRequest>,
+    ) -> Result<Response<pb::RunDeliveryResponse>, Status> {
+        delivery::run(self, request).await
     }
 }

@@ -3,6 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::delivery::{Channel, NoticeDelivery};
 use crate::domain::notice::{DocumentKind, NoticeSource};
 
 /// A notice row.
@@ -30,6 +31,12 @@ pub struct Model {
     pub total_won: i64,
     /// When it was handed over.
     pub created_at: DateTimeUtc,
+    /// Where its delivery stands.
+    pub delivery: NoticeDelivery,
+    /// The day it was served with legal effect, once it was.
+    pub served_on: Option<Date>,
+    /// The channel that served it.
+    pub served_by: Option<Channel>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     pub name_encrypted: Vec<u8>,
     /// Encrypted address.
     pub address_encrypted: Vec<u8>,
+    /// Encrypted mobile phone number, where known (the SMS failover of notices).
+    pub phone_encrypted: Option<Vec<u8>>,
     /// When registered.
     pub created_at: DateTimeUtc,
 }

@@ -223,6 +223,31 @@ impl CollectionApp {
         Ok(Self::load_by_number(&self.db, tenant, &number).await?.bill)
     }
 
+    /// What is due on each of `bill_ids` on `as_of`, with its status, for the bills of the
+    /// municipality collection holds (others are left out), in the order asked.
+    pub async fn amounts_due(
+        &self,
+        tenant: TenantCode,
+        bill_ids: &[Uuid],
+        as_of: NaiveDate,
+    ) -> AppResult<Vec<(Uuid, Won, Status)>> {
+        let models = receivable::Entity::find()
+            .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
+            .filter(receivable::Column::BillId.is_in(bill_ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        let loaded = load_bills(&self.db, models).await?;
+        let mut due = std::collections::HashMap::new();
+        for l in loaded {
+            let amount = l.bill.amount_due(as_of).map_err(rule)?;
+            due.insert(l.bill.bill_id, (amount, l.bill.status));
+        }
+        Ok(bill_ids
+            .iter()
+            .filter_map(|id| due.get(id).map(|(w, s)| (*id, *w, *s)))
+            .collect())
+    }
+
     /// One page of the bill export: bills after payment number `after`, in number order, each
     /// with its tax year.
     pub async fn export_bills_page(

@@ -7,10 +7,12 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000002_assessment_initial;
 mod m20261204_000001_assessment_known_states;
 mod m20261208_000001_assessment_notices;
+mod m20261208_000002_assessment_delivery;
 
 use m20261121_000002_assessment_initial::M20261121Initial;
 use m20261204_000001_assessment_known_states::M20261204KnownStates;
 use m20261208_000001_assessment_notices::M20261208Notices;
+use m20261208_000002_assessment_delivery::M20261208Delivery;
 
 /// The migrator of the assessment schema.
 #[derive(Debug)]
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M20261121Initial),
             Box::new(M20261204KnownStates),
             Box::new(M20261208Notices),
+            Box::new(M20261208Delivery),
         ])
     }
 }
@@ -50,6 +53,7 @@ mod tests {
                 "m20261204_000001_assessment_known_states",
                 "m20261205_000003_outbox_refusals",
                 "m20261208_000001_assessment_notices",
+                "m20261208_000002_assessment_delivery",
             ]
         );
     }
@@ -86,6 +90,27 @@ mod tests {
         }
         for t in seip_core::TaxItem::ALL {
             assert!(TAX_ITEMS.contains(&t.name()), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn every_delivery_state_is_known() {
+        use super::m20261208_000002_assessment_delivery::{
+            APPLICATION_ENDS, CHANNELS, MESSAGE_STATES, NOTICE_DELIVERIES,
+        };
+        use crate::domain::delivery::{ApplicationEnd, Channel, MessageState, NoticeDelivery};
+        assert_eq!(Channel::ALL.len(), CHANNELS.len());
+        for c in Channel::ALL {
+            assert!(CHANNELS.contains(&c.as_str()), "{c}");
+        }
+        for s in MessageState::ALL {
+            assert!(MESSAGE_STATES.contains(&s.as_str()), "{s}");
+        }
+        for d in NoticeDelivery::ALL {
+            assert!(NOTICE_DELIVERIES.contains(&d.as_str()), "{d}");
+        }
+        for e in ApplicationEnd::ALL {
+            assert!(APPLICATION_ENDS.contains(&e.as_str()), "{e}");
         }
     }
 }
