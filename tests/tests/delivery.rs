@@ -288,3 +288,88 @@ async fn a_relay_outage_keeps_every_message_queued_until_it_is_back() {
     assert!(matches!(sent[0].outcome, Outcome::Delivered { .. }));
     p.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_demand_served_by_e_notice_near_its_deadline_moves_it() {
+    use futures::StreamExt;
+    use seip_proto::arrears_enforcement::v1 as epb;
+    use seip_proto::collection::v1 as cpb;
+    let p = TestPlatform::start(at(2026, 5, 20)).await.unwrap();
+    let v = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    let bill = p.decide_h1(&v, "levy").await.unwrap();
+    p.assessment()
+        .apply_for_e_service(apb::ApplyForEServiceRequest {
+            tenant_code: T.into(),
+            idempotency_key: "apply".into(),
+            taxpayer_id: bill.taxpayer_id.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    // The tax notice goes out in June (served by it), the bill stays unpaid.
+    p.clock.set(at(2026, 6, 10));
+    run(&p, "june").await;
+    p.platform.follow_up_notices().await.unwrap();
+    p.clock.set(at(2026, 7, 1));
+    p.collection()
+        .close_due_date(cpb::CloseDueDateRequest {
+            tenant_code: T.into(),
+            idempotency_key: "close".into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    p.clock.set(at(2026, 7, 10));
+    let mut demands = p
+        .arrears()
+        .issue_demands(epb::IssueDemandsRequest {
+            tenant_code: T.into(),
+            due_date: Some(date_to_proto(day(2026, 6, 30))),
+            idempotency_key: "demands".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    while let Some(progress) = demands.next().await {
+        progress.unwrap();
+    }
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let case = |p: &TestPlatform| {
+        let mut arrears = p.arrears();
+        let taxpayer = bill.taxpayer_id.clone();
+        async move {
+            arrears
+                .get_enforcement_case(epb::GetEnforcementCaseRequest {
+                    tenant_code: T.into(),
+                    taxpayer_id: taxpayer,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .enforcement_case
+                .unwrap()
+        }
+    };
+    let issued = case(&p).await.demands[0].clone();
+    assert_eq!(issued.deadline, Some(date_to_proto(day(2026, 7, 30))));
+    // The demand is delivered on 25 July, within 7 days of its deadline: served then, and
+    // the deadline becomes the 14th day after, moved off the weekend (C-5).
+    p.clock.set(at(2026, 7, 25));
+    let r = run(&p, "july").await;
+    assert_eq!(r.notices, 1);
+    let f = p.platform.follow_up_notices().await.unwrap();
+    assert_eq!(f.served, 1);
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    let served = case(&p).await.demands[0].clone();
+    assert_eq!(served.served_on, Some(date_to_proto(day(2026, 7, 25))));
+    let moved = seip_rules::conventions::delayed_service_due_date(
+        day(2026, 7, 30),
+        day(2026, 7, 25),
+        &seip_rules::calendar::HolidayCalendar::korea(),
+    );
+    assert_eq!(moved, day(2026, 8, 10));
+    assert_eq!(served.deadline, Some(date_to_proto(moved)));
+    p.check_invariants().await.unwrap();
+    p.stop().await.unwrap();
+}

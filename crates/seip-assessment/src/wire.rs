@@ -12,7 +12,7 @@ use seip_runtime::error::{AppError, AppResult};
 
 use crate::domain::bill::Bill;
 use crate::domain::delivery::{Channel, NoticeDelivery};
-use crate::domain::notice::{DocumentKind, Notice, NoticeItem};
+use crate::domain::notice::{DocumentKind, Notice, NoticeItem, ServedNotice};
 
 /// A half-year period onto the wire.
 pub fn period_to_proto(p: PeriodHalf) -> i32 {
@@ -156,6 +156,24 @@ pub fn notice_to_proto(n: &Notice) -> pb::Notice {
             .served
             .map(|(_, c)| channel_to_proto(c))
             .unwrap_or_default(),
+    }
+}
+
+/// The event telling senders their notices were served.
+pub fn notices_served(served: &[ServedNotice]) -> pb::NoticesServed {
+    pb::NoticesServed {
+        notices: served
+            .iter()
+            .map(|n| pb::NoticeServed {
+                notice_id: n.notice_id.to_string(),
+                taxpayer_id: n.taxpayer_id.to_string(),
+                kind: document_kind_to_proto(n.kind),
+                source: n.source.to_string(),
+                reference: n.reference.clone(),
+                served_on: Some(date_to_proto(n.served_on)),
+                channel: channel_to_proto(n.channel),
+            })
+            .collect(),
     }
 }
 

@@ -57,6 +57,9 @@ pub trait EventName {
 impl EventName for assessment::v1::LevyDecided {
     const NAME: &'static str = "seip.assessment.v1.LevyDecided";
 }
+impl EventName for assessment::v1::NoticesServed {
+    const NAME: &'static str = "seip.assessment.v1.NoticesServed";
+}
 impl EventName for collection::v1::PaymentsPosted {
     const NAME: &'static str = "seip.collection.v1.PaymentsPosted";
 }

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, ModelTrait, Set,
 };
 use seip_core::kst_today;
-use seip_proto::assessment::v1::LevyDecided;
+use seip_proto::assessment::v1::{DocumentKind, LevyDecided, NoticesServed};
 use seip_proto::collection::v1::{
     BillOverdue, LateChargesAccrued, PaymentsPosted, ReceivableStatus,
 };
@@ -164,6 +164,7 @@ pub fn handlers(app: ArrearsEnforcementApp) -> Handlers<ArrearsEnforcementApp> {
         .on::<BillOverdue>()
         .on::<PaymentsPosted>()
         .on::<LateChargesAccrued>()
+        .on::<NoticesServed>()
 }
 
 /// The month's accrual: the register carries each bill's amounts as of the accrual day, as
@@ -184,6 +185,40 @@ async fn on_accrued(
         am.update(txn).await?;
     }
     Ok(())
+}
+
+/// Assessment served demands with legal effect (an e-notice under e-service): each is the
+/// demand's service, which moves a late one's deadline (C-5). A demand already served, paid
+/// or withdrawn is left as it is.
+#[tonic::async_trait]
+impl Handle<NoticesServed> for ArrearsEnforcementApp {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+        e: NoticesServed,
+    ) -> AppResult<()> {
+        use crate::domain::case::DemandState;
+        use crate::store::demand;
+        let t = tenant(&event.tenant_code)?;
+        for n in e.notices {
+            if n.source != "arrears_enforcement" || n.kind != DocumentKind::DemandNotice as i32 {
+                continue;
+            }
+            let id = uuid(&n.reference, "NoticeServed.reference")?;
+            let served_on = date_from_proto(n.served_on.as_ref(), "NoticeServed.served_on")?;
+            let open = demand::Entity::find_by_id(id)
+                .one(txn)
+                .await?
+                .filter(|d| d.tenant_code == t.as_str() && d.served_on.is_none())
+                .is_some_and(|d| !matches!(d.state, DemandState::Paid | DemandState::Withdrawn));
+            if open {
+                self.record_demand_service(txn, t, id, served_on, "assessment")
+                    .await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[tonic::async_trait]

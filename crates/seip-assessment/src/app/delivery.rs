@@ -22,6 +22,7 @@ use sea_orm::{
 };
 use seip_core::{TaxpayerId, TenantCode, Won, kst_today};
 use seip_runtime::error::{AppError, AppResult};
+use seip_runtime::{ServiceName, outbox};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -29,7 +30,7 @@ use super::contact::latest_application;
 use super::notice::load_all;
 use super::{AssessmentApp, taxpayer_field};
 use crate::domain::delivery::{Channel, Consolidated, Listed, MessageState, NoticeDelivery};
-use crate::domain::notice::{Notice, Recipient, compose};
+use crate::domain::notice::{Notice, NoticeSource, Recipient, ServedNotice, compose};
 use crate::error::AssessmentError;
 use crate::ports::receivables::Receivables;
 use crate::ports::relay::{
@@ -39,6 +40,10 @@ use crate::ports::relay::{
 use crate::store::{
     delivery_run, message, message_notice, notice, paper_batch, paper_notice, taxpayer,
 };
+use crate::wire::notices_served;
+
+/// Who is told of notices served: arrears enforcement, whose demands they are (C-5).
+pub const SERVICE_CONSUMERS: [ServiceName; 1] = [ServiceName::ArrearsEnforcement];
 
 /// Taxpayers gathered into messages per transaction of a run.
 const TAXPAYERS_PER_BATCH: u64 = 100;
@@ -761,7 +766,11 @@ impl AssessmentApp {
                         if newly_delivered {
                             done.delivered += 1;
                             let on = kst_today(delivered_at);
-                            if self.e_service_on(tenant, m.taxpayer_id, on).await? {
+                            // E-service is by the linked e-notice box (N-1): an AlimTalk
+                            // delivered serves; a text does not.
+                            if m.channel == Channel::AlimTalk
+                                && self.e_service_on(tenant, m.taxpayer_id, on).await?
+                            {
                                 self.served(&m, on).await?;
                                 done.served += 1;
                             }
@@ -782,13 +791,23 @@ impl AssessmentApp {
 
     /// The notices of `m` are served, with legal effect, on `on` by its channel.
     async fn served(&self, m: &message::Model, on: NaiveDate) -> AppResult<()> {
+        let txn = self.db.begin().await?;
         let ids: Vec<Uuid> = message_notice::Entity::find()
             .filter(message_notice::Column::MessageId.eq(m.id))
-            .all(&self.db)
+            .all(&txn)
             .await?
             .into_iter()
             .map(|l| l.notice_id)
             .collect();
+        // Those not served before, once: the senders among other services are told.
+        let fresh = notice::Entity::find()
+            .filter(notice::Column::Id.is_in(ids))
+            .filter(notice::Column::ServedOn.is_null())
+            .all(&txn)
+            .await?;
+        if fresh.is_empty() {
+            return Ok(());
+        }
         notice::Entity::update_many()
             .col_expr(
                 notice::Column::ServedOn,
@@ -798,10 +817,37 @@ impl AssessmentApp {
                 notice::Column::ServedBy,
                 sea_orm::sea_query::Expr::value(m.channel.as_str()),
             )
-            .filter(notice::Column::Id.is_in(ids))
+            .filter(notice::Column::Id.is_in(fresh.iter().map(|n| n.id)))
             .filter(notice::Column::ServedOn.is_null())
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        let told: Vec<ServedNotice> = fresh
+            .iter()
+            .filter(|n| n.source == NoticeSource::ArrearsEnforcement)
+            .map(|n| ServedNotice {
+                notice_id: n.id,
+                taxpayer_id: n.taxpayer_id,
+                kind: n.kind,
+                source: n.source,
+                reference: n.reference.clone(),
+                served_on: on,
+                channel: m.channel,
+            })
+            .collect();
+        if !told.is_empty() {
+            outbox::enqueue(
+                &txn,
+                &SERVICE_CONSUMERS,
+                &m.tenant_code,
+                &notices_served(&told),
+                self.clock.now(),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        if !told.is_empty() {
+            self.events_committed();
+        }
         Ok(())
     }
 

@@ -123,6 +123,25 @@ impl Notice {
     }
 }
 
+/// A notice served with legal effect, as its sender is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedNotice {
+    /// The notice.
+    pub notice_id: uuid::Uuid,
+    /// Recipient.
+    pub taxpayer_id: uuid::Uuid,
+    /// Kind.
+    pub kind: DocumentKind,
+    /// Who handed it over.
+    pub source: NoticeSource,
+    /// The sender's id of what it is for.
+    pub reference: String,
+    /// The day served.
+    pub served_on: NaiveDate,
+    /// By which channel.
+    pub channel: super::delivery_state::Channel,
+}
+
 /// One bill (or, on a refund notice, one refund) a notice names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeItem {
