@@ -373,3 +373,83 @@ async fn a_demand_served_by_e_notice_near_its_deadline_moves_it() {
     p.check_invariants().await.unwrap();
     p.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn five_e_notices_left_unopened_end_the_application_from_the_next_month() {
+    let p = TestPlatform::start(at(2026, 1, 20)).await.unwrap();
+    let v = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    let taxpayer = p.decide_h1(&v, "levy").await.unwrap().taxpayer_id;
+    let mut a = p.assessment();
+    a.apply_for_e_service(apb::ApplyForEServiceRequest {
+        tenant_code: T.into(),
+        idempotency_key: "apply".into(),
+        taxpayer_id: taxpayer.clone(),
+    })
+    .await
+    .unwrap();
+    let number = |serial: u64| {
+        seip_core::EPaymentNumber::compose(
+            seip_core::TenantCode::parse_field(T, "t").unwrap(),
+            seip_core::NoticeKind::AdHoc,
+            2026,
+            "90",
+            serial,
+        )
+        .unwrap()
+        .to_string()
+    };
+    // A parking fine a month, February to June, each delivered and never opened.
+    let month = |m: u32| {
+        let mut a = a.clone();
+        let taxpayer = taxpayer.clone();
+        let p = &p;
+        async move {
+            p.clock.set(at(2026, m, 10));
+            a.submit_notice(apb::SubmitNoticeRequest {
+                tenant_code: T.into(),
+                idempotency_key: format!("fine-{m}"),
+                taxpayer_id: taxpayer,
+                kind: apb::DocumentKind::AdminFineNotice as i32,
+                reference: format!("parking-{m}"),
+                issued_on: Some(date_to_proto(day(2026, m, 10))),
+                deadline: Some(date_to_proto(day(2026, m, 28))),
+                items: vec![apb::NoticeItem {
+                    tax_item: TaxItem::AdminFine as i32,
+                    basis: "주정차위반".into(),
+                    e_payment_number: number(u64::from(m)),
+                    due_date: Some(date_to_proto(day(2026, m, 28))),
+                    principal_won: 40_000,
+                    ..Default::default()
+                }],
+            })
+            .await
+            .unwrap();
+            run(p, &format!("run-{m}")).await;
+            p.platform.follow_up_notices().await.unwrap()
+        }
+    };
+    // The levy's own notice goes out in the first run, in February, too.
+    for m in 2..=6 {
+        let f = month(m).await;
+        assert_eq!((f.delivered, f.served, f.withdrawn), (1, 1, 0), "month {m}");
+    }
+    // The fifth was delivered on 10 June: its 60 days run to 9 August.
+    p.clock.set(at(2026, 8, 9));
+    assert_eq!(p.platform.follow_up_notices().await.unwrap().withdrawn, 0);
+    p.clock.set(at(2026, 8, 10));
+    assert_eq!(p.platform.follow_up_notices().await.unwrap().withdrawn, 1);
+    let e = p
+        .assessment()
+        .withdraw_e_service(apb::WithdrawEServiceRequest {
+            tenant_code: T.into(),
+            idempotency_key: "withdraw".into(),
+            taxpayer_id: taxpayer.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::FailedPrecondition, "{e:?}");
+    // Still in effect in August; from September a message no longer serves.
+    let f = month(9).await;
+    assert_eq!((f.delivered, f.served), (1, 0));
+    p.stop().await.unwrap();
+}

@@ -4,7 +4,7 @@
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_query_service_server::CollectionQueryService;
 use seip_runtime::ServiceName;
-use seip_runtime::convert::{date_from_proto, tenant, uuid};
+use seip_runtime::convert::{date_from_proto, date_to_proto, tenant, uuid};
 use seip_runtime::error::AppError;
 use tonic::{Request, Response, Status};
 
@@ -65,10 +65,11 @@ impl CollectionQueryService for CollectionQueries {
         Ok(Response::new(pb::GetAmountsDueResponse {
             amounts: amounts
                 .into_iter()
-                .map(|(id, won, status)| pb::AmountDue {
+                .map(|(id, won, status, paid_on)| pb::AmountDue {
                     bill_id: id.to_string(),
                     amount_due_won: won.to_i64(),
                     status: status_to_proto(status) as i32,
+                    paid_in_full_on: paid_on.map(date_to_proto),
                 })
                 .collect(),
         }))

@@ -29,10 +29,12 @@ use uuid::Uuid;
 use super::contact::latest_application;
 use super::notice::load_all;
 use super::{AssessmentApp, taxpayer_field};
-use crate::domain::delivery::{Channel, Consolidated, Listed, MessageState, NoticeDelivery};
+use crate::domain::delivery::{
+    ApplicationEnd, Channel, Consolidated, Listed, MessageState, NoticeDelivery,
+};
 use crate::domain::notice::{Notice, NoticeSource, Recipient, ServedNotice, compose};
 use crate::error::AssessmentError;
-use crate::ports::receivables::Receivables;
+use crate::ports::receivables::{Due, Receivables};
 use crate::ports::relay::{
     AlimTalkMessage, AlimTalkSend, Button, MAX_MESSAGES, NoticeRelay, Outcome, SmsGateway, SmsSend,
     matching_key,
@@ -106,6 +108,8 @@ pub struct FollowUp {
     pub to_print: u64,
     /// Notices in the print-vendor batch made.
     pub printed: u64,
+    /// E-service applications deemed withdrawn (five e-notices unopened, N-1).
+    pub withdrawn: u64,
 }
 
 /// A print-vendor batch.
@@ -145,17 +149,17 @@ fn backoff(attempts: i32) -> chrono::Duration {
 
 /// What is due on `n` today: the sum over its distinct bills collection holds; its own
 /// figures where it names none (a refund) or collection holds none of them.
-fn amount_of(n: &Notice, due: &HashMap<Uuid, Won>) -> Won {
+fn amount_of(n: &Notice, due: &HashMap<Uuid, Due>) -> Won {
     let mut bills = HashSet::new();
     let mut total = Won::ZERO;
     let mut known = false;
     for item in &n.content.items {
         if let Some(b) = item.bill_id
-            && let Some(w) = due.get(&b.uuid())
+            && let Some(d) = due.get(&b.uuid())
         {
             known = true;
             if bills.insert(b) {
-                total += *w;
+                total += d.amount;
             }
         }
     }
@@ -168,7 +172,7 @@ async fn amounts_due(
     tenant: TenantCode,
     notices: &[Notice],
     today: NaiveDate,
-) -> AppResult<HashMap<Uuid, Won>> {
+) -> AppResult<HashMap<Uuid, Due>> {
     let bills: Vec<Uuid> = notices
         .iter()
         .flat_map(|n| n.content.items.iter().filter_map(|i| i.bill_id))
@@ -782,6 +786,7 @@ impl AssessmentApp {
                 }
             }
         }
+        done.withdrawn = self.deem_withdrawals(tenant, today).await?;
         done.to_print = self.expire(tenant, today).await?;
         if let Some(batch) = self.print_batch(tenant).await? {
             done.printed = batch.notices;
@@ -1007,18 +1012,104 @@ impl AssessmentApp {
         }))
     }
 
-    /// Follow up every municipality with messages under way or notices due on paper.
+    /// Applications deemed withdrawn (N-1): an applicant whose five e-notices in a row went
+    /// unopened within 60 days of delivery — unless those bills were paid in full by their
+    /// due dates — no longer has e-service from the next month. The applications ended.
+    async fn deem_withdrawals(&self, tenant: TenantCode, today: NaiveDate) -> AppResult<u64> {
+        use seip_rules::e_service::{Delivered, UNOPENED_IN_A_ROW, deemed_withdrawn_on};
+        let ports = self.delivery_ports()?.clone();
+        // Those with at least five delivered and unread: the only ones a row can end.
+        let unread: Vec<Uuid> = message::Entity::find()
+            .select_only()
+            .column(message::Column::TaxpayerId)
+            .filter(message::Column::TenantCode.eq(tenant.as_str()))
+            .filter(message::Column::Channel.eq(Channel::AlimTalk))
+            .filter(message::Column::DeliveredAt.is_not_null())
+            .filter(message::Column::ReadAt.is_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut counts: BTreeMap<Uuid, usize> = BTreeMap::new();
+        for t in unread {
+            *counts.entry(t).or_default() += 1;
+        }
+        let mut ended = 0;
+        for (taxpayer, _) in counts.into_iter().filter(|(_, n)| *n >= UNOPENED_IN_A_ROW) {
+            let id = TaxpayerId::from_uuid(taxpayer);
+            let Some(open) = latest_application(&self.db, tenant, id)
+                .await?
+                .filter(|a| a.application.withdrawn_on.is_none())
+            else {
+                continue;
+            };
+            let from = open.application.effective_from();
+            let messages: Vec<message::Model> = message::Entity::find()
+                .filter(message::Column::TenantCode.eq(tenant.as_str()))
+                .filter(message::Column::TaxpayerId.eq(taxpayer))
+                .filter(message::Column::Channel.eq(Channel::AlimTalk))
+                .filter(message::Column::DeliveredAt.is_not_null())
+                .order_by_asc(message::Column::DeliveredAt)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .filter(|m| m.delivered_at.is_some_and(|at| kst_today(at) >= from))
+                .collect();
+            let links = message_notice::Entity::find()
+                .filter(message_notice::Column::MessageId.is_in(messages.iter().map(|m| m.id)))
+                .all(&self.db)
+                .await?;
+            let rows = notice::Entity::find()
+                .filter(notice::Column::Id.is_in(links.iter().map(|l| l.notice_id)))
+                .all(&self.db)
+                .await?;
+            let notices = load_all(&self.db, rows).await?;
+            let due = amounts_due(&ports, tenant, &notices, today).await?;
+            let by_id: HashMap<Uuid, &Notice> = notices.iter().map(|n| (n.id, n)).collect();
+            // Paid in full by its due date: every bill of the notice, by the notice's date.
+            let paid = |n: &Notice| {
+                let mut bills = n.content.items.iter().filter_map(|i| i.bill_id).peekable();
+                bills.peek().is_some()
+                    && bills.all(|b| {
+                        due.get(&b.uuid())
+                            .and_then(|d| d.paid_in_full_on)
+                            .is_some_and(|on| on <= n.content.deadline)
+                    })
+            };
+            let delivered: Vec<Delivered> = messages
+                .iter()
+                .filter_map(|m| {
+                    let of: Vec<&Notice> = links
+                        .iter()
+                        .filter(|l| l.message_id == m.id)
+                        .filter_map(|l| by_id.get(&l.notice_id).copied())
+                        .collect();
+                    Some(Delivered {
+                        delivered_on: kst_today(m.delivered_at?),
+                        opened_on: m.read_at.map(kst_today),
+                        paid_by_due_date: !of.is_empty() && of.iter().all(|n| paid(n)),
+                    })
+                })
+                .collect();
+            if let Some(on) = deemed_withdrawn_on(&delivered, today) {
+                let txn = self.db.begin().await?;
+                self.end_e_service(&txn, tenant, id, ApplicationEnd::Deemed, Some(on))
+                    .await?;
+                txn.commit().await?;
+                tracing::info!(taxpayer_id = %taxpayer, deemed_on = %on, "e-service deemed withdrawn (five unopened)");
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    /// Follow up every municipality with messages or notices due on paper.
     pub async fn follow_up_all(&self) -> AppResult<FollowUp> {
+        // Every municipality that has sent messages: besides those under way, the unread of
+        // the past weigh on e-service applications (the deemed withdrawal).
         let mut tenants: Vec<String> = message::Entity::find()
             .select_only()
             .column(message::Column::TenantCode)
             .distinct()
-            .filter(message::Column::State.is_in([
-                MessageState::Queued,
-                MessageState::Sent,
-                MessageState::Delivered,
-                MessageState::Read,
-            ]))
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -1044,6 +1135,7 @@ impl AssessmentApp {
             all.failed_over += f.failed_over;
             all.to_print += f.to_print;
             all.printed += f.printed;
+            all.withdrawn += f.withdrawn;
         }
         Ok(all)
     }

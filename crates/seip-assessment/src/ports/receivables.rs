@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use seip_core::{TenantCode, Won};
 use seip_proto::collection::v1 as pb;
 use seip_proto::collection::v1::collection_query_service_client::CollectionQueryServiceClient;
-use seip_runtime::convert::date_to_proto;
+use seip_runtime::convert::{date_from_proto, date_to_proto};
 use seip_runtime::grpc::Channel;
 use uuid::Uuid;
 
@@ -20,17 +20,26 @@ pub const MAX_BILLS: usize = 1_000;
 #[error("collection: {0}")]
 pub struct ReceivablesError(pub String);
 
+/// What collection says of one bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// Principal and late charges unpaid on the day asked.
+    pub amount: Won,
+    /// The day its principal was paid in full, if it was.
+    pub paid_in_full_on: Option<NaiveDate>,
+}
+
 /// Collection's answer for what is due.
 #[tonic::async_trait]
 pub trait Receivables: Send + Sync + std::fmt::Debug + 'static {
-    /// What is due on each of `bill_ids` on `as_of`; bills collection does not hold are
-    /// left out.
+    /// What is due on each of `bill_ids` on `as_of`, and when each was paid in full; bills
+    /// collection does not hold are left out.
     async fn amounts_due(
         &self,
         tenant: TenantCode,
         bill_ids: &[Uuid],
         as_of: NaiveDate,
-    ) -> Result<HashMap<Uuid, Won>, ReceivablesError>;
+    ) -> Result<HashMap<Uuid, Due>, ReceivablesError>;
 }
 
 /// The gRPC client of collection's `CollectionQueryService`.
@@ -53,7 +62,7 @@ impl Receivables for GrpcReceivables {
         tenant: TenantCode,
         bill_ids: &[Uuid],
         as_of: NaiveDate,
-    ) -> Result<HashMap<Uuid, Won>, ReceivablesError> {
+    ) -> Result<HashMap<Uuid, Due>, ReceivablesError> {
         let mut client = CollectionQueryServiceClient::new(self.channel.clone());
         let mut due = HashMap::new();
         for chunk in bill_ids.chunks(MAX_BILLS) {
@@ -69,7 +78,19 @@ impl Receivables for GrpcReceivables {
             for a in answer.amounts {
                 let id = Uuid::parse_str(&a.bill_id)
                     .map_err(|_| ReceivablesError(format!("bill id {:?}", a.bill_id)))?;
-                due.insert(id, Won::new(a.amount_due_won));
+                let paid_in_full_on = a
+                    .paid_in_full_on
+                    .as_ref()
+                    .map(|d| date_from_proto(Some(d), "paid_in_full_on"))
+                    .transpose()
+                    .map_err(|e| ReceivablesError(e.to_string()))?;
+                due.insert(
+                    id,
+                    Due {
+                        amount: Won::new(a.amount_due_won),
+                        paid_in_full_on,
+                    },
+                );
             }
         }
         Ok(due)

@@ -223,14 +223,15 @@ impl CollectionApp {
         Ok(Self::load_by_number(&self.db, tenant, &number).await?.bill)
     }
 
-    /// What is due on each of `bill_ids` on `as_of`, with its status, for the bills of the
+    /// What is due on each of `bill_ids` on `as_of`, with its status and the day it was paid
+    /// in full (if it was), for the bills of the
     /// municipality collection holds (others are left out), in the order asked.
     pub async fn amounts_due(
         &self,
         tenant: TenantCode,
         bill_ids: &[Uuid],
         as_of: NaiveDate,
-    ) -> AppResult<Vec<(Uuid, Won, Status)>> {
+    ) -> AppResult<Vec<(Uuid, Won, Status, Option<NaiveDate>)>> {
         let models = receivable::Entity::find()
             .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
             .filter(receivable::Column::BillId.is_in(bill_ids.iter().copied()))
@@ -240,11 +241,14 @@ impl CollectionApp {
         let mut due = std::collections::HashMap::new();
         for l in loaded {
             let amount = l.bill.amount_due(as_of).map_err(rule)?;
-            due.insert(l.bill.bill_id, (amount, l.bill.status));
+            due.insert(
+                l.bill.bill_id,
+                (amount, l.bill.status, l.bill.paid_in_full_on()),
+            );
         }
         Ok(bill_ids
             .iter()
-            .filter_map(|id| due.get(id).map(|(w, s)| (*id, *w, *s)))
+            .filter_map(|id| due.get(id).map(|(w, s, p)| (*id, *w, *s, *p)))
             .collect())
     }
 

@@ -178,6 +178,23 @@ impl Bill {
         self.principal().saturating_sub(self.principal_paid)
     }
 
+    /// The day the principal was paid in full, if it is: the payment that completed it.
+    pub fn paid_in_full_on(&self) -> Option<NaiveDate> {
+        if !self.unpaid_principal().is_zero() {
+            return None;
+        }
+        let mut history = self.history.clone();
+        history.sort_by_key(|p| p.paid_on);
+        let mut paid = Won::ZERO;
+        for p in &history {
+            paid += p.amount;
+            if paid >= self.principal() {
+                return Some(p.paid_on);
+            }
+        }
+        history.last().map(|p| p.paid_on)
+    }
+
     /// Late charge paid per line, given each line's `charges` (lines fill in order).
     pub fn line_charge_paid(&self, charges: &[Won]) -> Vec<Won> {
         fill(charges.iter().copied(), self.charge_paid)
