@@ -187,6 +187,58 @@ async fn amounts_due(
         .map_err(unavailable)
 }
 
+/// A message to queue: for whom, by which channel, for how much as of which day.
+struct Queued {
+    tenant: TenantCode,
+    run_id: Uuid,
+    taxpayer: Uuid,
+    channel: Channel,
+    total: Won,
+    as_of: NaiveDate,
+    expires_on: NaiveDate,
+}
+
+/// Queue message `q` carrying `notices` (each with what is due on it), to go out at once.
+async fn queue<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    q: Queued,
+    now: DateTime<Utc>,
+    notices: &[(Uuid, Won)],
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    message::ActiveModel {
+        id: Set(id),
+        tenant_code: Set(q.tenant.to_string()),
+        run_id: Set(q.run_id),
+        taxpayer_id: Set(q.taxpayer),
+        channel: Set(q.channel),
+        state: Set(MessageState::Queued),
+        total_won: Set(q.total.to_i64()),
+        as_of: Set(q.as_of),
+        link_token_hash: Set(None),
+        request_id: Set(None),
+        provider_message_id: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(Some(now)),
+        sent_at: Set(None),
+        delivered_at: Set(None),
+        read_at: Set(None),
+        expires_on: Set(q.expires_on),
+        failure: Set(None),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    message_notice::Entity::insert_many(notices.iter().map(|(n, w)| message_notice::ActiveModel {
+        message_id: Set(id),
+        notice_id: Set(*n),
+        amount_won: Set(w.to_i64()),
+    }))
+    .exec(conn)
+    .await?;
+    Ok(id)
+}
+
 /// Move `ids` to `to`, those only that stand at `from` when one is given.
 async fn set_delivery<C: sea_orm::ConnectionTrait>(
     conn: &C,
@@ -293,39 +345,21 @@ impl AssessmentApp {
                 if listed.is_empty() {
                     continue;
                 }
-                let id = Uuid::now_v7();
                 let total: Won = listed.iter().map(|(_, w)| *w).sum();
-                message::ActiveModel {
-                    id: Set(id),
-                    tenant_code: Set(tenant.to_string()),
-                    run_id: Set(run_id),
-                    taxpayer_id: Set(taxpayer),
-                    channel: Set(Channel::AlimTalk),
-                    state: Set(MessageState::Queued),
-                    total_won: Set(total.to_i64()),
-                    as_of: Set(today),
-                    link_token_hash: Set(None),
-                    request_id: Set(None),
-                    provider_message_id: Set(None),
-                    attempts: Set(0),
-                    next_attempt_at: Set(Some(now)),
-                    sent_at: Set(None),
-                    delivered_at: Set(None),
-                    read_at: Set(None),
-                    expires_on: Set(expires_on),
-                    failure: Set(None),
-                    created_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
-                message_notice::Entity::insert_many(listed.iter().map(|(n, w)| {
-                    message_notice::ActiveModel {
-                        message_id: Set(id),
-                        notice_id: Set(*n),
-                        amount_won: Set(w.to_i64()),
-                    }
-                }))
-                .exec(&txn)
+                queue(
+                    &txn,
+                    Queued {
+                        tenant,
+                        run_id,
+                        taxpayer,
+                        channel: Channel::AlimTalk,
+                        total,
+                        as_of: today,
+                        expires_on,
+                    },
+                    now,
+                    &listed,
+                )
                 .await?;
                 set_delivery(
                     &txn,
@@ -624,38 +658,24 @@ impl AssessmentApp {
         if m.channel == Channel::AlimTalk && has_phone {
             let now = self.clock.now();
             let txn = self.db.begin().await?;
-            let id = Uuid::now_v7();
-            message::ActiveModel {
-                id: Set(id),
-                tenant_code: Set(tenant.to_string()),
-                run_id: Set(m.run_id),
-                taxpayer_id: Set(m.taxpayer_id),
-                channel: Set(Channel::Sms),
-                state: Set(MessageState::Queued),
-                total_won: Set(m.total_won),
-                as_of: Set(m.as_of),
-                link_token_hash: Set(None),
-                request_id: Set(None),
-                provider_message_id: Set(None),
-                attempts: Set(0),
-                next_attempt_at: Set(Some(now)),
-                sent_at: Set(None),
-                delivered_at: Set(None),
-                read_at: Set(None),
-                expires_on: Set(m.expires_on),
-                failure: Set(None),
-                created_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            message_notice::Entity::insert_many(links.iter().map(|l| {
-                message_notice::ActiveModel {
-                    message_id: Set(id),
-                    notice_id: Set(l.notice_id),
-                    amount_won: Set(l.amount_won),
-                }
-            }))
-            .exec(&txn)
+            let notices: Vec<(Uuid, Won)> = links
+                .iter()
+                .map(|l| (l.notice_id, Won::new(l.amount_won)))
+                .collect();
+            queue(
+                &txn,
+                Queued {
+                    tenant,
+                    run_id: m.run_id,
+                    taxpayer: m.taxpayer_id,
+                    channel: Channel::Sms,
+                    total: Won::new(m.total_won),
+                    as_of: m.as_of,
+                    expires_on: m.expires_on,
+                },
+                now,
+                &notices,
+            )
             .await?;
             txn.commit().await?;
             return Ok(true);
