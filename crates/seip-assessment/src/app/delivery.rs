@@ -187,6 +187,20 @@ async fn amounts_due(
         .map_err(unavailable)
 }
 
+/// `notices` still in a message are due on paper.
+async fn to_paper<C: sea_orm::ConnectionTrait>(conn: &C, notices: Vec<Uuid>) -> AppResult<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    set_delivery(
+        conn,
+        notices,
+        Some(NoticeDelivery::Sent),
+        NoticeDelivery::ToPrint,
+    )
+    .await
+}
+
 /// A message to queue: for whom, by which channel, for how much as of which day.
 struct Queued {
     tenant: TenantCode,
@@ -624,6 +638,9 @@ impl AssessmentApp {
     /// `m` was not delivered: its notices go by SMS where the AlimTalk failed and a number is
     /// known (true), else on paper.
     async fn fail(&self, m: &message::Model, why: &str) -> AppResult<bool> {
+        // The failure and what follows it commit together: a crash between them would leave
+        // the notices in a failed message, neither texted nor printed.
+        let txn = self.db.begin().await?;
         // Only from where this follower found it: another that got there first has done
         // what follows.
         let moved = message::Entity::update_many()
@@ -637,33 +654,37 @@ impl AssessmentApp {
             )
             .filter(message::Column::Id.eq(m.id))
             .filter(message::Column::State.eq(m.state))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if moved.rows_affected != 1 {
             return Ok(false);
         }
-        self.after_failure(m).await
+        let failed_over = self.after_failure(&txn, m).await?;
+        txn.commit().await?;
+        Ok(failed_over)
     }
 
-    async fn after_failure(&self, m: &message::Model) -> AppResult<bool> {
+    async fn after_failure(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        m: &message::Model,
+    ) -> AppResult<bool> {
         let tenant = seip_runtime::convert::tenant(&m.tenant_code)?;
         let links = message_notice::Entity::find()
             .filter(message_notice::Column::MessageId.eq(m.id))
-            .all(&self.db)
+            .all(txn)
             .await?;
         let has_phone = taxpayer::Entity::find_by_id(m.taxpayer_id)
-            .one(&self.db)
+            .one(txn)
             .await?
             .is_some_and(|t| t.phone_encrypted.is_some());
         if m.channel == Channel::AlimTalk && has_phone {
-            let now = self.clock.now();
-            let txn = self.db.begin().await?;
             let notices: Vec<(Uuid, Won)> = links
                 .iter()
                 .map(|l| (l.notice_id, Won::new(l.amount_won)))
                 .collect();
             queue(
-                &txn,
+                txn,
                 Queued {
                     tenant,
                     run_id: m.run_id,
@@ -673,30 +694,14 @@ impl AssessmentApp {
                     as_of: m.as_of,
                     expires_on: m.expires_on,
                 },
-                now,
+                self.clock.now(),
                 &notices,
             )
             .await?;
-            txn.commit().await?;
             return Ok(true);
         }
-        self.to_paper(links.iter().map(|l| l.notice_id).collect())
-            .await?;
+        to_paper(txn, links.iter().map(|l| l.notice_id).collect()).await?;
         Ok(false)
-    }
-
-    async fn to_paper(&self, notices: Vec<Uuid>) -> AppResult<()> {
-        if notices.is_empty() {
-            return Ok(());
-        }
-        set_delivery(
-            &self.db,
-            notices,
-            Some(NoticeDelivery::Sent),
-            NoticeDelivery::ToPrint,
-        )
-        .await?;
-        Ok(())
     }
 
     /// Whether an e-service application of `taxpayer` is in effect on `day`.
@@ -886,10 +891,12 @@ impl AssessmentApp {
             .filter(message::Column::ExpiresOn.lt(today))
             .all(&self.db)
             .await?;
-        let mut to_print = Vec::new();
+        let mut count = 0;
         for m in past {
             // A message is looked at once past its validity: it ends `expired`, keeping
             // when it was read, if it was.
+            // Its expiry and its notices' move to paper commit together.
+            let txn = self.db.begin().await?;
             let read = m.state == MessageState::Read;
             let moved = message::Entity::update_many()
                 .col_expr(
@@ -898,29 +905,29 @@ impl AssessmentApp {
                 )
                 .filter(message::Column::Id.eq(m.id))
                 .filter(message::Column::State.eq(m.state))
-                .exec(&self.db)
+                .exec(&txn)
                 .await?;
             if moved.rows_affected != 1 {
                 continue;
             }
             let links = message_notice::Entity::find()
                 .filter(message_notice::Column::MessageId.eq(m.id))
-                .all(&self.db)
+                .all(&txn)
                 .await?;
             let notices = notice::Entity::find()
                 .filter(notice::Column::Id.is_in(links.iter().map(|l| l.notice_id)))
                 .filter(notice::Column::Delivery.eq(NoticeDelivery::Sent))
-                .all(&self.db)
+                .all(&txn)
                 .await?;
-            for n in notices {
-                let needs_paper = n.served_on.is_none() && (!read || n.kind.is_legal_service());
-                if needs_paper {
-                    to_print.push(n.id);
-                }
-            }
+            let paper: Vec<Uuid> = notices
+                .into_iter()
+                .filter(|n| n.served_on.is_none() && (!read || n.kind.is_legal_service()))
+                .map(|n| n.id)
+                .collect();
+            count += paper.len() as u64;
+            to_paper(&txn, paper).await?;
+            txn.commit().await?;
         }
-        let count = to_print.len() as u64;
-        self.to_paper(to_print).await?;
         Ok(count)
     }
 
