@@ -453,3 +453,43 @@ async fn five_e_notices_left_unopened_end_the_application_from_the_next_month() 
     assert_eq!((f.delivered, f.served), (1, 0));
     p.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_notice_naming_someone_elses_bill_never_shows_that_bills_amount() {
+    let p = TestPlatform::start(at(2026, 6, 1)).await.unwrap();
+    let one = p.register_car(1, 1998, day(2025, 3, 1)).await.unwrap();
+    let two = p.register_car(2, 2998, day(2025, 3, 1)).await.unwrap();
+    let first = p.decide_h1(&one, "levy-1").await.unwrap();
+    let second = p.decide_h1(&two, "levy-2").await.unwrap();
+    assert_eq!(p.platform.drain_events().await.unwrap(), 0);
+    // A clerk's slip: guidance to the first taxpayer naming the second's bill.
+    p.assessment()
+        .submit_notice(apb::SubmitNoticeRequest {
+            tenant_code: T.into(),
+            idempotency_key: "slip".into(),
+            taxpayer_id: first.taxpayer_id.clone(),
+            kind: apb::DocumentKind::ArrearsGuidance as i32,
+            reference: "guidance-1".into(),
+            issued_on: Some(date_to_proto(day(2026, 6, 5))),
+            deadline: Some(date_to_proto(day(2026, 6, 30))),
+            items: vec![apb::NoticeItem {
+                bill_id: second.bill_id.clone(),
+                tax_item: TaxItem::AutomobileTax as i32,
+                basis: "안내".into(),
+                e_payment_number: first.e_payment_number.clone(),
+                due_date: Some(date_to_proto(day(2026, 6, 30))),
+                principal_won: 12_340,
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap();
+    p.clock.set(at(2026, 6, 10));
+    run(&p, "run").await;
+    let sim = p.platform.relay_simulator().unwrap();
+    let text = &sim.messages_to(&ci(&p, 1))[0].content;
+    assert!(text.contains("■ 체납액 납부 안내 12,340원"), "{text}");
+    let theirs = Won::new(second.total_won).to_string();
+    assert!(!text.contains(&theirs), "{text}");
+    p.stop().await.unwrap();
+}

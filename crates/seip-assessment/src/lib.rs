@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod jobs;
 pub mod ports;
 pub mod store;
 pub mod wire;

@@ -65,11 +65,12 @@ impl CollectionQueryService for CollectionQueries {
         Ok(Response::new(pb::GetAmountsDueResponse {
             amounts: amounts
                 .into_iter()
-                .map(|(id, won, status, paid_on)| pb::AmountDue {
-                    bill_id: id.to_string(),
-                    amount_due_won: won.to_i64(),
-                    status: status_to_proto(status) as i32,
-                    paid_in_full_on: paid_on.map(date_to_proto),
+                .map(|a| pb::AmountDue {
+                    bill_id: a.bill_id.to_string(),
+                    amount_due_won: a.amount.to_i64(),
+                    status: status_to_proto(a.status) as i32,
+                    paid_in_full_on: a.paid_in_full_on.map(date_to_proto),
+                    taxpayer_id: a.taxpayer_id.to_string(),
                 })
                 .collect(),
         }))

@@ -147,8 +147,10 @@ fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::minutes(minutes.min(60))
 }
 
-/// What is due on `n` today: the sum over its distinct bills collection holds; its own
-/// figures where it names none (a refund) or collection holds none of them.
+/// What is due on `n` today: the sum over its distinct bills collection holds for its
+/// recipient; its own figures where it names none (a refund) or collection holds none of
+/// them. A bill owed by someone else (a clerk's slip in `SubmitNotice`) is never shown to
+/// this recipient: the notice keeps the figures it was handed over with.
 fn amount_of(n: &Notice, due: &HashMap<Uuid, Due>) -> Won {
     let mut bills = HashSet::new();
     let mut total = Won::ZERO;
@@ -156,6 +158,7 @@ fn amount_of(n: &Notice, due: &HashMap<Uuid, Due>) -> Won {
     for item in &n.content.items {
         if let Some(b) = item.bill_id
             && let Some(d) = due.get(&b.uuid())
+            && d.taxpayer_id == n.taxpayer_id.uuid()
         {
             known = true;
             if bills.insert(b) {
@@ -1098,6 +1101,7 @@ impl AssessmentApp {
                 bills.peek().is_some()
                     && bills.all(|b| {
                         due.get(&b.uuid())
+                            .filter(|d| d.taxpayer_id == n.taxpayer_id.uuid())
                             .and_then(|d| d.paid_in_full_on)
                             .is_some_and(|on| on <= n.content.deadline)
                     })
@@ -1165,25 +1169,6 @@ impl AssessmentApp {
             all.withdrawn += f.withdrawn;
         }
         Ok(all)
-    }
-
-    /// Follow up deliveries every `every` until `stop` resolves (the service's own schedule;
-    /// tests call [`Self::follow_up_all`] after moving the clock).
-    pub async fn run_follow_ups(
-        self,
-        every: std::time::Duration,
-        stop: impl std::future::Future<Output = ()> + Send,
-    ) {
-        tokio::pin!(stop);
-        loop {
-            if let Err(e) = self.follow_up_all().await {
-                tracing::error!(error = %e, "delivery follow-up failed; will look again");
-            }
-            tokio::select! {
-                () = &mut stop => return,
-                () = tokio::time::sleep(every) => {}
-            }
-        }
     }
 
     fn print_dir(&self) -> PathBuf {

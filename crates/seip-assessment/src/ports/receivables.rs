@@ -27,6 +27,8 @@ pub struct Due {
     pub amount: Won,
     /// The day its principal was paid in full, if it was.
     pub paid_in_full_on: Option<NaiveDate>,
+    /// Who owes it.
+    pub taxpayer_id: Uuid,
 }
 
 /// Collection's answer for what is due.
@@ -84,11 +86,14 @@ impl Receivables for GrpcReceivables {
                     .map(|d| date_from_proto(Some(d), "paid_in_full_on"))
                     .transpose()
                     .map_err(|e| ReceivablesError(e.to_string()))?;
+                let taxpayer_id = Uuid::parse_str(&a.taxpayer_id)
+                    .map_err(|_| ReceivablesError(format!("taxpayer id {:?}", a.taxpayer_id)))?;
                 due.insert(
                     id,
                     Due {
                         amount: Won::new(a.amount_due_won),
                         paid_in_full_on,
+                        taxpayer_id,
                     },
                 );
             }

@@ -96,6 +96,21 @@ where
     }
 }
 
+/// What one bill owes on a day, as another service asks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmountDue {
+    /// The bill.
+    pub bill_id: Uuid,
+    /// Who owes it.
+    pub taxpayer_id: Uuid,
+    /// Principal and late charges unpaid on the day asked.
+    pub amount: Won,
+    /// Where it stands.
+    pub status: Status,
+    /// The day its principal was paid in full, if it was.
+    pub paid_in_full_on: Option<NaiveDate>,
+}
+
 impl CollectionApp {
     /// The service over `db`; `relay` is woken after each commit that wrote events.
     pub fn new(db: DatabaseConnection, clock: Clock, relay: Arc<Notify>) -> Self {
@@ -223,7 +238,7 @@ impl CollectionApp {
         Ok(Self::load_by_number(&self.db, tenant, &number).await?.bill)
     }
 
-    /// What is due on each of `bill_ids` on `as_of`, with its status and the day it was paid
+    /// What is due on each of `bill_ids` on `as_of`, with whose it is, its status and the day it was paid
     /// in full (if it was), for the bills of the
     /// municipality collection holds (others are left out), in the order asked.
     pub async fn amounts_due(
@@ -231,7 +246,7 @@ impl CollectionApp {
         tenant: TenantCode,
         bill_ids: &[Uuid],
         as_of: NaiveDate,
-    ) -> AppResult<Vec<(Uuid, Won, Status, Option<NaiveDate>)>> {
+    ) -> AppResult<Vec<AmountDue>> {
         let models = receivable::Entity::find()
             .filter(receivable::Column::TenantCode.eq(tenant.as_str()))
             .filter(receivable::Column::BillId.is_in(bill_ids.iter().copied()))
@@ -243,13 +258,16 @@ impl CollectionApp {
             let amount = l.bill.amount_due(as_of).map_err(rule)?;
             due.insert(
                 l.bill.bill_id,
-                (amount, l.bill.status, l.bill.paid_in_full_on()),
+                AmountDue {
+                    bill_id: l.bill.bill_id,
+                    taxpayer_id: l.bill.taxpayer_id,
+                    amount,
+                    status: l.bill.status,
+                    paid_in_full_on: l.bill.paid_in_full_on(),
+                },
             );
         }
-        Ok(bill_ids
-            .iter()
-            .filter_map(|id| due.get(id).map(|(w, s, p)| (*id, *w, *s, *p)))
-            .collect())
+        Ok(bill_ids.iter().filter_map(|id| due.remove(id)).collect())
     }
 
     /// One page of the bill export: bills after payment number `after`, in number order, each
